@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`. Both build .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SAM_VENV := .cache/sam
+SAM    := $(SAM_VENV)/bin/sam
+
+.PHONY: run test lint format check-aws bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
+	@test -x $(BIN)/python || { echo "creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "installing the project into $(VENV) (first run only)"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(STAMP)
+	@$(BIN)/cinema serve
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=85
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+$(SAM):
+	@mkdir -p .cache
+	@echo "installing aws-sam-cli into $(SAM_VENV) (it pins its own boto3/pydantic)"
+	@$(PYTHON) -m venv $(SAM_VENV)
+	@$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	@$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli
+
+check-aws: $(SAM)
+	$(SAM) validate --lint --region eu-central-1
+	$(SAM) build --region eu-central-1 --build-dir .cache/sam-build
+
+clean:
+	rm -rf .cache/sam-build .pytest_cache .coverage htmlcov

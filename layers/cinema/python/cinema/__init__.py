@@ -1,0 +1,1 @@
+"""The online cinema application package (also the content of the Lambda layer)."""

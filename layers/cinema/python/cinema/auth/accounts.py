@@ -1,0 +1,75 @@
+"""Profiles and staff management of accounts. Flushes, never commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinema.auth import repository as repo
+from cinema.auth.errors import LastAdmin, UserNotFound
+from cinema.auth.models import User
+from cinema.auth.roles import Role
+from cinema.auth.schemas import AdminUserOut, AdminUserPatch, ProfilePatch
+from cinema.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+
+
+async def update_profile(db: AsyncSession, user: User, data: ProfilePatch) -> User:
+    if data.display_name is not None:
+        user.display_name = data.display_name.strip() or user.display_name
+    await db.flush()
+    return user
+
+
+async def list_users(
+    db: AsyncSession, *, role: Role | None, q: str | None, cursor: str | None, limit: int
+) -> Page[AdminUserOut]:
+    after = None
+    if cursor:
+        created_at, last_id = decode_cursor(cursor, 2)
+        try:
+            after = (datetime.fromisoformat(created_at), uuid.UUID(last_id))
+        except (TypeError, ValueError):
+            raise InvalidCursor() from None
+    users, total = await repo.list_users(db, role=role, q=q, after=after, limit=limit)
+    next_cursor = None
+    if len(users) > limit:
+        users = users[:limit]
+        last = users[-1]
+        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
+    return Page[AdminUserOut](
+        items=[AdminUserOut.model_validate(u) for u in users], total=total, next_cursor=next_cursor
+    )
+
+
+async def admin_update(db: AsyncSession, *, user_id: uuid.UUID, data: AdminUserPatch) -> User:
+    user = await repo.get_user_for_update(db, user_id)
+    if user is None:
+        raise UserNotFound()
+    was_active_admin = user.role is Role.admin and user.is_active
+    if data.role is not None:
+        user.role = data.role
+    if data.is_active is not None:
+        user.is_active = data.is_active
+    await db.flush()
+    still_active_admin = user.role is Role.admin and user.is_active
+    if was_active_admin and not still_active_admin and await repo.count_active_admins(db) == 0:
+        raise LastAdmin()
+    if not user.is_active:
+        await repo.revoke_user_tokens(db, user.id, datetime.now(UTC))
+    return user
+
+
+async def create_admin(db: AsyncSession, *, email: str, password_hash: str, display_name: str) -> User:
+    """Used by the CLI: makes the account an admin, creating it when missing."""
+    user = await repo.get_user_by_email(db, email)
+    if user is None:
+        user = User(email=email, password_hash=password_hash, display_name=display_name, role=Role.admin)
+        db.add(user)
+    else:
+        user.role = Role.admin
+        user.is_active = True
+        user.password_hash = password_hash
+    await db.flush()
+    return user

@@ -1,0 +1,38 @@
+"""Creating the first administrator outside HTTP (CLI, local stack)."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import TypeAdapter, ValidationError
+
+from cinema.auth import accounts, passwords
+from cinema.auth.errors import WeakPassword
+from cinema.auth.schemas import PASSWORD_MAX, PASSWORD_MIN, RegisterIn
+from cinema.core import db
+from cinema.core.security import hash_password
+
+_email = TypeAdapter(RegisterIn.model_fields["email"].annotation)
+
+
+async def ensure_admin(*, email: str, password: str, display_name: str = "Admin") -> uuid.UUID:
+    """Validates like registration does, then creates or promotes the account; raises ValueError."""
+    try:
+        _email.validate_python(email)
+    except ValidationError as exc:
+        raise ValueError(f"not a valid email address: {email!r}") from exc
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise ValueError(f"the password must have {PASSWORD_MIN} to {PASSWORD_MAX} characters")
+    try:
+        passwords.check_policy(password, email=email)
+    except WeakPassword as exc:
+        raise ValueError(exc.detail) from exc
+    try:
+        async with db.session_factory()() as session:
+            user = await accounts.create_admin(
+                session, email=email, password_hash=hash_password(password), display_name=display_name
+            )
+            await session.commit()
+            return user.id
+    finally:
+        await db.dispose()

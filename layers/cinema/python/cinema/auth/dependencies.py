@@ -1,0 +1,56 @@
+"""Who is calling: `CurrentUser` and role-gated aliases for routers of every domain."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from cinema.auth import repository as repo
+from cinema.auth.errors import AccountDisabled, InsufficientRole, InvalidToken
+from cinema.auth.models import User
+from cinema.auth.roles import Role
+from cinema.core.db import DbSession
+from cinema.core.errors import Unauthorized
+from cinema.core.security import decode_access_token
+
+bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+async def current_user(db: DbSession, token: Annotated[str | None, Depends(bearer)]) -> User:
+    if not token:
+        raise Unauthorized()
+    claims = decode_access_token(token)
+    if claims is None:
+        raise InvalidToken()
+    # The role and the active flag come from the database, so a demotion or a ban takes
+    # effect on the next request rather than when the token expires.
+    user = await repo.get_user(db, claims.user_id)
+    if user is None:
+        raise InvalidToken()
+    if not user.is_active:
+        raise AccountDisabled()
+    return user
+
+
+def require_role(role: Role) -> Callable[..., Awaitable[User]]:
+    async def dependency(user: Annotated[User, Depends(current_user)]) -> User:
+        if not user.role.at_least(role):
+            raise InsufficientRole()
+        return user
+
+    return dependency
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address: API Gateway's sourceIp in Lambda (Mangum puts it in scope), the
+    socket peer locally. X-Forwarded-For is not trusted: anyone can write it."""
+    return request.client.host if request.client else "unknown"
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+ModeratorUser = Annotated[User, Depends(require_role(Role.moderator))]
+AdminUser = Annotated[User, Depends(require_role(Role.admin))]
+ClientIp = Annotated[str, Depends(client_ip)]

@@ -1,0 +1,103 @@
+"""Every query of the auth domain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinema.auth.models import PasswordResetToken, RefreshToken, User
+from cinema.auth.roles import Role
+
+
+async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await db.get(User, user_id)
+
+
+async def get_user_for_update(db: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await db.get(User, user_id, with_for_update=True)
+
+
+async def get_user_by_email(db: AsyncSession, email: str) -> User | None:
+    result = await db.execute(select(User).where(func.lower(User.email) == email.lower()))
+    return result.scalar_one_or_none()
+
+
+async def email_taken(db: AsyncSession, email: str) -> bool:
+    result = await db.execute(select(User.id).where(func.lower(User.email) == email.lower()))
+    return result.first() is not None
+
+
+def _like_prefix(value: str) -> str:
+    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+async def list_users(
+    db: AsyncSession, *, role: Role | None, q: str | None, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> tuple[list[User], int]:
+    """Newest first. `q` matches the start of the email or the display name, through the
+    text_pattern_ops indexes (a prefix, never a `%q%` scan)."""
+    filters: list[ColumnElement[bool]] = []
+    if role is not None:
+        filters.append(User.role == role)
+    if q:
+        pattern = _like_prefix(q)
+        filters.append(
+            or_(
+                func.lower(User.email).like(pattern, escape="\\"),
+                func.lower(User.display_name).like(pattern, escape="\\"),
+            )
+        )
+    total = (await db.execute(select(func.count()).select_from(User).where(*filters))).scalar_one()
+    query = select(User).where(*filters)
+    if after is not None:
+        created_at, last_id = after
+        query = query.where(
+            or_(User.created_at < created_at, and_(User.created_at == created_at, User.id < last_id))
+        )
+    query = query.order_by(User.created_at.desc(), User.id.desc()).limit(limit + 1)
+    return list((await db.execute(query)).scalars()), total
+
+
+async def count_active_admins(db: AsyncSession) -> int:
+    """Locks the admin rows it counts, so two admins demoting each other at once cannot
+    both see the other one still standing."""
+    query = select(User.id).where(User.role == Role.admin, User.is_active.is_(True)).with_for_update()
+    return len((await db.execute(query)).all())
+
+
+async def get_refresh_token_for_update(db: AsyncSession, token_hash: str) -> RefreshToken | None:
+    query = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def revoke_family(db: AsyncSession, family_id: uuid.UUID, now: datetime) -> None:
+    await db.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def revoke_user_tokens(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    await db.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def get_reset_token_for_update(db: AsyncSession, token_hash: str) -> PasswordResetToken | None:
+    query = select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash).with_for_update()
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def spend_open_reset_tokens(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    await db.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )

@@ -1,0 +1,78 @@
+"""Request and response bodies of the auth and users routes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from cinema.auth.roles import Role
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 256  # argon2 takes any length; a cap keeps hashing cost bounded
+
+Password = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+DisplayName = Field(min_length=1, max_length=64)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class RegisterIn(Strict):
+    email: EmailStr = Field(max_length=320)
+    password: str = Password
+    display_name: str | None = DisplayName
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    display_name: str
+    role: Role
+    created_at: datetime
+
+
+class AdminUserOut(UserOut):
+    is_active: bool
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    refresh_token: str
+    expires_in: int = Field(description="seconds until the access token expires")
+
+
+class RefreshIn(Strict):
+    refresh_token: str = Field(min_length=1, max_length=256)
+
+
+class PasswordResetIn(Strict):
+    email: EmailStr = Field(max_length=320)
+
+
+class PasswordResetConfirmIn(Strict):
+    token: str = Field(min_length=1, max_length=256)
+    new_password: str = Password
+
+
+class ProfilePatch(Strict):
+    display_name: str | None = DisplayName
+
+
+class PasswordChangeIn(Strict):
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    new_password: str = Password
+
+
+class AdminUserPatch(Strict):
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class Accepted(BaseModel):
+    detail: str

@@ -1,0 +1,50 @@
+"""HTTP routes of /users/me and /admin/users."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from cinema.auth import accounts, service
+from cinema.auth.dependencies import AdminUser, CurrentUser
+from cinema.auth.roles import Role
+from cinema.auth.schemas import AdminUserOut, AdminUserPatch, PasswordChangeIn, ProfilePatch, UserOut
+from cinema.core.db import DbSession
+from cinema.core.pagination import Cursor, Limit, Page
+
+router = APIRouter(tags=["users"])
+
+
+@router.get("/users/me", response_model=UserOut)
+async def me(user: CurrentUser) -> object:
+    return user
+
+
+@router.patch("/users/me", response_model=UserOut)
+async def update_me(body: ProfilePatch, user: CurrentUser, db: DbSession) -> object:
+    return await accounts.update_profile(db, user, body)
+
+
+@router.post("/users/me/password", status_code=status.HTTP_204_NO_CONTENT)
+async def change_password(body: PasswordChangeIn, user: CurrentUser, db: DbSession) -> Response:
+    await service.change_password(db, user=user, current=body.current_password, new=body.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/admin/users", response_model=Page[AdminUserOut])
+async def list_users(
+    _: AdminUser,
+    db: DbSession,
+    role: Role | None = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=320, description="start of email or name")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[AdminUserOut]:
+    return await accounts.list_users(db, role=role, q=q, cursor=cursor, limit=limit)
+
+
+@router.patch("/admin/users/{user_id}", response_model=AdminUserOut)
+async def update_user(user_id: uuid.UUID, body: AdminUserPatch, _: AdminUser, db: DbSession) -> object:
+    return await accounts.admin_update(db, user_id=user_id, data=body)

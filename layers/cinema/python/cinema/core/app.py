@@ -1,0 +1,44 @@
+"""Builds a FastAPI app from routers: the same assembly for one Lambda and for the local server."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from cinema.core import health
+from cinema.core.errors import install_error_handlers
+from cinema.core.middleware import RequestContextMiddleware
+from cinema.core.settings import Shape, get_settings
+
+API_PREFIX = "/api/v1"
+
+
+def build_app(*routers: APIRouter, title: str = "Cinema API", docs: bool = False) -> FastAPI:
+    """`docs` adds FastAPI's CDN-based /docs page; the local server mounts its own offline one."""
+    settings = get_settings()
+    app = FastAPI(
+        title=title,
+        version="1",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+    )
+    for router in (health.router, *routers):
+        app.include_router(router, prefix=API_PREFIX)
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After"],
+        max_age=600,
+    )
+    app.add_middleware(
+        RequestContextMiddleware,
+        hsts=settings.shape is Shape.aws,
+        # API Gateway already writes an access log in AWS; one line per request is enough.
+        access_log=settings.shape is not Shape.aws,
+    )
+    return app

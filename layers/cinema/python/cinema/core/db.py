@@ -1,0 +1,80 @@
+"""The database engine and the one-session-per-request dependency.
+
+The engine is created lazily on first use and kept at module scope, so a warm Lambda
+container (and the local server) reuses its pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+from cinema.core.settings import Shape, get_settings
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+_engine: AsyncEngine | None = None
+_sessions: async_sessionmaker[AsyncSession] | None = None
+
+
+def engine() -> AsyncEngine:
+    global _engine, _sessions  # noqa: PLW0603 - the per-container singleton is the point
+    if _engine is None:
+        settings = get_settings()
+        if not settings.database_url:
+            raise RuntimeError("CINEMA_DATABASE_URL is not set (the local stack sets it when it starts)")
+        lambda_shape = settings.shape is Shape.aws
+        _engine = create_async_engine(
+            settings.database_url,
+            # One Lambda container serves one request at a time; RDS Proxy does the pooling.
+            pool_size=1 if lambda_shape else 10,
+            max_overflow=2 if lambda_shape else 20,
+            pool_pre_ping=True,
+            pool_recycle=300 if lambda_shape else 1800,
+        )
+        _sessions = async_sessionmaker(_engine, expire_on_commit=False)
+    return _engine
+
+
+def session_factory() -> async_sessionmaker[AsyncSession]:
+    engine()
+    assert _sessions is not None
+    return _sessions
+
+
+async def dispose() -> None:
+    global _engine, _sessions  # noqa: PLW0603
+    if _engine is not None:
+        await _engine.dispose()
+    _engine, _sessions = None, None
+
+
+async def get_db() -> AsyncIterator[AsyncSession]:
+    async with session_factory()() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+# scope="function": commit before the response is sent, so a client never sees a 2xx for
+# a write that then fails to commit, and its next request always sees the write.
+DbSession = Annotated[AsyncSession, Depends(get_db, scope="function")]

@@ -1,0 +1,8 @@
+"""Every table's module, imported once so Alembic sees the whole schema."""
+
+from __future__ import annotations
+
+from cinema.auth import models as auth_models  # noqa: F401
+from cinema.core.db import Base
+
+metadata = Base.metadata

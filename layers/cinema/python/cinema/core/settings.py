@@ -1,0 +1,141 @@
+"""Settings for both shapes, read from `CINEMA_*` variables (and Secrets Manager in AWS)."""
+
+from __future__ import annotations
+
+import json
+import os
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_JWT_SECRET = "local-development-secret-change-me-0123456789"  # noqa: S105 - refused in AWS
+
+
+class Shape(StrEnum):
+    local = "local"  # one machine: embedded services, outbox mail, local edge
+    aws = "aws"  # Lambda behind API Gateway: RDS Proxy, ElastiCache, SES, CloudFront
+
+
+class SecretsManagerSource(PydanticBaseSettingsSource):
+    """Merges the JSON secret named by CINEMA_SECRETS_ARN (only set in AWS) into the settings.
+
+    Keys are setting names (`jwt_secret`, `database_url`, ...). Fetched once per container
+    through Powertools' cached parameter provider, so warm invocations cost nothing.
+    """
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        arn = os.environ.get("CINEMA_SECRETS_ARN")
+        if not arn:
+            return {}
+        from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 - AWS shape only
+
+        raw = parameters.get_secret(arn, max_age=300)
+        return json.loads(raw) if isinstance(raw, str) else dict(raw)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CINEMA_", extra="ignore")
+
+    shape: Shape = Shape.local
+    debug: bool = False
+
+    # services; empty means "start an embedded one" in the local shape
+    database_url: str = ""
+    redis_url: str = ""
+    s3_endpoint_url: str = ""
+    aws_region: str = "eu-central-1"
+    data_dir: Path = Path(".cinema")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""  # how browsers reach the API; defaults to http://host:port
+    web_url: str = ""  # where the web app lives (links in mail); defaults to public_url
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://localhost:5173", "http://127.0.0.1:5173"]
+    )
+
+    # tokens
+    jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
+    jwt_algorithm: str = "HS256"
+    jwt_issuer: str = "cinema"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    password_reset_minutes: int = 30
+
+    # brute-force limits: failures per account, attempts per client address
+    login_account_limit: int = 10
+    login_account_window_s: int = 15 * 60
+    login_ip_limit: int = 30
+    login_ip_window_s: int = 5 * 60
+    reset_account_limit: int = 3
+    reset_account_window_s: int = 60 * 60
+    reset_ip_limit: int = 10
+    reset_ip_window_s: int = 15 * 60
+
+    # mail
+    mailer: str = "outbox"  # outbox | ses
+    mail_from: str = "Cinema <no-reply@cinema.local>"
+
+    # storage (same names as template.yaml's buckets)
+    uploads_bucket: str = "cinema-uploads"
+    media_bucket: str = "cinema-media"
+    web_bucket: str = "cinema-web"
+
+    # the first administrator (local shape); generated and printed once when unset
+    admin_email: str = ""
+    admin_password: SecretStr = SecretStr("")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, SecretsManagerSource(settings_cls), file_secret_settings)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_aws(self) -> Settings:
+        if self.shape is Shape.aws:
+            secret = self.jwt_secret.get_secret_value()
+            if secret == DEFAULT_JWT_SECRET or len(secret) < 32:
+                raise ValueError("CINEMA_JWT_SECRET must be set to a random value of 32+ characters in AWS")
+            if not self.database_url:
+                raise ValueError("CINEMA_DATABASE_URL must be set in AWS")
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def web_base_url(self) -> str:
+        return self.web_url.rstrip("/") or self.base_url
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

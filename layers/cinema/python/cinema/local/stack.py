@@ -1,0 +1,131 @@
+"""`cinema serve` / `make run`: the whole platform on one machine.
+
+Order: resolve services (given URLs or embedded servers), export their URLs as settings,
+migrate, make sure an admin exists, serve HTTP. Ctrl-C or SIGTERM stops uvicorn, and the
+`finally` stops every process this started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import uvicorn
+
+from cinema.core import migrate
+from cinema.core.logging import configure_local_logging
+from cinema.core.settings import Settings, get_settings
+from cinema.local.services import LocalServices
+
+log = logging.getLogger("cinema.local")
+
+ADMIN_FILE = "admin-credentials.json"
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)  # noqa: T201 - the console is this command's interface
+
+
+def _private_file(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(content)
+
+
+def local_jwt_secret(data_dir: Path) -> str:
+    """A per-installation signing key, so no two local installs share the default one."""
+    path = data_dir / "jwt-secret"
+    if not path.exists():
+        _private_file(path, secrets.token_urlsafe(48))
+    return path.read_text(encoding="utf-8").strip()
+
+
+def ensure_demo_admin(settings: Settings) -> str:
+    from cinema.auth import bootstrap  # noqa: PLC0415
+
+    email = settings.admin_email
+    password = settings.admin_password.get_secret_value()
+    if email and password:
+        asyncio.run(bootstrap.ensure_admin(email=email, password=password))
+        return f"admin {email} (password from CINEMA_ADMIN_PASSWORD)"
+    saved = settings.data_dir / ADMIN_FILE
+    if saved.exists():
+        email = json.loads(saved.read_text(encoding="utf-8"))["email"]
+        return f"admin {email} (password in {saved})"
+    email = email or "admin@cinema.local"
+    password = secrets.token_urlsafe(12)
+    asyncio.run(bootstrap.ensure_admin(email=email, password=password))
+    _private_file(saved, json.dumps({"email": email, "password": password}))
+    return f"admin {email} password {password}   <- shown once; also kept in {saved}"
+
+
+def run() -> int:
+    started = time.perf_counter()
+    configure_local_logging(os.environ.get("CINEMA_LOG_LEVEL", "INFO"))
+    settings = get_settings()
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    services = LocalServices(
+        data_dir,
+        database_url=settings.database_url,
+        redis_url=settings.redis_url,
+        s3_endpoint_url=settings.s3_endpoint_url,
+        buckets=[settings.uploads_bucket, settings.media_bucket, settings.web_bucket],
+        region=settings.aws_region,
+    )
+    try:
+        services.start()
+        os.environ.update(
+            CINEMA_DATABASE_URL=services.postgres.url,
+            CINEMA_REDIS_URL=services.redis.url,
+            CINEMA_S3_ENDPOINT_URL=services.s3.url,
+            CINEMA_DATA_DIR=str(data_dir),
+        )
+        os.environ.setdefault("CINEMA_JWT_SECRET", local_jwt_secret(data_dir))
+        get_settings.cache_clear()
+        settings = get_settings()
+        migrate.upgrade(settings.database_url)
+        admin_line = ensure_demo_admin(settings)
+
+        from cinema.local.app import create_app  # noqa: PLC0415 - after settings are final
+
+        base = settings.base_url
+        _say("")
+        _say("Cinema is running on this machine")
+        for service in (services.postgres, services.redis, services.s3):
+            _say(f"  {service.name:<11} {service.description}")
+        _say(f"  {'api':<11} {base}/api/v1   (docs: {base}/docs, health: {base}/api/v1/health)")
+        _say(f"  {'mail':<11} {base}/dev/outbox.html   (files in {settings.outbox_dir})")
+        _say(f"  {'account':<11} {admin_line}")
+        _say(f"  {'data':<11} {data_dir}")
+        _say(f"  ready in {time.perf_counter() - started:.1f}s; Ctrl-C stops everything")
+        _say("")
+        config = uvicorn.Config(
+            create_app(),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,  # our middleware logs each request as JSON with its request id
+            proxy_headers=False,
+            lifespan="off",
+        )
+        uvicorn.Server(config).run()
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:
+        log.exception("the local platform failed to start")
+        _say(f"error: {exc}")
+        return 1
+    finally:
+        _say("stopping the services ...")
+        services.stop()
+        _say("stopped")
+        sys.stdout.flush()

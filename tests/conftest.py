@@ -1,0 +1,146 @@
+"""The test session starts its own PostgreSQL and Redis (the same resolution as `make run`),
+migrates with Alembic, and empties every table after each test.
+
+CINEMA_TEST_DATABASE_URL / CINEMA_TEST_REDIS_URL point the suite at existing servers; the
+plain CINEMA_* URLs are deliberately ignored so a test run never truncates a real database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from cinema.core import cache, db, migrate
+from cinema.core.settings import get_settings
+from cinema.local.services import LocalServices
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServices]:
+    data_dir: Path = tmp_path_factory.mktemp("cinema")
+    running = LocalServices(
+        data_dir,
+        database_url=os.environ.get("CINEMA_TEST_DATABASE_URL", ""),
+        redis_url=os.environ.get("CINEMA_TEST_REDIS_URL", ""),
+        s3_endpoint_url=os.environ.get("CINEMA_TEST_S3_ENDPOINT_URL", ""),
+        buckets=["cinema-uploads", "cinema-media", "cinema-web"],
+        persistent_ports=False,
+        fast=True,
+    ).start()
+    os.environ.update(
+        CINEMA_SHAPE="local",
+        CINEMA_DATABASE_URL=running.postgres.url,
+        CINEMA_REDIS_URL=running.redis.url,
+        CINEMA_S3_ENDPOINT_URL=running.s3.url,
+        CINEMA_DATA_DIR=str(data_dir),
+        CINEMA_JWT_SECRET=secrets.token_urlsafe(48),
+        CINEMA_MAILER="outbox",
+    )
+    get_settings.cache_clear()
+    migrate.upgrade(running.postgres.url)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def app(services: LocalServices):  # noqa: ANN201 - FastAPI app
+    from cinema.local.app import create_app  # noqa: PLC0415 - after settings point at the services
+
+    return create_app()
+
+
+@pytest.fixture(scope="session")
+async def _engine_lifetime(services: LocalServices) -> AsyncIterator[None]:
+    yield
+    await db.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test starts with empty tables, an empty Redis and fresh in-process counters."""
+    yield
+    if "services" not in request.fixturenames:
+        return
+    from cinema.auth import ratelimit  # noqa: PLC0415
+
+    get_settings.cache_clear()
+    async with db.engine().begin() as conn:
+        tables = (await conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))).scalars().all()
+        if tables:
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    cache.reset()
+    redis = cache.client()
+    if redis is not None:
+        await redis.flushdb()
+    ratelimit._local.__init__()
+
+
+@pytest.fixture
+async def client(app, _engine_lifetime: None) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+API = "/api/v1"
+
+
+@dataclass
+class Account:
+    id: uuid.UUID
+    email: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+class Accounts:
+    """Makes signed-in accounts through the public API; staff roles are granted in the
+    database, as `cinema create-admin` does, because no API call may mint the first admin."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def create(self, role: str = "user", *, email: str | None = None, password: str | None = None) -> Account:
+        email = email or f"{role}-{uuid.uuid4().hex[:10]}@example.com"
+        password = password or f"pw-{secrets.token_urlsafe(12)}"
+        response = await self.http.post(f"{API}/auth/register", json={"email": email, "password": password})
+        assert response.status_code == 201, response.text
+        user_id = uuid.UUID(response.json()["id"])
+        if role != "user":
+            async with db.engine().begin() as conn:
+                await conn.execute(text("UPDATE users SET role = :role WHERE id = :id"), {"role": role, "id": user_id})
+        tokens = await self.login(email, password)
+        return Account(user_id, email, password, tokens["access_token"], tokens["refresh_token"])
+
+    async def login(self, email: str, password: str) -> dict[str, str]:
+        response = await self.http.post(f"{API}/auth/token", data={"username": email, "password": password})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture
+def accounts(client: httpx.AsyncClient) -> Accounts:
+    return Accounts(client)
+
+
+@pytest.fixture
+async def viewer(accounts: Accounts) -> Account:
+    return await accounts.create("user")
+
+
+@pytest.fixture
+async def admin(accounts: Accounts) -> Account:
+    return await accounts.create("admin")
