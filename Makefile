@@ -37,9 +37,11 @@ $(SAM):
 	@$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
 	@$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli
 
+# No AWS credentials needed (sam build only fetches wheels from the package index); no telemetry.
+# Cached, parallel build per samconfig.toml; deploy reads the built template from .cache/sam-build.
 check-aws: $(SAM)
-	$(SAM) validate --lint --region eu-central-1
-	$(SAM) build --region eu-central-1 --build-dir .cache/sam-build
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region eu-central-1
+	SAM_CLI_TELEMETRY=0 $(SAM) build --region eu-central-1 --build-dir .cache/sam-build
 
 clean:
 	rm -rf .cache/sam-build .pytest_cache .coverage htmlcov

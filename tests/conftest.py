@@ -51,7 +51,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServices
 
 
 @pytest.fixture(scope="session")
-def app(services: LocalServices):  # noqa: ANN201 - FastAPI app
+def app(services: LocalServices):
     from cinema.local.app import create_app  # noqa: PLC0415 - after settings point at the services
 
     return create_app()
@@ -73,7 +73,17 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 
     get_settings.cache_clear()
     async with db.engine().begin() as conn:
-        tables = (await conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))).scalars().all()
+        tables = (
+            (
+                await conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
         if tables:
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     cache.reset()
@@ -84,7 +94,7 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 
 
 @pytest.fixture
-async def client(app, _engine_lifetime: None) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
+async def client(app, _engine_lifetime: None) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
@@ -113,15 +123,19 @@ class Accounts:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
 
-    async def create(self, role: str = "user", *, email: str | None = None, password: str | None = None) -> Account:
-        email = email or f"{role}-{uuid.uuid4().hex[:10]}@example.com"
+    async def create(
+        self, role: str = "user", *, email: str | None = None, password: str | None = None
+    ) -> Account:
+        email = email or f"{role}-{uuid.uuid4().hex[:10]}@kino.io"
         password = password or f"pw-{secrets.token_urlsafe(12)}"
         response = await self.http.post(f"{API}/auth/register", json={"email": email, "password": password})
         assert response.status_code == 201, response.text
         user_id = uuid.UUID(response.json()["id"])
         if role != "user":
             async with db.engine().begin() as conn:
-                await conn.execute(text("UPDATE users SET role = :role WHERE id = :id"), {"role": role, "id": user_id})
+                await conn.execute(
+                    text("UPDATE users SET role = :role WHERE id = :id"), {"role": role, "id": user_id}
+                )
         tokens = await self.login(email, password)
         return Account(user_id, email, password, tokens["access_token"], tokens["refresh_token"])
 

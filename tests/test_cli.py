@@ -12,16 +12,25 @@ CINEMA = shutil.which("cinema", path=str(Path(sys.executable).parent)) or "cinem
 
 def cinema(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [CINEMA, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120, check=False
+        [CINEMA, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        check=False,
     )
 
 
 async def test_create_admin_then_sign_in_as_admin(client, services):
-    done = cinema("create-admin", "boss@example.com", "--password", "a strong admin pass")
+    done = cinema("create-admin", "boss@kino.io", "--password", "a strong admin pass")
     assert done.returncode == 0, done.stderr
-    token = await client.post(f"{API}/auth/token", data={"username": "boss@example.com", "password": "a strong admin pass"})
+    token = await client.post(
+        f"{API}/auth/token", data={"username": "boss@kino.io", "password": "a strong admin pass"}
+    )
     assert token.status_code == 200
-    me = await client.get(f"{API}/users/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+    me = await client.get(
+        f"{API}/users/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+    )
     assert me.json()["role"] == "admin"
 
 
@@ -35,7 +44,7 @@ async def test_create_admin_promotes_an_existing_account(client, accounts, servi
 
 def test_create_admin_refuses_bad_input(services):
     bad_email = cinema("create-admin", "not-an-email", "--password", "a strong admin pass")
-    weak = cinema("create-admin", "ok@example.com", "--password", "short")
+    weak = cinema("create-admin", "ok@kino.io", "--password", "short")
     assert (bad_email.returncode, weak.returncode) == (1, 1)
     assert "email" in bad_email.stderr
     assert "10" in weak.stderr

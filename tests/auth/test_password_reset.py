@@ -29,8 +29,12 @@ async def test_reset_through_the_outbox(client, accounts):
         f"{API}/auth/password-reset/confirm", json={"token": token, "new_password": "a brand new secret"}
     )
     assert done.status_code == 204
-    old = await client.post(f"{API}/auth/token", data={"username": account.email, "password": account.password})
-    new = await client.post(f"{API}/auth/token", data={"username": account.email, "password": "a brand new secret"})
+    old = await client.post(
+        f"{API}/auth/token", data={"username": account.email, "password": account.password}
+    )
+    new = await client.post(
+        f"{API}/auth/token", data={"username": account.email, "password": "a brand new secret"}
+    )
     assert (old.status_code, new.status_code) == (401, 200)
     # Every session signed in with the old password is over.
     refresh = await client.post(f"{API}/auth/refresh", json={"refresh_token": account.refresh_token})
@@ -38,15 +42,15 @@ async def test_reset_through_the_outbox(client, accounts):
 
 
 async def test_unknown_email_gets_the_same_answer_and_no_mail(client):
-    response = await client.post(f"{API}/auth/password-reset", json={"email": "ghost@example.com"})
+    response = await client.post(f"{API}/auth/password-reset", json={"email": "ghost@kino.io"})
     assert response.status_code == 202
-    assert read_outbox(get_settings().outbox_dir, to="ghost@example.com") == []
+    assert read_outbox(get_settings().outbox_dir, to="ghost@kino.io") == []
 
 
 async def test_known_and_unknown_emails_are_indistinguishable(client, accounts):
     account = await accounts.create()
     known = await client.post(f"{API}/auth/password-reset", json={"email": account.email})
-    unknown = await client.post(f"{API}/auth/password-reset", json={"email": "ghost@example.com"})
+    unknown = await client.post(f"{API}/auth/password-reset", json={"email": "ghost@kino.io"})
     assert (known.status_code, known.json()) == (unknown.status_code, unknown.json())
 
 
@@ -54,10 +58,16 @@ async def test_a_reset_token_works_once(client, accounts):
     account = await accounts.create()
     await client.post(f"{API}/auth/password-reset", json={"email": account.email})
     token = await _reset_token_for(client, account.email)
-    first = await client.post(f"{API}/auth/password-reset/confirm", json={"token": token, "new_password": "first new pass"})
-    second = await client.post(f"{API}/auth/password-reset/confirm", json={"token": token, "new_password": "second new pass"})
+    first = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": token, "new_password": "first new pass"}
+    )
+    second = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": token, "new_password": "second new pass"}
+    )
     assert (first.status_code, second.status_code) == (204, 400)
-    login = await client.post(f"{API}/auth/token", data={"username": account.email, "password": "first new pass"})
+    login = await client.post(
+        f"{API}/auth/token", data={"username": account.email, "password": "first new pass"}
+    )
     assert login.status_code == 200
 
 
@@ -67,7 +77,9 @@ async def test_an_expired_reset_token_is_refused(client, accounts):
     token = await _reset_token_for(client, account.email)
     async with db.engine().begin() as conn:
         await conn.execute(text("UPDATE password_reset_tokens SET expires_at = now() - interval '1 second'"))
-    response = await client.post(f"{API}/auth/password-reset/confirm", json={"token": token, "new_password": "too late now"})
+    response = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": token, "new_password": "too late now"}
+    )
     assert response.status_code == 400
     assert "expired" in response.json()["detail"]
 
@@ -79,8 +91,12 @@ async def test_only_the_newest_reset_link_works(client, accounts):
     await client.post(f"{API}/auth/password-reset", json={"email": account.email})
     newer = await _reset_token_for(client, account.email)
     assert older != newer
-    stale = await client.post(f"{API}/auth/password-reset/confirm", json={"token": older, "new_password": "from old link"})
-    fresh = await client.post(f"{API}/auth/password-reset/confirm", json={"token": newer, "new_password": "from new link"})
+    stale = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": older, "new_password": "from old link"}
+    )
+    fresh = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": newer, "new_password": "from new link"}
+    )
     assert (stale.status_code, fresh.status_code) == (400, 204)
 
 
@@ -88,14 +104,20 @@ async def test_confirm_checks_the_password_policy_and_keeps_the_token(client, ac
     account = await accounts.create()
     await client.post(f"{API}/auth/password-reset", json={"email": account.email})
     token = await _reset_token_for(client, account.email)
-    weak = await client.post(f"{API}/auth/password-reset/confirm", json={"token": token, "new_password": account.email})
+    weak = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": token, "new_password": account.email}
+    )
     assert weak.status_code == 422
-    ok = await client.post(f"{API}/auth/password-reset/confirm", json={"token": token, "new_password": "a strong one now"})
+    ok = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": token, "new_password": "a strong one now"}
+    )
     assert ok.status_code == 204
 
 
 async def test_garbage_reset_token_is_refused(client):
-    response = await client.post(f"{API}/auth/password-reset/confirm", json={"token": "garbage", "new_password": "whatever it is"})
+    response = await client.post(
+        f"{API}/auth/password-reset/confirm", json={"token": "garbage", "new_password": "whatever it is"}
+    )
     assert response.status_code == 400
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -25,7 +26,10 @@ async def test_login_gives_a_bearer_pair_that_opens_the_profile(client, accounts
 async def test_access_token_claims(client, accounts):
     account = await accounts.create()
     claims = jwt.decode(
-        account.access_token, get_settings().jwt_secret.get_secret_value(), algorithms=["HS256"], issuer="cinema"
+        account.access_token,
+        get_settings().jwt_secret.get_secret_value(),
+        algorithms=["HS256"],
+        issuer="cinema",
     )
     assert claims["sub"] == str(account.id)
     assert claims["role"] == "user"
@@ -35,8 +39,12 @@ async def test_access_token_claims(client, accounts):
 
 async def test_wrong_password_and_unknown_email_answer_alike(client, accounts):
     account = await accounts.create()
-    wrong = await client.post(f"{API}/auth/token", data={"username": account.email, "password": "not the password"})
-    unknown = await client.post(f"{API}/auth/token", data={"username": "nobody@example.com", "password": "whatever12"})
+    wrong = await client.post(
+        f"{API}/auth/token", data={"username": account.email, "password": "not the password"}
+    )
+    unknown = await client.post(
+        f"{API}/auth/token", data={"username": "nobody@kino.io", "password": "whatever12"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert wrong.headers["www-authenticate"] == "Bearer"
@@ -51,7 +59,7 @@ async def test_unknown_email_costs_about_as_much_as_a_wrong_password(client, acc
         return time.perf_counter() - started
 
     known = sorted([await timed(account.email) for _ in range(3)])[1]
-    unknown = sorted([await timed(f"ghost{i}@example.com") for i in range(3)])[1]
+    unknown = sorted([await timed(f"ghost{i}@kino.io") for i in range(3)])[1]
     # Both verify one argon2 hash; without the dummy hash an unknown email is ~100x faster.
     assert unknown > known * 0.4
 
@@ -81,7 +89,16 @@ async def test_expired_forged_and_unsigned_tokens_are_refused(client, accounts):
 
 
 async def test_a_token_for_a_deleted_account_is_refused(client):
-    token = _forge({"sub": str(uuid.uuid4()), "role": "user", "iat": 1, "exp": int(time.time()) + 60, "jti": "j", "iss": "cinema"})
+    token = _forge(
+        {
+            "sub": str(uuid.uuid4()),
+            "role": "user",
+            "iat": 1,
+            "exp": int(time.time()) + 60,
+            "jti": "j",
+            "iss": "cinema",
+        }
+    )
     response = await client.get(f"{API}/users/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
 
@@ -128,7 +145,9 @@ async def test_unknown_and_expired_refresh_tokens_are_refused(client, accounts):
 async def test_logout_ends_that_session_only(client, accounts):
     account = await accounts.create()
     other = await accounts.login(account.email, account.password)
-    out = await client.post(f"{API}/auth/logout", json={"refresh_token": account.refresh_token}, headers=account.auth)
+    out = await client.post(
+        f"{API}/auth/logout", json={"refresh_token": account.refresh_token}, headers=account.auth
+    )
     assert out.status_code == 204
     dead = await client.post(f"{API}/auth/refresh", json={"refresh_token": account.refresh_token})
     alive = await client.post(f"{API}/auth/refresh", json={"refresh_token": other["refresh_token"]})
@@ -139,7 +158,21 @@ async def test_logout_needs_a_signed_in_caller_and_leaves_others_tokens_alone(cl
     victim = await accounts.create()
     attacker = await accounts.create()
     anonymous = await client.post(f"{API}/auth/logout", json={"refresh_token": victim.refresh_token})
-    foreign = await client.post(f"{API}/auth/logout", json={"refresh_token": victim.refresh_token}, headers=attacker.auth)
+    foreign = await client.post(
+        f"{API}/auth/logout", json={"refresh_token": victim.refresh_token}, headers=attacker.auth
+    )
     assert (anonymous.status_code, foreign.status_code) == (401, 204)
     still = await client.post(f"{API}/auth/refresh", json={"refresh_token": victim.refresh_token})
     assert still.status_code == 200
+
+
+async def test_concurrent_use_of_one_refresh_token_yields_one_pair_and_revokes_the_family(client, accounts):
+    account = await accounts.create()
+    responses = await asyncio.gather(
+        *(client.post(f"{API}/auth/refresh", json={"refresh_token": account.refresh_token}) for _ in range(4))
+    )
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200, 401, 401, 401]
+    winner = next(r.json() for r in responses if r.status_code == 200)
+    after = await client.post(f"{API}/auth/refresh", json={"refresh_token": winner["refresh_token"]})
+    assert after.status_code == 401

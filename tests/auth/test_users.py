@@ -17,7 +17,7 @@ async def test_profile_read_and_display_name_change(client, viewer):
 
 
 async def test_profile_patch_cannot_change_role_or_email(client, viewer):
-    for body in ({"role": "admin"}, {"email": "new@example.com"}, {"display_name": ""}):
+    for body in ({"role": "admin"}, {"email": "new@kino.io"}, {"display_name": ""}):
         response = await client.patch(f"{API}/users/me", json=body, headers=viewer.auth)
         assert response.status_code == 422
     assert (await client.get(f"{API}/users/me", headers=viewer.auth)).json()["role"] == "user"
@@ -36,7 +36,9 @@ async def test_change_password(client, accounts, viewer):
         headers=viewer.auth,
     )
     assert ok.status_code == 204
-    assert (await client.post(f"{API}/auth/refresh", json={"refresh_token": viewer.refresh_token})).status_code == 401
+    assert (
+        await client.post(f"{API}/auth/refresh", json={"refresh_token": viewer.refresh_token})
+    ).status_code == 401
     await accounts.login(viewer.email, "my new password")
 
 
@@ -53,14 +55,18 @@ async def test_admin_routes_are_refused_to_users_and_moderators(client, accounts
     moderator = await accounts.create("moderator")
     for caller in (viewer, moderator):
         listing = await client.get(f"{API}/admin/users", headers=caller.auth)
-        patch = await client.patch(f"{API}/admin/users/{viewer.id}", json={"role": "admin"}, headers=caller.auth)
+        patch = await client.patch(
+            f"{API}/admin/users/{viewer.id}", json={"role": "admin"}, headers=caller.auth
+        )
         assert (listing.status_code, patch.status_code) == (403, 403)
     anonymous = await client.get(f"{API}/admin/users")
     assert anonymous.status_code == 401
 
 
 async def test_admin_makes_a_user_a_moderator(client, viewer, admin):
-    response = await client.patch(f"{API}/admin/users/{viewer.id}", json={"role": "moderator"}, headers=admin.auth)
+    response = await client.patch(
+        f"{API}/admin/users/{viewer.id}", json={"role": "moderator"}, headers=admin.auth
+    )
     assert response.status_code == 200
     assert response.json()["role"] == "moderator"
     # The new role holds at once, with the token the user already has.
@@ -69,13 +75,15 @@ async def test_admin_makes_a_user_a_moderator(client, viewer, admin):
 
 async def test_admin_list_filters_and_pages(client, accounts, admin):
     for i in range(5):
-        await accounts.create(email=f"film.lover{i}@example.com")
-    await accounts.create("moderator", email="mod@example.com")
+        await accounts.create(email=f"film.lover{i}@kino.io")
+    await accounts.create("moderator", email="mod@kino.io")
 
     everyone = (await client.get(f"{API}/admin/users", params={"limit": 100}, headers=admin.auth)).json()
     assert everyone["total"] == 7
-    moderators = (await client.get(f"{API}/admin/users", params={"role": "moderator"}, headers=admin.auth)).json()
-    assert [u["email"] for u in moderators["items"]] == ["mod@example.com"]
+    moderators = (
+        await client.get(f"{API}/admin/users", params={"role": "moderator"}, headers=admin.auth)
+    ).json()
+    assert [u["email"] for u in moderators["items"]] == ["mod@kino.io"]
     lovers = (await client.get(f"{API}/admin/users", params={"q": "FILM.lover"}, headers=admin.auth)).json()
     assert lovers["total"] == 5
     wildcard = (await client.get(f"{API}/admin/users", params={"q": "%"}, headers=admin.auth)).json()
@@ -100,11 +108,15 @@ async def test_admin_list_rejects_bad_parameters(client, admin):
 
 
 async def test_deactivated_user_is_refused_everywhere(client, viewer, admin):
-    response = await client.patch(f"{API}/admin/users/{viewer.id}", json={"is_active": False}, headers=admin.auth)
+    response = await client.patch(
+        f"{API}/admin/users/{viewer.id}", json={"is_active": False}, headers=admin.auth
+    )
     assert response.status_code == 200
     assert response.json()["is_active"] is False
     me = await client.get(f"{API}/users/me", headers=viewer.auth)
-    login = await client.post(f"{API}/auth/token", data={"username": viewer.email, "password": viewer.password})
+    login = await client.post(
+        f"{API}/auth/token", data={"username": viewer.email, "password": viewer.password}
+    )
     refresh = await client.post(f"{API}/auth/refresh", json={"refresh_token": viewer.refresh_token})
     assert (me.status_code, login.status_code, refresh.status_code) == (403, 403, 401)
     await client.patch(f"{API}/admin/users/{viewer.id}", json={"is_active": True}, headers=admin.auth)
@@ -113,7 +125,9 @@ async def test_deactivated_user_is_refused_everywhere(client, viewer, admin):
 
 async def test_the_last_admin_cannot_step_down(client, accounts, admin):
     demote = await client.patch(f"{API}/admin/users/{admin.id}", json={"role": "user"}, headers=admin.auth)
-    disable = await client.patch(f"{API}/admin/users/{admin.id}", json={"is_active": False}, headers=admin.auth)
+    disable = await client.patch(
+        f"{API}/admin/users/{admin.id}", json={"is_active": False}, headers=admin.auth
+    )
     assert (demote.status_code, disable.status_code) == (409, 409)
     second = await accounts.create("admin")
     ok = await client.patch(f"{API}/admin/users/{admin.id}", json={"role": "user"}, headers=second.auth)
@@ -130,5 +144,9 @@ async def test_unknown_user_and_bad_ids(client, admin):
 
 async def test_emails_are_never_stored_twice_by_case(client, viewer):
     async with db.engine().connect() as conn:
-        count = (await conn.execute(text("SELECT count(*) FROM users WHERE lower(email) = lower(:e)"), {"e": viewer.email})).scalar_one()
+        count = (
+            await conn.execute(
+                text("SELECT count(*) FROM users WHERE lower(email) = lower(:e)"), {"e": viewer.email}
+            )
+        ).scalar_one()
     assert count == 1

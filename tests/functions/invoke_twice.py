@@ -22,7 +22,9 @@ class Context:
     aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
 
 
-def event(method: str, path: str, body: str = "", content_type: str = "application/json", token: str = "") -> dict:
+def event(
+    method: str, path: str, body: str = "", content_type: str = "application/json", token: str = ""
+) -> dict:
     e = copy.deepcopy(EVENT)
     request_id = uuid.uuid4().hex
     e.update(rawPath=path, rawQueryString="", queryStringParameters=None, cookies=None, pathParameters=None)
@@ -47,7 +49,11 @@ def main() -> None:
     for i in range(2):
         address = f"{i}-{email}"
         reg = module.handler(
-            event("POST", "/api/v1/auth/register", json.dumps({"email": address, "password": "lambda password 1"})),
+            event(
+                "POST",
+                "/api/v1/auth/register",
+                json.dumps({"email": address, "password": "lambda password 1"}),
+            ),
             Context(),
         )
         engines.append(id(db.engine()))

@@ -34,7 +34,9 @@ def serve(
 def _database_url() -> str:
     url = get_settings().database_url
     if not url:
-        typer.echo("CINEMA_DATABASE_URL is not set (`cinema serve` sets it for its embedded server).", err=True)
+        typer.echo(
+            "CINEMA_DATABASE_URL is not set (`cinema serve` sets it for its embedded server).", err=True
+        )
         raise typer.Exit(2)
     return url
 

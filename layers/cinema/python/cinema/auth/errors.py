@@ -21,6 +21,12 @@ class InvalidRefreshToken(Unauthorized):
     detail = "invalid, expired or already used refresh token"
 
 
+class RefreshTokenReplayed(InvalidRefreshToken):
+    """A spent token came back: it leaked. The family's revocation must be committed."""
+
+    commit = True
+
+
 class AccountDisabled(Forbidden):
     detail = "this account is disabled"
 

@@ -36,7 +36,12 @@ def _like_prefix(value: str) -> str:
 
 
 async def list_users(
-    db: AsyncSession, *, role: Role | None, q: str | None, after: tuple[datetime, uuid.UUID] | None, limit: int
+    db: AsyncSession,
+    *,
+    role: Role | None,
+    q: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
 ) -> tuple[list[User], int]:
     """Newest first. `q` matches the start of the email or the display name, through the
     text_pattern_ops indexes (a prefix, never a `%q%` scan)."""
@@ -67,6 +72,22 @@ async def count_active_admins(db: AsyncSession) -> int:
     both see the other one still standing."""
     query = select(User.id).where(User.role == Role.admin, User.is_active.is_(True)).with_for_update()
     return len((await db.execute(query)).all())
+
+
+async def get_refresh_token(db: AsyncSession, token_hash: str) -> RefreshToken | None:
+    query = select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def spend_refresh_token(db: AsyncSession, token_id: uuid.UUID, now: datetime) -> bool:
+    """Marks the token used if nobody did first; False when a concurrent refresh won."""
+    result = await db.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
+        .values(used_at=now)
+        .returning(RefreshToken.id)
+    )
+    return result.first() is not None
 
 
 async def get_refresh_token_for_update(db: AsyncSession, token_hash: str) -> RefreshToken | None:

@@ -35,7 +35,10 @@ async def register(body: RegisterIn, db: DbSession) -> object:
     "/token",
     response_model=TokenOut,
     summary="Sign in (OAuth2 password flow: username is the email)",
-    responses={401: {"description": "incorrect email or password"}, 429: {"description": "too many attempts"}},
+    responses={
+        401: {"description": "incorrect email or password"},
+        429: {"description": "too many attempts"},
+    },
 )
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, ip: ClientIp

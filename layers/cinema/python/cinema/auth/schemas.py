@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -12,8 +13,8 @@ from cinema.auth.roles import Role
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256  # argon2 takes any length; a cap keeps hashing cost bounded
 
-Password = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
-DisplayName = Field(min_length=1, max_length=64)
+Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+DisplayName = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class Strict(BaseModel):
@@ -22,8 +23,8 @@ class Strict(BaseModel):
 
 class RegisterIn(Strict):
     email: EmailStr = Field(max_length=320)
-    password: str = Password
-    display_name: str | None = DisplayName
+    password: Password
+    display_name: DisplayName | None = None
 
 
 class UserOut(BaseModel):
@@ -42,7 +43,7 @@ class AdminUserOut(UserOut):
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     refresh_token: str
     expires_in: int = Field(description="seconds until the access token expires")
 
@@ -57,16 +58,16 @@ class PasswordResetIn(Strict):
 
 class PasswordResetConfirmIn(Strict):
     token: str = Field(min_length=1, max_length=256)
-    new_password: str = Password
+    new_password: Password
 
 
 class ProfilePatch(Strict):
-    display_name: str | None = DisplayName
+    display_name: DisplayName | None = None
 
 
 class PasswordChangeIn(Strict):
     current_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
-    new_password: str = Password
+    new_password: Password
 
 
 class AdminUserPatch(Strict):

@@ -17,14 +17,20 @@ from cinema.auth.errors import (
     EmailTaken,
     InvalidRefreshToken,
     InvalidResetToken,
+    RefreshTokenReplayed,
     WrongCurrentPassword,
 )
 from cinema.auth.limits import login_rules, reset_rules
 from cinema.auth.models import PasswordResetToken, RefreshToken, User
 from cinema.auth.schemas import RegisterIn, TokenOut
-from cinema.core import db as database
 from cinema.core.errors import TooManyRequests
-from cinema.core.security import create_access_token, hash_password, new_opaque_token, token_digest, verify_password
+from cinema.core.security import (
+    create_access_token,
+    hash_password,
+    new_opaque_token,
+    token_digest,
+    verify_password,
+)
 from cinema.core.settings import get_settings
 from cinema.mail.mailer import Mail
 
@@ -86,27 +92,24 @@ async def login(db: AsyncSession, *, email: str, password: str, client_ip: str) 
     return await _issue_tokens(db, user)
 
 
-async def _revoke_family_now(family_id: uuid.UUID) -> None:
-    """Re-use of a spent token must revoke the family even though the request fails (and
-    its own transaction rolls back), so this one write commits on its own."""
-    async with database.session_factory()() as session:
-        await repo.revoke_family(session, family_id, _now())
-        await session.commit()
-
-
 async def refresh(db: AsyncSession, token: str) -> TokenOut:
-    stored = await repo.get_refresh_token_for_update(db, token_digest(token))
+    stored = await repo.get_refresh_token(db, token_digest(token))
     if stored is None:
         raise InvalidRefreshToken()
     if stored.used_at is not None or stored.revoked_at is not None:
-        await _revoke_family_now(stored.family_id)
-        raise InvalidRefreshToken()
+        await repo.revoke_family(db, stored.family_id, _now())
+        raise RefreshTokenReplayed()
     if stored.expires_at <= _now():
         raise InvalidRefreshToken()
     user = await repo.get_user(db, stored.user_id)
     if user is None or not user.is_active:
         raise InvalidRefreshToken()
-    stored.used_at = _now()
+    if not await repo.spend_refresh_token(db, stored.id, _now()):
+        # Two presentations of one token at once: one of them is not the owner. This
+        # statement runs after the winner committed, so it also sees (and revokes) the
+        # pair the winner was just given.
+        await repo.revoke_family(db, stored.family_id, _now())
+        raise RefreshTokenReplayed()
     return await _issue_tokens(db, user, family_id=stored.family_id)
 
 

@@ -38,7 +38,9 @@ async def list_users(
     _: AdminUser,
     db: DbSession,
     role: Role | None = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=320, description="start of email or name")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=320, description="start of email or name")
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[AdminUserOut]:

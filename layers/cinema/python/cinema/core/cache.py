@@ -39,7 +39,7 @@ def mark_down() -> None:
 
 
 def reset() -> None:
-    global _client, _down_until  # noqa: PLW0603
+    global _client, _down_until
     _client, _down_until = None, 0.0
 
 

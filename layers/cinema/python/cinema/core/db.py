@@ -14,6 +14,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
+from cinema.core.errors import CinemaError
 from cinema.core.settings import Shape, get_settings
 
 NAMING = {
@@ -59,7 +60,7 @@ def session_factory() -> async_sessionmaker[AsyncSession]:
 
 
 async def dispose() -> None:
-    global _engine, _sessions  # noqa: PLW0603
+    global _engine, _sessions
     if _engine is not None:
         await _engine.dispose()
     _engine, _sessions = None, None
@@ -70,6 +71,9 @@ async def get_db() -> AsyncIterator[AsyncSession]:
         try:
             yield session
             await session.commit()
+        except CinemaError as exc:
+            await (session.commit() if exc.commit else session.rollback())
+            raise
         except BaseException:
             await session.rollback()
             raise

@@ -14,6 +14,9 @@ class CinemaError(Exception):
     status_code: int = 400
     detail: str = "bad request"
     headers: dict[str, str] | None = None
+    # True when the request's writes must be kept although it fails (e.g. revoking a token
+    # family on replay): the session dependency then commits before the error is answered.
+    commit: bool = False
 
     def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
         if detail is not None:

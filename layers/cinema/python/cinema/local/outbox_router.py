@@ -38,4 +38,6 @@ async def outbox_page(limit: Annotated[int, Query(ge=1, le=500)] = 50) -> HTMLRe
         "pre{white-space:pre-wrap}</style>"
         f"<h1>Outbox ({len(messages)})</h1>{rows or '<p>No mail yet.</p>'}"
     )
-    return HTMLResponse(page, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+    return HTMLResponse(
+        page, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+    )

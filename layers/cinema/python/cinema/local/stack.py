@@ -29,7 +29,7 @@ ADMIN_FILE = "admin-credentials.json"
 
 
 def _say(message: str) -> None:
-    print(message, flush=True)  # noqa: T201 - the console is this command's interface
+    print(message, flush=True)
 
 
 def _private_file(path: Path, content: str) -> None:
@@ -59,7 +59,7 @@ def ensure_demo_admin(settings: Settings) -> str:
     if saved.exists():
         email = json.loads(saved.read_text(encoding="utf-8"))["email"]
         return f"admin {email} (password in {saved})"
-    email = email or "admin@cinema.local"
+    email = email or "admin@cinema.io"
     password = secrets.token_urlsafe(12)
     asyncio.run(bootstrap.ensure_admin(email=email, password=password))
     _private_file(saved, json.dumps({"email": email, "password": password}))
