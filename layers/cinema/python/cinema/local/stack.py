@@ -12,6 +12,8 @@ import json
 import logging
 import os
 import secrets
+import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -66,10 +68,30 @@ def ensure_demo_admin(settings: Settings) -> str:
     return f"admin {email} password {password}   <- shown once; also kept in {saved}"
 
 
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    # Uvicorn re-raises the signals it caught once it has shut down; with the default SIGTERM
+    # action the process would die right there, skipping the `finally` that stops services.
+    raise SystemExit(0)
+
+
 def run() -> int:
     started = time.perf_counter()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     configure_local_logging(os.environ.get("CINEMA_LOG_LEVEL", "INFO"))
     settings = get_settings()
+    if not _port_free(settings.host, settings.port):
+        _say(f"error: {settings.host}:{settings.port} is in use; stop what runs there or set CINEMA_PORT")
+        return 1
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     services = LocalServices(
@@ -120,6 +142,8 @@ def run() -> int:
         return 0
     except KeyboardInterrupt:
         return 0
+    except SystemExit as exc:  # our SIGTERM handler (0) or uvicorn giving up (1)
+        return exc.code if isinstance(exc.code, int) else 1
     except Exception as exc:
         log.exception("the local platform failed to start")
         _say(f"error: {exc}")

@@ -1,0 +1,156 @@
+"""`cinema serve` (what `make run` runs), as a person uses it: start, use, stop, start again."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from cinema.local.services import free_port
+
+CINEMA = shutil.which("cinema", path=str(Path(sys.executable).parent)) or "cinema"
+
+
+def _env(data_dir: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CINEMA_")}
+    env.update(CINEMA_DATA_DIR=str(data_dir), CINEMA_PORT=str(port), CINEMA_LOG_LEVEL="WARNING")
+    return env
+
+
+class Serving:
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [CINEMA, "serve"],
+            env=_env(data_dir, port),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.console: list[str] = []
+
+    def wait_ready(self, timeout: float = 90) -> float:
+        started = time.monotonic()
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.console.append(line)
+            if "ready in" in line:
+                break
+        else:
+            pytest.fail("cinema serve exited before it was ready:\n" + "".join(self.console))
+        while time.monotonic() - started < timeout:
+            try:
+                if httpx.get(f"{self.base}/api/v1/health", timeout=2).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.TransportError:
+                time.sleep(0.1)
+        pytest.fail("the API never answered")
+
+    def stop(self) -> int:
+        children = psutil.Process(self.process.pid).children(recursive=True)
+        self.process.send_signal(signal.SIGTERM)
+        rest, _ = self.process.communicate(timeout=60)
+        self.console.append(rest)
+        _gone, alive = psutil.wait_procs(children, timeout=10)
+        assert not alive, f"left running: {alive}"
+        return self.process.returncode
+
+
+def _postgres_processes(data_dir: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if str(data_dir) in cmdline:
+            found.append(proc)
+    return found
+
+
+def test_serve_runs_the_platform_and_a_restart_keeps_accounts(tmp_path: Path) -> None:
+    data_dir = tmp_path / "state"
+    port = free_port()
+    first = Serving(data_dir, port)
+    try:
+        first.wait_ready()
+        console = "".join(first.console)
+        for what in ("postgresql", "redis", "s3", "/docs", "/dev/outbox.html"):
+            assert what in console, console
+        admin = json.loads((data_dir / "admin-credentials.json").read_text())
+        assert admin["password"] in console  # shown once, on the first run
+        assert oct((data_dir / "admin-credentials.json").stat().st_mode & 0o777) == "0o600"
+
+        with httpx.Client(base_url=first.base, timeout=10) as http:
+            assert http.get("/docs").status_code == 200
+            reg = http.post(
+                "/api/v1/auth/register", json={"email": "first@kino.io", "password": "survives restarts"}
+            )
+            assert reg.status_code == 201
+            token = http.post(
+                "/api/v1/auth/token", data={"username": admin["email"], "password": admin["password"]}
+            )
+            assert token.status_code == 200
+            promote = http.patch(
+                f"/api/v1/admin/users/{reg.json()['id']}",
+                json={"role": "moderator"},
+                headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+            )
+            assert promote.json()["role"] == "moderator"
+    finally:
+        code = first.stop()
+    assert code == 0, "".join(first.console)
+    assert _postgres_processes(data_dir) == []
+
+    second = Serving(data_dir, port)
+    try:
+        second.wait_ready()
+        console = "".join(second.console)
+        assert admin["password"] not in console  # printed once only
+        assert re.search(r"password in .*admin-credentials\.json", console)
+        with httpx.Client(base_url=second.base, timeout=10) as http:
+            token = http.post(
+                "/api/v1/auth/token", data={"username": "first@kino.io", "password": "survives restarts"}
+            )
+            assert token.status_code == 200
+            me = http.get(
+                "/api/v1/users/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+            )
+            assert me.json()["role"] == "moderator"
+    finally:
+        assert second.stop() == 0
+    assert _postgres_processes(data_dir) == []
+
+
+def test_serve_reports_a_port_in_use_and_still_cleans_up(tmp_path: Path) -> None:
+    data_dir = tmp_path / "state"
+    port = free_port()
+    blocker = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.5)
+        done = subprocess.run(
+            [CINEMA, "serve"],
+            env=_env(data_dir, port),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        blocker.terminate()
+        blocker.wait()
+    assert done.returncode == 1
+    assert f"{port} is in use" in done.stdout
+    assert _postgres_processes(data_dir) == []
