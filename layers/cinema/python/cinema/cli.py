@@ -68,5 +68,28 @@ def create_admin(
     typer.echo(f"admin {email} ({user_id})")
 
 
+@app.command()
+def seed(
+    demo: bool = typer.Option(False, "--demo", help="the demo catalog (200+ films, offline)"),
+    synthetic: int = typer.Option(
+        0, "--synthetic", min=0, max=2_000_000, help="N synthetic films for benchmarks"
+    ),
+) -> None:
+    """Load films into the catalog; running it twice adds nothing twice."""
+    if not demo and not synthetic:
+        typer.echo("nothing to do: pass --demo and/or --synthetic N", err=True)
+        raise typer.Exit(2)
+    _database_url()
+    from cinema.catalog import seeding  # noqa: PLC0415
+
+    if demo:
+        added = asyncio.run(seeding.run_demo())
+        typer.echo(f"demo catalog: {added} films added")
+    if synthetic:
+        with typer.progressbar(length=synthetic, label="synthetic films") as bar:
+            added = asyncio.run(seeding.run_synthetic(synthetic, progress=bar.update))
+        typer.echo(f"synthetic catalog: {added} films added")
+
+
 def main() -> None:
     app()

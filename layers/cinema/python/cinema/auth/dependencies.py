@@ -35,6 +35,13 @@ async def current_user(db: DbSession, token: Annotated[str | None, Depends(beare
     return user
 
 
+async def optional_user(db: DbSession, token: Annotated[str | None, Depends(bearer)]) -> User | None:
+    """The caller when a token is sent (a bad one is still refused), else None."""
+    if not token:
+        return None
+    return await current_user(db, token)
+
+
 def require_role(role: Role) -> Callable[..., Awaitable[User]]:
     async def dependency(user: Annotated[User, Depends(current_user)]) -> User:
         if not user.role.at_least(role):
@@ -54,3 +61,4 @@ CurrentUser = Annotated[User, Depends(current_user)]
 ModeratorUser = Annotated[User, Depends(require_role(Role.moderator))]
 AdminUser = Annotated[User, Depends(require_role(Role.admin))]
 ClientIp = Annotated[str, Depends(client_ip)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]

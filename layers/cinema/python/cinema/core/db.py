@@ -6,7 +6,7 @@ container (and the local server) reuses its pool.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
@@ -66,6 +66,17 @@ async def dispose() -> None:
     _engine, _sessions = None, None
 
 
+def after_commit(session: AsyncSession, action: Callable[[], Awaitable[None]]) -> None:
+    """Run `action` once the request's transaction has committed (e.g. cache invalidation:
+    done earlier, a concurrent read could cache the old row again before the commit)."""
+    session.info.setdefault("after_commit", []).append(action)
+
+
+async def _run_after_commit(session: AsyncSession) -> None:
+    for action in session.info.pop("after_commit", []):
+        await action()
+
+
 async def get_db() -> AsyncIterator[AsyncSession]:
     async with session_factory()() as session:
         try:
@@ -73,10 +84,13 @@ async def get_db() -> AsyncIterator[AsyncSession]:
             await session.commit()
         except CinemaError as exc:
             await (session.commit() if exc.commit else session.rollback())
+            if exc.commit:
+                await _run_after_commit(session)
             raise
         except BaseException:
             await session.rollback()
             raise
+        await _run_after_commit(session)
 
 
 # scope="function": commit before the response is sent, so a client never sees a 2xx for

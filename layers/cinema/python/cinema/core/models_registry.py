@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cinema.auth import models as auth_models  # noqa: F401
+from cinema.catalog import models as catalog_models  # noqa: F401
 from cinema.core.db import Base
 
 metadata = Base.metadata

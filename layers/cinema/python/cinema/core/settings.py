@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     port: int = 8000
     public_url: str = ""  # how browsers reach the API; defaults to http://host:port
     web_url: str = ""  # where the web app lives (links in mail); defaults to public_url
+    media_url: str = ""  # public images (posters) base URL: CloudFront in AWS; defaults to <public_url>/media
+    catalog_cache_ttl_s: int = 300  # film pages and first pages of listings; writes invalidate at once
+    popular_cache_ttl_s: int = 60
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://localhost:5173", "http://127.0.0.1:5173"]
     )
@@ -130,6 +133,10 @@ class Settings(BaseSettings):
     @property
     def web_base_url(self) -> str:
         return self.web_url.rstrip("/") or self.base_url
+
+    @property
+    def media_base_url(self) -> str:
+        return self.media_url.rstrip("/") or f"{self.base_url}/media"
 
     @property
     def outbox_dir(self) -> Path:

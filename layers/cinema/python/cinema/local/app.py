@@ -6,13 +6,22 @@ from fastapi import FastAPI
 
 from cinema.auth.router import router as auth_router
 from cinema.auth.users_router import router as users_router
+from cinema.catalog.admin_router import router as catalog_admin_router
+from cinema.catalog.router import router as catalog_router
 from cinema.core.app import build_app
 from cinema.local.docs import mount_docs
 from cinema.local.outbox_router import router as outbox_router
 
 
 def create_app() -> FastAPI:
-    app = build_app(auth_router, users_router, title="Cinema API (local)", docs=False)
+    app = build_app(
+        auth_router,
+        users_router,
+        catalog_router,
+        catalog_admin_router,
+        title="Cinema API (local)",
+        docs=False,
+    )
     mount_docs(app)
     # Local-only routes sit outside /api/v1: they are not part of the contract.
     app.include_router(outbox_router)

@@ -1,0 +1,42 @@
+"""Views and the 7-day popularity that orders `sort=popular` and GET /films/popular.
+
+A view is one upsert of a (film, day) counter; `films.popularity` (views over the last 7
+days) is recomputed from those counters at most once a minute per process, when the
+popular list is rebuilt, so the hot path never aggregates.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinema.catalog import repository as repo
+
+WINDOW_DAYS = 7
+REFRESH_EVERY_S = 60.0
+_last_refresh = 0.0
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def window_start() -> date:
+    return today() - timedelta(days=WINDOW_DAYS - 1)
+
+
+async def record_view(db: AsyncSession, film_id: uuid.UUID, user_id: uuid.UUID | None = None) -> None:
+    """Count one view of the film today. The caller decides what a view is (the media
+    heartbeats: once per user, film and 24 h after 30 s watched); `user_id` is for them."""
+    await repo.add_view(db, film_id, today())
+
+
+async def refresh(db: AsyncSession, *, force: bool = False) -> None:
+    global _last_refresh  # noqa: PLW0603 - a per-process throttle
+    now = time.monotonic()
+    if force or now - _last_refresh >= REFRESH_EVERY_S:
+        _last_refresh = now
+        await repo.refresh_popularity(db, window_start())

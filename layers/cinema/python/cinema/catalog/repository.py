@@ -1,0 +1,220 @@
+"""Every catalog query."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from cinema.catalog import search
+from cinema.catalog.models import Film, FilmGenre, FilmPerson, FilmStatus, FilmViewsDaily, Genre, Person
+
+
+@dataclass(frozen=True)
+class FilmFilters:
+    genres: Sequence[str] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    rating_min: float | None = None
+    country: str | None = None
+    q: str | None = None
+    published_only: bool = True
+
+
+# sort name -> the column it orders by (ties broken by id)
+SORT_KEYS: dict[str, Any] = {
+    "popular": Film.popularity,
+    "rating": Film.rating_avg,
+    "year": Film.year,
+    "title": Film.title_norm,
+    "new": Film.listed_at,
+}
+
+
+def _with_details(query: Select[Any]) -> Select[Any]:
+    return query.options(selectinload(Film.genres), selectinload(Film.credits).joinedload(FilmPerson.person))
+
+
+async def get_film(db: AsyncSession, film_id: uuid.UUID, *, published_only: bool) -> Film | None:
+    query = _with_details(select(Film).where(Film.id == film_id))
+    if published_only:
+        query = query.where(Film.status == FilmStatus.published)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def get_film_for_update(db: AsyncSession, film_id: uuid.UUID) -> Film | None:
+    query = _with_details(select(Film).where(Film.id == film_id)).with_for_update(of=Film)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+def _conditions(filters: FilmFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.published_only:
+        conditions.append(Film.status == FilmStatus.published)
+    if filters.genres:
+        conditions.append(
+            exists()
+            .where(
+                FilmGenre.film_id == Film.id, FilmGenre.genre_id == Genre.id, Genre.slug.in_(filters.genres)
+            )
+            .correlate(Film)
+        )
+    if filters.year_from is not None:
+        conditions.append(Film.year >= filters.year_from)
+    if filters.year_to is not None:
+        conditions.append(Film.year <= filters.year_to)
+    if filters.rating_min is not None:
+        conditions.append(Film.rating_avg >= filters.rating_min)
+    if filters.country:
+        conditions.append(Film.countries.contains([filters.country]))
+    return conditions
+
+
+@dataclass(frozen=True)
+class Page:
+    films: list[Film]
+    total: int
+    last_key: tuple[Any, ...] | None  # the sort key of the last film, when there is a next page
+
+
+async def list_films(
+    db: AsyncSession,
+    filters: FilmFilters,
+    *,
+    sort: str | None,
+    descending: bool,
+    after: tuple[Any, ...] | None,
+    limit: int,
+) -> Page:
+    conditions = _conditions(filters)
+    if filters.q:
+        terms = search.terms(filters.q, trigram=await search.trigram_available(db))
+        conditions.append(terms.match)
+    total = (await db.execute(select(func.count()).select_from(Film).where(*conditions))).scalar_one()
+
+    if filters.q and sort is None:
+        # Relevance: best score first, then id; the score travels in the cursor.
+        score = terms.score.label("score")
+        query = select(Film, score).where(*conditions)
+        if after is not None:
+            query = query.where(
+                or_(terms.score < after[0], and_(terms.score == after[0], Film.id > uuid.UUID(after[1])))
+            )
+        query = query.order_by(score.desc(), Film.id.asc()).limit(limit + 1)
+        rows = (await db.execute(_with_details(query))).all()
+        films = [row[0] for row in rows]
+        keys = [(row[1], str(row[0].id)) for row in rows]
+    else:
+        key = SORT_KEYS[sort or "popular"]
+        query = select(Film).where(*conditions)
+        if after is not None:
+            boundary = tuple_(key, Film.id)
+            cursor = tuple_(after[0], uuid.UUID(after[1]))
+            query = query.where(boundary < cursor if descending else boundary > cursor)
+        order = (key.desc(), Film.id.desc()) if descending else (key.asc(), Film.id.asc())
+        query = query.order_by(*order).limit(limit + 1)
+        films = list((await db.execute(_with_details(query))).scalars())
+        keys = [(getattr(f, key.key), str(f.id)) for f in films]
+
+    has_more = len(films) > limit
+    return Page(films=films[:limit], total=total, last_key=keys[limit - 1] if has_more else None)
+
+
+async def delete_film(db: AsyncSession, film_id: uuid.UUID) -> bool:
+    """Credits, genres and view counts go with it (ON DELETE CASCADE)."""
+    result = await db.execute(delete(Film).where(Film.id == film_id).returning(Film.id))
+    return result.first() is not None
+
+
+async def genres_by_slug(db: AsyncSession, slugs: Sequence[str]) -> dict[str, Genre]:
+    if not slugs:
+        return {}
+    rows = await db.execute(select(Genre).where(Genre.slug.in_(slugs)))
+    return {g.slug: g for g in rows.scalars()}
+
+
+async def all_genres(db: AsyncSession) -> list[Genre]:
+    return list((await db.execute(select(Genre).order_by(Genre.name))).scalars())
+
+
+async def get_genre(db: AsyncSession, slug: str) -> Genre | None:
+    return (await db.execute(select(Genre).where(Genre.slug == slug))).scalar_one_or_none()
+
+
+async def people_by_name(db: AsyncSession, names: Sequence[str]) -> dict[str, Person]:
+    """The people with these names, creating the missing ones (race-safe upsert)."""
+    if not names:
+        return {}
+    unique = sorted(set(names))
+    await db.execute(insert(Person).values([{"name": n} for n in unique]).on_conflict_do_nothing())
+    rows = await db.execute(select(Person).where(Person.name.in_(unique)))
+    return {p.name: p for p in rows.scalars()}
+
+
+async def replace_genres(db: AsyncSession, film_id: uuid.UUID, genre_ids: Sequence[uuid.UUID]) -> None:
+    await db.execute(delete(FilmGenre).where(FilmGenre.film_id == film_id))
+    if genre_ids:
+        await db.execute(insert(FilmGenre).values([{"film_id": film_id, "genre_id": g} for g in genre_ids]))
+
+
+async def replace_credits(db: AsyncSession, film_id: uuid.UUID, credits: Sequence[dict[str, Any]]) -> None:
+    await db.execute(delete(FilmPerson).where(FilmPerson.film_id == film_id))
+    if credits:
+        await db.execute(insert(FilmPerson).values([{"film_id": film_id, **c} for c in credits]))
+
+
+async def refresh_search(db: AsyncSession, film_ids: Sequence[uuid.UUID]) -> None:
+    await db.execute(text("SELECT cinema_film_search_refresh(:ids)"), {"ids": list(film_ids)})
+
+
+async def add_view(db: AsyncSession, film_id: uuid.UUID, day: date) -> None:
+    statement = insert(FilmViewsDaily).values(film_id=film_id, day=day, views=1)
+    await db.execute(
+        statement.on_conflict_do_update(
+            index_elements=[FilmViewsDaily.film_id, FilmViewsDaily.day],
+            set_={"views": FilmViewsDaily.views + 1},
+        )
+    )
+
+
+async def top_viewed(db: AsyncSession, since: date, limit: int) -> list[tuple[uuid.UUID, int]]:
+    views = func.sum(FilmViewsDaily.views).label("views")
+    query = (
+        select(FilmViewsDaily.film_id, views)
+        .join(Film, Film.id == FilmViewsDaily.film_id)
+        .where(FilmViewsDaily.day >= since, Film.status == FilmStatus.published)
+        .group_by(FilmViewsDaily.film_id)
+        .order_by(views.desc(), FilmViewsDaily.film_id)
+        .limit(limit)
+    )
+    return [(row[0], int(row[1])) for row in (await db.execute(query)).all()]
+
+
+async def films_by_ids(db: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Film]:
+    if not ids:
+        return {}
+    rows = await db.execute(_with_details(select(Film).where(Film.id.in_(ids))))
+    return {f.id: f for f in rows.scalars()}
+
+
+async def refresh_popularity(db: AsyncSession, since: date) -> None:
+    """films.popularity := views since `since`; films that fell out of the window go to 0."""
+    await db.execute(
+        text(
+            """
+            UPDATE films f SET popularity = coalesce(v.views, 0)
+            FROM films f2
+            LEFT JOIN (SELECT film_id, sum(views)::int AS views FROM film_views_daily
+                       WHERE day >= :since GROUP BY film_id) v ON v.film_id = f2.id
+            WHERE f.id = f2.id AND f.popularity IS DISTINCT FROM coalesce(v.views, 0)
+            """
+        ),
+        {"since": since},
+    )

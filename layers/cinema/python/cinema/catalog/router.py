@@ -1,0 +1,86 @@
+"""Public catalog routes: films, search, popular, genres."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from cinema.auth.dependencies import OptionalUser
+from cinema.auth.roles import STAFF
+from cinema.catalog import repository as repo
+from cinema.catalog import service
+from cinema.catalog.schemas import Country, FilmOut, FilmSummary, GenreOut, PopularFilm, Slug
+from cinema.core.db import DbSession
+from cinema.core.pagination import Cursor, Limit, Page
+
+router = APIRouter(tags=["catalog"])
+
+SORTS = ("popular", "rating", "year", "title", "new")
+SortParam = Annotated[
+    str | None,
+    Query(
+        pattern=r"^-?(popular|rating|year|title|new)$",
+        description="popular | rating | year | title | new; a leading `-` sorts descending. "
+        "Default: relevance when `q` is given, else `-popular` (most watched first).",
+    ),
+]
+SearchParam = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        description="full-text search over titles, people and descriptions (ru/en), typo-tolerant",
+    ),
+]
+
+JSON = "application/json"
+
+
+def _json(body: bytes) -> Response:
+    return Response(content=body, media_type=JSON)
+
+
+@router.get("/films", response_model=Page[FilmSummary], summary="Browse and search the catalog")
+async def list_films(
+    *,
+    db: DbSession,
+    user: OptionalUser,
+    genre: Annotated[list[Slug], Query(max_length=10, description="genre slug; several = any of them")] = [],  # noqa: B006
+    year_from: Annotated[int | None, Query(ge=1888, le=2100)] = None,
+    year_to: Annotated[int | None, Query(ge=1888, le=2100)] = None,
+    rating_min: Annotated[float | None, Query(ge=0, le=10)] = None,
+    country: Annotated[Country | None, Query(description="ISO 3166-1 alpha-2, e.g. RU")] = None,
+    q: SearchParam = None,
+    sort: SortParam = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Response:
+    filters = repo.FilmFilters(
+        genres=tuple(genre),
+        year_from=year_from,
+        year_to=year_to,
+        rating_min=rating_min,
+        country=country,
+        q=q.strip() or None if q else None,
+        published_only=not (user is not None and user.role in STAFF),
+    )
+    return _json(await service.film_list(db, filters, sort=sort, cursor=cursor, limit=limit))
+
+
+@router.get("/films/popular", response_model=Page[PopularFilm], summary="Most watched over the last 7 days")
+async def popular_films(db: DbSession, limit: Limit = 20) -> Response:
+    return _json(await service.popular(db, limit=limit))
+
+
+@router.get("/films/{film_id}", response_model=FilmOut, responses={404: {"description": "no such film"}})
+async def get_film(film_id: uuid.UUID, db: DbSession, user: OptionalUser) -> Response:
+    staff = user is not None and user.role in STAFF
+    return _json(await service.film_page(db, film_id, staff=staff))
+
+
+@router.get("/genres", response_model=list[GenreOut])
+async def genres(db: DbSession) -> list[GenreOut]:
+    return [GenreOut.model_validate(g) for g in await repo.all_genres(db)]

@@ -1,0 +1,139 @@
+"""Catalog request and response bodies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from cinema.catalog.models import Access, FilmStatus, PersonRole
+
+AgeRating = Literal["0+", "6+", "12+", "16+", "18+"]
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=40)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+def max_year() -> int:
+    return datetime.now(UTC).year + 1
+
+
+class Price(BaseModel):
+    amount: int = Field(gt=0, le=100_000_000, description="minor units (kopecks, cents)")
+    currency: Currency = "RUB"
+
+
+class GenreOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    slug: str
+    name: str
+
+
+class GenreIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class GenrePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class CreditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    role: PersonRole
+    character: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class CreditOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    role: PersonRole
+    character: str | None = None
+
+
+class _FilmFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    original_title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    description: Annotated[str, Field(max_length=10_000)] | None = None
+    countries: Annotated[list[Country], Field(max_length=20)] | None = None
+    genres: Annotated[list[Slug], Field(max_length=10)] | None = None
+    people: Annotated[list[CreditIn], Field(max_length=100)] | None = None
+    age_rating: AgeRating | None = None
+    access: Access | None = None
+    price: Price | None = None
+    poster_key: Annotated[str, Field(max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _check_year(self) -> _FilmFields:
+        year = getattr(self, "year", None)
+        if year is not None and not 1888 <= year <= max_year():
+            raise ValueError(f"year must be between 1888 and {max_year()}")
+        return self
+
+
+class FilmCreate(_FilmFields):
+    title: Title
+    year: int
+    duration_seconds: int = Field(gt=0, le=48 * 3600)
+    access: Access = Access.subscription
+    age_rating: AgeRating = "0+"
+
+    @model_validator(mode="after")
+    def _check_price(self) -> FilmCreate:
+        if (self.access is Access.purchase) != (self.price is not None):
+            raise ValueError("price is required exactly when access is 'purchase'")
+        return self
+
+
+class FilmPatch(_FilmFields):
+    """Every field optional; `status: "published"` publishes. Price rules are checked
+    against the merged film by the service."""
+
+    title: Title | None = None
+    year: int | None = None
+    duration_seconds: int | None = Field(default=None, gt=0, le=48 * 3600)
+    status: FilmStatus | None = None
+
+
+class FilmSummary(BaseModel):
+    id: uuid.UUID
+    title: str
+    original_title: str
+    year: int
+    duration_seconds: int
+    countries: list[str]
+    genres: list[GenreOut]
+    age_rating: str
+    rating_avg: float
+    rating_count: int
+    poster_url: str | None
+    status: FilmStatus
+    access: Access
+    price: Price | None
+
+
+class FilmOut(FilmSummary):
+    description: str
+    people: list[CreditOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class PopularFilm(FilmSummary):
+    views_7d: int
+
+
+def rating(value: Decimal | float) -> float:
+    return round(float(value), 2)

@@ -1,0 +1,33 @@
+"""Entry points of `cinema seed`: each runs in its own transaction and event loop."""
+
+from __future__ import annotations
+
+from cinema.catalog import caching, seed, synthetic
+from cinema.core import db
+
+
+async def run_demo() -> int:
+    try:
+        async with db.session_factory()() as session:
+            added = await seed.seed_demo(session)
+            await seed.analyze(session)
+            await session.commit()
+        await caching.invalidate()
+        return added
+    finally:
+        await db.dispose()
+
+
+async def run_synthetic(count: int, *, progress: seed.Progress | None = None) -> int:
+    try:
+        async with db.session_factory()() as session:
+            genre_ids = await seed.upsert_genres(session, synthetic.genre_rows())
+            added = await seed.load_films(
+                session, list(synthetic.films(count)), genre_ids=genre_ids, progress=progress
+            )
+            await seed.analyze(session)
+            await session.commit()
+        await caching.invalidate()
+        return len(added)
+    finally:
+        await db.dispose()
