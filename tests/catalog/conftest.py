@@ -10,7 +10,7 @@ API = "/api/v1"
 class Catalog:
     """Builds catalog content through the admin API, as staff would."""
 
-    def __init__(self, client, admin) -> None:  # noqa: ANN001
+    def __init__(self, client, admin) -> None:
         self.client = client
         self.admin = admin
         self.genres: set[str] = set()
@@ -41,5 +41,5 @@ class Catalog:
 
 
 @pytest.fixture
-async def catalog(client, admin) -> Catalog:  # noqa: ANN001
+async def catalog(client, admin) -> Catalog:
     return Catalog(client, admin)
