@@ -1,0 +1,56 @@
+"""Each Lambda imports only its own module: a cold start pays for nothing else."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+
+PROBE = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("handler", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def imported_by(handler: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(ROOT / handler)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return set(json.loads(done.stdout))
+
+
+def _has(modules: set[str], prefix: str) -> bool:
+    return any(m == prefix or m.startswith(prefix + ".") for m in modules)
+
+
+@pytest.mark.parametrize(
+    ("handler", "forbidden"),
+    [
+        (
+            "functions/catalog/handler.py",
+            ["stripe", "boto3", "cinema.payments", "cinema.media", "cinema.local", "uvicorn"],
+        ),
+        ("functions/admin/handler.py", ["stripe", "cinema.payments", "cinema.local", "uvicorn"]),
+        (
+            "functions/auth/handler.py",
+            ["stripe", "boto3", "cinema.catalog", "cinema.payments", "cinema.media", "cinema.local"],
+        ),
+    ],
+)
+def test_a_handler_imports_only_its_own_module(handler, forbidden):
+    modules = imported_by(handler)
+    assert "cinema.core.app" in modules  # the probe really loaded the handler
+    leaked = [name for name in forbidden if _has(modules, name)]
+    assert leaked == [], f"{handler} imports {leaked}"
