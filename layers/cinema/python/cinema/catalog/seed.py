@@ -149,5 +149,9 @@ async def seed_demo(db: AsyncSession) -> int:
     return len(new_ids)
 
 
+async def has_films(db: AsyncSession) -> bool:
+    return (await db.execute(select(Film.id).limit(1))).first() is not None
+
+
 async def analyze(db: AsyncSession) -> None:
     await db.execute(text("ANALYZE films, film_genres, film_people, people"))

@@ -18,6 +18,17 @@ async def run_demo() -> int:
         await db.dispose()
 
 
+async def run_demo_if_empty() -> int:
+    """First start of the local platform: a browsable catalog rather than an empty page."""
+    try:
+        async with db.session_factory()() as session:
+            if await seed.has_films(session):
+                return 0
+        return await run_demo()
+    finally:
+        await db.dispose()
+
+
 async def run_synthetic(count: int, *, progress: seed.Progress | None = None) -> int:
     try:
         async with db.session_factory()() as session:

@@ -115,6 +115,10 @@ def run() -> int:
         settings = get_settings()
         migrate.upgrade(settings.database_url)
         admin_line = ensure_demo_admin(settings)
+        from cinema.catalog import seeding  # noqa: PLC0415
+
+        seeded = asyncio.run(seeding.run_demo_if_empty())
+        catalog_line = f"{seeded} demo films loaded (first run)" if seeded else "as you left it"
 
         from cinema.local.app import create_app  # noqa: PLC0415 - after settings are final
 
@@ -126,6 +130,7 @@ def run() -> int:
         _say(f"  {'api':<11} {base}/api/v1   (docs: {base}/docs, health: {base}/api/v1/health)")
         _say(f"  {'mail':<11} {base}/dev/outbox.html   (files in {settings.outbox_dir})")
         _say(f"  {'account':<11} {admin_line}")
+        _say(f"  {'catalog':<11} {catalog_line}   ({base}/api/v1/films)")
         _say(f"  {'data':<11} {data_dir}")
         _say(f"  ready in {time.perf_counter() - started:.1f}s; Ctrl-C stops everything")
         _say("")
