@@ -182,14 +182,18 @@ async def test_a_bought_film_cannot_be_deleted_only_unpublished(client, catalog,
 
     film = await catalog.film(title="Bought", access="purchase", price={"amount": 19900, "currency": "RUB"})
     async with db.engine().begin() as conn:
-        await conn.execute(text("CREATE TABLE purchase_probe (film_id uuid REFERENCES films(id) ON DELETE RESTRICT)"))
+        await conn.execute(
+            text("CREATE TABLE purchase_probe (film_id uuid REFERENCES films(id) ON DELETE RESTRICT)")
+        )
         await conn.execute(text("INSERT INTO purchase_probe VALUES (:id)"), {"id": film["id"]})
     try:
         refused = await client.delete(f"{API}/admin/films/{film['id']}", headers=admin.auth)
         assert refused.status_code == 409
         assert "unpublish" in refused.json()["detail"]
         assert (await client.get(f"{API}/films/{film['id']}")).status_code == 200
-        hidden = await client.patch(f"{API}/admin/films/{film['id']}", json={"status": "draft"}, headers=admin.auth)
+        hidden = await client.patch(
+            f"{API}/admin/films/{film['id']}", json={"status": "draft"}, headers=admin.auth
+        )
         assert hidden.status_code == 200
     finally:
         async with db.engine().begin() as conn:

@@ -51,10 +51,11 @@ def terms(q: str, *, trigram: bool) -> SearchTerms:
         qn.op("<%")(Film.title_norm),
         qn.op("<%")(Film.original_title_norm),
     )
-    closeness = func.greatest(
-        func.similarity(Film.title_norm, qn),
-        func.similarity(Film.original_title_norm, qn),
-        func.word_similarity(qn, Film.title_norm),
-        func.word_similarity(qn, Film.original_title_norm),
+    # How well the query matches a word run inside a title, then how close it is to the
+    # whole title: of "The Matrix" and "The Matrix Reloaded", "matrx" is nearer the first.
+    closeness = 0.6 * func.greatest(
+        func.word_similarity(qn, Film.title_norm), func.word_similarity(qn, Film.original_title_norm)
+    ) + 0.4 * func.greatest(
+        func.similarity(Film.title_norm, qn), func.similarity(Film.original_title_norm, qn)
     )
     return SearchTerms(match=match, score=(exact + rank + closeness).cast(Float))
