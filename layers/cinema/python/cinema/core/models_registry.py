@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from cinema.account import models as account_models  # noqa: F401
 from cinema.auth import models as auth_models  # noqa: F401
 from cinema.catalog import models as catalog_models  # noqa: F401
 from cinema.core.db import Base
+from cinema.media import models as media_models  # noqa: F401
 
 metadata = Base.metadata

@@ -91,6 +91,16 @@ class Settings(BaseSettings):
     media_bucket: str = "cinema-media"
     web_bucket: str = "cinema-web"
 
+    # media: uploads, transcoding, playback signing
+    upload_max_bytes: int = 50 * 1024**3
+    upload_url_ttl_s: int = 6 * 3600
+    transcoder: str = "ffmpeg"  # ffmpeg (local worker) | mediaconvert
+    mediaconvert_role_arn: str = ""
+    mediaconvert_endpoint_url: str = ""
+    cloudfront_key_pair_id: str = ""
+    cloudfront_private_key: SecretStr = SecretStr("")  # PEM; locally generated into the data dir
+    playback_ttl_s: int = 4 * 3600
+
     # the first administrator (local shape); generated and printed once when unset
     admin_email: str = ""
     admin_password: SecretStr = SecretStr("")

@@ -11,6 +11,7 @@ from cinema.catalog.router import router as catalog_router
 from cinema.core.app import build_app
 from cinema.local.docs import mount_docs
 from cinema.local.outbox_router import router as outbox_router
+from cinema.media.admin_router import router as media_admin_router
 
 
 def create_app() -> FastAPI:
@@ -19,6 +20,7 @@ def create_app() -> FastAPI:
         users_router,
         catalog_router,
         catalog_admin_router,
+        media_admin_router,
         title="Cinema API (local)",
         docs=False,
     )

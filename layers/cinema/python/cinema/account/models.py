@@ -1,0 +1,36 @@
+"""What each viewer watched and where they stopped."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, func
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cinema.core.db import Base
+
+
+class WatchProgress(Base):
+    """One row per (user, film), upserted by playback heartbeats."""
+
+    __tablename__ = "watch_progress"
+    __table_args__ = (Index("ix_watch_progress_user_id_updated_at", "user_id", "updated_at"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    film_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("films.id", ondelete="CASCADE"), primary_key=True
+    )
+    position_seconds: Mapped[int] = mapped_column(Integer, nullable=False)
+    duration_seconds: Mapped[int] = mapped_column(Integer, nullable=False)
+    started_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    # When this viewer's last counted view of the film was recorded (one per 24 h).
+    view_counted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,29 @@
+"""What can go wrong with media, each with its HTTP status."""
+
+from __future__ import annotations
+
+from cinema.core.errors import CinemaError, Conflict, NotFound
+
+
+class UploadTooLarge(CinemaError):
+    status_code = 422
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the file is larger than the {limit // 1024**3} GiB limit")
+
+
+class UploadNotFound(NotFound):
+    detail = "upload not found"
+
+
+class UploadNotOpen(Conflict):
+    detail = "this upload is already completed or aborted"
+
+
+class InvalidParts(CinemaError):
+    status_code = 422
+    detail = "the parts do not match what was uploaded (part numbers and ETags)"
+
+
+class MediaNotReady(Conflict):
+    detail = "this film has no playable video yet"

@@ -1,0 +1,48 @@
+"""Every media query."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinema.media.models import FilmMedia, MediaUpload
+
+
+async def get_upload(db: AsyncSession, upload_id: uuid.UUID, *, lock: bool = False) -> MediaUpload | None:
+    query = select(MediaUpload).where(MediaUpload.id == upload_id)
+    if lock:
+        query = query.with_for_update()
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def latest_upload(db: AsyncSession, film_id: uuid.UUID) -> MediaUpload | None:
+    """The newest upload that got past 'open' (what the admin sees progressing)."""
+    query = (
+        select(MediaUpload)
+        .where(MediaUpload.film_id == film_id, MediaUpload.status.not_in(("open", "aborted")))
+        .order_by(MediaUpload.created_at.desc())
+        .limit(1)
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def playing_upload(db: AsyncSession, film_id: uuid.UUID) -> MediaUpload | None:
+    query = (
+        select(MediaUpload)
+        .join(FilmMedia, FilmMedia.upload_id == MediaUpload.id)
+        .where(FilmMedia.film_id == film_id)
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def set_playing(db: AsyncSession, film_id: uuid.UUID, upload_id: uuid.UUID) -> None:
+    statement = insert(FilmMedia).values(film_id=film_id, upload_id=upload_id)
+    await db.execute(
+        statement.on_conflict_do_update(
+            index_elements=[FilmMedia.film_id],
+            set_={"upload_id": upload_id, "updated_at": statement.excluded.updated_at},
+        )
+    )
