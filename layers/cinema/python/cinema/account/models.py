@@ -9,6 +9,8 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cinema.auth import models as _users  # noqa: F401 - tables our foreign keys name
+from cinema.catalog import models as _films  # noqa: F401
 from cinema.core.db import Base
 
 

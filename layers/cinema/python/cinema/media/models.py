@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cinema.catalog import models as _films  # noqa: F401 - the films table our foreign keys name
 from cinema.core.db import Base
 from cinema.core.models import Timestamps, UuidPk
 

@@ -1,0 +1,134 @@
+"""Reading the events that drive transcoding: S3 ObjectCreated and MediaConvert job state
+changes (EventBridge), in the shapes AWS sends, which the local worker imitates."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote_plus
+
+from cinema.media.status import JobEvent
+
+SOURCE_KEY = re.compile(r"^uploads/(?P<film>[0-9a-f-]{36})/(?P<upload>[0-9a-f-]{36})/source\.[a-z0-9]+$")
+
+
+def created_objects(event: dict[str, Any]) -> list[tuple[str, str]]:
+    """(bucket, key) of each ObjectCreated record; keys arrive URL-encoded."""
+    found = []
+    for record in event.get("Records", []):
+        if not str(record.get("eventName", "")).startswith("ObjectCreated:"):
+            continue
+        s3 = record["s3"]
+        found.append((s3["bucket"]["name"], unquote_plus(s3["object"]["key"])))
+    return found
+
+
+def ids_from_key(key: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(film_id, upload_id) of an upload's source object, or None for any other key."""
+    match = SOURCE_KEY.match(key)
+    if match is None:
+        return None
+    return uuid.UUID(match["film"]), uuid.UUID(match["upload"])
+
+
+def _renditions(detail: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:
+    renditions, duration_ms = [], None
+    for group in detail.get("outputGroupDetails", []):
+        if group.get("type") != "HLS_GROUP":
+            continue
+        for output in group.get("outputDetails", []):
+            video = output.get("videoDetails") or {}
+            if "heightInPx" in video:
+                renditions.append(
+                    {"height": int(video["heightInPx"]), "bitrate": int(video.get("averageBitrate", 0))}
+                )
+            duration_ms = duration_ms or output.get("durationInMs")
+    return renditions, (round(duration_ms / 1000) if duration_ms else None)
+
+
+def job_event(event: dict[str, Any]) -> JobEvent | None:
+    """A MediaConvert Job State Change as a JobEvent; None when it is not one of ours."""
+    if event.get("detail-type") != "MediaConvert Job State Change":
+        return None
+    detail = event.get("detail") or {}
+    upload = (detail.get("userMetadata") or {}).get("upload_id")
+    try:
+        upload_id = uuid.UUID(str(upload))
+    except ValueError:
+        return None
+    timestamp = detail.get("timestamp")
+    at = (
+        datetime.fromtimestamp(timestamp / 1000, UTC)
+        if timestamp
+        else datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
+    )
+    renditions, duration = _renditions(detail) if detail.get("status") == "COMPLETE" else ([], None)
+    progress = detail.get("jobProgress") or {}
+    return JobEvent(
+        upload_id=upload_id,
+        status=str(detail.get("status")),
+        at=at,
+        job_id=detail.get("jobId"),
+        percent=progress.get("jobPercentComplete"),
+        error=detail.get("errorMessage"),
+        renditions=renditions,
+        duration_seconds=duration,
+    )
+
+
+def job_state_change(
+    *,
+    upload_id: uuid.UUID,
+    film_id: uuid.UUID,
+    job_id: str,
+    status: str,
+    percent: int | None = None,
+    error: str | None = None,
+    renditions: list[dict[str, Any]] | None = None,
+    duration_ms: int | None = None,
+) -> dict[str, Any]:
+    """The EventBridge event MediaConvert would send; the local worker emits these."""
+    now = datetime.now(UTC)
+    detail: dict[str, Any] = {
+        "timestamp": int(now.timestamp() * 1000),
+        "accountId": "000000000000",
+        "queue": "arn:aws:mediaconvert:local:000000000000:queues/Default",
+        "jobId": job_id,
+        "status": status,
+        "userMetadata": {"film_id": str(film_id), "upload_id": str(upload_id)},
+    }
+    if percent is not None:
+        detail["jobProgress"] = {
+            "jobPercentComplete": percent,
+            "currentPhase": "TRANSCODING",
+            "retryCount": 0,
+        }
+    if error is not None:
+        detail["errorCode"] = 1999
+        detail["errorMessage"] = error
+    if renditions is not None:
+        detail["outputGroupDetails"] = [
+            {
+                "type": "HLS_GROUP",
+                "outputDetails": [
+                    {
+                        "durationInMs": duration_ms,
+                        "videoDetails": {"heightInPx": r["height"], "averageBitrate": r["bitrate"]},
+                    }
+                    for r in renditions
+                ],
+            }
+        ]
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "MediaConvert Job State Change",
+        "source": "aws.mediaconvert",
+        "account": "000000000000",
+        "time": now.isoformat().replace("+00:00", "Z"),
+        "region": "local",
+        "resources": [f"arn:aws:mediaconvert:local:000000000000:jobs/{job_id}"],
+        "detail": detail,
+    }

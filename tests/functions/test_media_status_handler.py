@@ -1,0 +1,76 @@
+"""media-status with MediaConvert's own event JSON: duplicates and reordering included."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from sqlalchemy import text
+
+from cinema.core import db
+
+ROOT = Path(__file__).parents[2]
+EVENTS = ROOT / "tests" / "events"
+API = "/api/v1"
+
+
+def load(name: str, film_id: str, upload_id: uuid.UUID) -> dict:
+    raw = (EVENTS / f"mediaconvert_{name}.json").read_text()
+    return json.loads(raw.replace("FILM_ID", film_id).replace("UPLOAD_ID", str(upload_id)))
+
+
+def invoke(events: list[dict]) -> list[dict]:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("event_runner.py")),
+            str(ROOT / "functions/media_status/handler.py"),
+        ],
+        input=json.dumps(events),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "POWERTOOLS_SERVICE_NAME": "media_status"},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+async def _upload(film_id: str) -> uuid.UUID:
+    upload_id = uuid.uuid4()
+    async with db.engine().begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO media_uploads (id, film_id, s3_upload_id, key, filename, content_type, size_bytes,"
+                " part_size, status) VALUES (:id, :film, 'x', :key, 'f.mp4', 'video/mp4', 10, 8388608, 'uploaded')"
+            ),
+            {"id": upload_id, "film": film_id, "key": f"uploads/{film_id}/{upload_id}/source.mp4"},
+        )
+    return upload_id
+
+
+async def test_mediaconvert_events_in_any_order_end_ready(client, catalog, admin):
+    film = await catalog.film()
+    upload = await _upload(film["id"])
+    e = {name: load(name, film["id"], upload) for name in ("progressing", "status_update", "complete")}
+    answers = invoke([e["status_update"], e["progressing"], e["complete"], e["progressing"], e["complete"]])
+    assert [a["applied"] for a in answers] == [True, False, True, False, False]
+    media = (await client.get(f"{API}/admin/films/{film['id']}/media", headers=admin.auth)).json()
+    assert (media["status"], media["percent"], media["duration_seconds"]) == ("ready", 100, 600)
+    assert [r["height"] for r in media["renditions"]] == [360, 540, 720, 1080]
+
+
+async def test_error_event_and_foreign_events(client, catalog, admin):
+    film = await catalog.film()
+    upload = await _upload(film["id"])
+    foreign = load("complete", film["id"], upload) | {"detail-type": "EC2 Instance State-change Notification"}
+    unknown_upload = load("complete", film["id"], uuid.uuid4())
+    answers = invoke([foreign, unknown_upload, load("error", film["id"], upload)])
+    assert [a["applied"] for a in answers] == [False, False, True]
+    media = (await client.get(f"{API}/admin/films/{film['id']}/media", headers=admin.auth)).json()
+    assert (media["status"], media["error"]) == ("failed", "Invalid input: unsupported codec")
