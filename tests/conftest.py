@@ -22,6 +22,10 @@ from sqlalchemy import text
 from cinema.core import cache, db, migrate
 from cinema.core.settings import get_settings
 from cinema.local.services import LocalServices
+from cinema.media.signing import generate_key_pair
+
+CLOUDFRONT_KEY_ID = "KTESTKEYPAIR01"
+CLOUDFRONT_KEYS = generate_key_pair()  # (private PEM, public PEM): the trusted key group of the tests
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +48,8 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServices
         CINEMA_DATA_DIR=str(data_dir),
         CINEMA_JWT_SECRET=secrets.token_urlsafe(48),
         CINEMA_MAILER="outbox",
+        CINEMA_CLOUDFRONT_KEY_PAIR_ID=CLOUDFRONT_KEY_ID,
+        CINEMA_CLOUDFRONT_PRIVATE_KEY=CLOUDFRONT_KEYS[0].decode(),
     )
     get_settings.cache_clear()
     migrate.upgrade(running.postgres.url)
@@ -197,3 +203,9 @@ class Catalog:
 @pytest.fixture
 async def catalog(client, admin) -> Catalog:
     return Catalog(client, admin)
+
+
+@pytest.fixture(scope="session")
+def cloudfront_public_keys(services: LocalServices) -> dict[str, bytes]:
+    """The trusted key group the signatures of this test session verify against."""
+    return {CLOUDFRONT_KEY_ID: CLOUDFRONT_KEYS[1]}

@@ -12,6 +12,7 @@ from cinema.core.app import build_app
 from cinema.local.docs import mount_docs
 from cinema.local.outbox_router import router as outbox_router
 from cinema.media.admin_router import router as media_admin_router
+from cinema.media.playback_router import router as playback_router
 
 
 def create_app() -> FastAPI:
@@ -21,6 +22,7 @@ def create_app() -> FastAPI:
         catalog_router,
         catalog_admin_router,
         media_admin_router,
+        playback_router,
         title="Cinema API (local)",
         docs=False,
     )

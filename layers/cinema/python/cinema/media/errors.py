@@ -27,3 +27,13 @@ class InvalidParts(CinemaError):
 
 class MediaNotReady(Conflict):
     detail = "this film has no playable video yet"
+
+
+class NotEntitled(CinemaError):
+    status_code = 402
+    detail = "a subscription or a purchase of this film is needed to watch it"
+
+
+class InvalidPosition(CinemaError):
+    status_code = 422
+    detail = "position_seconds is beyond the end of the film"

@@ -1,0 +1,53 @@
+"""Viewer routes of the streaming function: play a film, report where you are."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from cinema.account import progress
+from cinema.auth.dependencies import CurrentUser
+from cinema.core.db import DbSession
+from cinema.media import playback
+from cinema.media import repository as repo
+from cinema.media.errors import InvalidPosition
+from cinema.media.playback import PlayOut
+
+router = APIRouter(prefix="/films/{film_id}", tags=["playback"])
+
+
+class ProgressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    position_seconds: int = Field(ge=0, le=48 * 3600)
+
+
+@router.get(
+    "/play",
+    response_model=PlayOut,
+    responses={402: {"description": "not entitled"}, 409: {"description": "no playable video yet"}},
+    summary="A signed HLS manifest URL (and cookies) for the film",
+)
+async def play(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> PlayOut:
+    return await playback.play(db, user, film_id)
+
+
+@router.put(
+    "/progress",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Playback heartbeat (about every 15 s): feeds history, resume and popularity",
+)
+async def report_progress(film_id: uuid.UUID, body: ProgressIn, user: CurrentUser, db: DbSession) -> Response:
+    film = await playback.watchable_film(db, user, film_id)
+    upload = await repo.playing_upload(db, film_id)
+    duration = (
+        upload.duration_seconds if upload and upload.duration_seconds else None
+    ) or film.duration_seconds
+    if body.position_seconds > duration + 60:
+        raise InvalidPosition()
+    await progress.record(
+        db, user_id=user.id, film_id=film_id, position=min(body.position_seconds, duration), duration=duration
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
