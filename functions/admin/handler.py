@@ -1,6 +1,7 @@
-"""Lambda: staff writes to the catalog (/admin/films, /admin/genres)."""
+"""Lambda: staff writes (catalog: /admin/films, /admin/genres; media: uploads and status)."""
 
 from cinema.catalog.admin_router import router as catalog_admin_router
 from cinema.core.lambda_http import http_handler
+from cinema.media.admin_router import router as media_admin_router
 
-handler = http_handler("admin", catalog_admin_router)
+handler = http_handler("admin", catalog_admin_router, media_admin_router)

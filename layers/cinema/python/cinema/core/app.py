@@ -31,8 +31,15 @@ def build_app(*routers: APIRouter, title: str = "Cinema API", docs: bool = False
         allow_origins=settings.cors_origins,
         allow_credentials=True,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-        expose_headers=["X-Request-ID", "Retry-After"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Range"],
+        expose_headers=[
+            "X-Request-ID",
+            "Retry-After",
+            "Content-Range",
+            "Content-Length",
+            "Accept-Ranges",
+            "ETag",
+        ],
         max_age=600,
     )
     app.add_middleware(

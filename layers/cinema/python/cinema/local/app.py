@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
 
 from cinema.auth.router import router as auth_router
@@ -9,10 +13,45 @@ from cinema.auth.users_router import router as users_router
 from cinema.catalog.admin_router import router as catalog_admin_router
 from cinema.catalog.router import router as catalog_router
 from cinema.core.app import build_app
+from cinema.core.settings import get_settings
 from cinema.local.docs import mount_docs
+from cinema.local.edge import edge_router
 from cinema.local.outbox_router import router as outbox_router
+from cinema.media import storage
 from cinema.media.admin_router import router as media_admin_router
 from cinema.media.playback_router import router as playback_router
+
+
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    from cinema.local.worker import LocalWorker  # noqa: PLC0415 - ffmpeg tooling, local only
+
+    worker = LocalWorker()
+    worker.run()
+    try:
+        yield
+    finally:
+        await worker.stop()
+
+
+def _mount_edge(app: FastAPI) -> None:
+    """The local CDN edge at /media: serves the media bucket to validly signed requests."""
+    settings = get_settings()
+    private_pem = settings.cloudfront_private_key.get_secret_value().encode()
+    if settings.media_url or not private_pem:
+        return  # a real CDN serves the media, or playback signing is not configured
+    key = serialization.load_pem_private_key(private_pem, password=None)
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    app.include_router(
+        edge_router(
+            s3_client_factory=storage.s3_client,
+            bucket=settings.media_bucket,
+            public_keys={settings.cloudfront_key_pair_id: public_pem},
+            public_base_url=settings.base_url,
+        )
+    )
 
 
 def create_app() -> FastAPI:
@@ -26,7 +65,9 @@ def create_app() -> FastAPI:
         title="Cinema API (local)",
         docs=False,
     )
+    app.router.lifespan_context = _lifespan
     mount_docs(app)
+    _mount_edge(app)
     # Local-only routes sit outside /api/v1: they are not part of the contract.
     app.include_router(outbox_router)
     return app

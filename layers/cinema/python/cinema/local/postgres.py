@@ -172,11 +172,15 @@ class _Cluster:
         removed. A live postmaster of this cluster (its parent was killed): stopped first.
         """
         pid = self.postmaster_pid()
-        if pid is None:
-            return
-        if pid_alive(pid) and "postgres" in pid_command(pid):
-            self.stop(pid)
-        (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+        if pid is not None:
+            if pid_alive(pid) and "postgres" in pid_command(pid):
+                self.stop(pid)
+            (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+        # No postmaster of this cluster runs now, so a socket lock file in our private socket
+        # directory is stale; left in place, PostgreSQL refuses to start whenever the pid it
+        # names has been reused by another process.
+        for lock in self.pgdata.glob(".s.PGSQL.*.lock"):
+            lock.unlink(missing_ok=True)
 
     def start(self, port: int, *, fast: bool) -> int:
         """Starts the server detached (pg_ctl setsid()s it) and returns the postmaster's pid."""

@@ -23,6 +23,7 @@ import uvicorn
 from cinema.core import migrate
 from cinema.core.logging import configure_local_logging
 from cinema.core.settings import Settings, get_settings
+from cinema.local.edge import ensure_key_pair
 from cinema.local.services import LocalServices
 
 log = logging.getLogger("cinema.local")
@@ -111,6 +112,11 @@ def run() -> int:
             CINEMA_DATA_DIR=str(data_dir),
         )
         os.environ.setdefault("CINEMA_JWT_SECRET", local_jwt_secret(data_dir))
+        if not os.environ.get("CINEMA_CLOUDFRONT_PRIVATE_KEY"):
+            # The local edge trusts one key pair, made once and kept in the data dir.
+            private_pem, _ = ensure_key_pair(data_dir / "cloudfront")
+            os.environ["CINEMA_CLOUDFRONT_PRIVATE_KEY"] = private_pem.decode()
+            os.environ.setdefault("CINEMA_CLOUDFRONT_KEY_PAIR_ID", "KLOCALEDGE")
         get_settings.cache_clear()
         settings = get_settings()
         migrate.upgrade(settings.database_url)
@@ -141,7 +147,7 @@ def run() -> int:
             log_config=None,
             access_log=False,  # our middleware logs each request as JSON with its request id
             proxy_headers=False,
-            lifespan="off",
+            lifespan="on",  # starts the transcoding worker
         )
         uvicorn.Server(config).run()
         return 0

@@ -1,0 +1,6 @@
+"""Lambda: S3 ObjectCreated on the uploads bucket starts a MediaConvert job."""
+
+from cinema.core.lambda_events import event_handler
+from cinema.media.ingest import handle
+
+handler = event_handler("media_ingest", handle)

@@ -1,0 +1,236 @@
+"""The local edge: the media bucket served the way CloudFront serves it, to signed requests only.
+
+It stands in for the distribution in front of the media bucket. Every request must carry a
+CloudFront signature (query or cookies) valid for the URL the viewer would use in AWS, which
+is rebuilt from `public_base_url` + prefix + path, never from the Host header: the signer
+and the edge agree on one public address however the server is reached. Only then is the
+bucket asked, so an unsigned request learns nothing, not even whether an object exists.
+
+Delivery follows the CDN: the right media types, single byte ranges, short caching for
+playlists (live ones change) and a year, immutable, for segments and images (their names
+never get reused). Playlists are served as stored: their relative URIs work with cookies;
+with the query form the player adds the query to each request (hls.js: `xhrSetup`).
+ffmpeg as a client sends cookies with `-cookies "CloudFront-Policy=...; path=/; domain=..."`
+or `-headers "Cookie: CloudFront-Policy=...; CloudFront-Signature=...; CloudFront-Key-Pair-Id=..."`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import UTC
+from email.utils import format_datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from botocore.exceptions import ClientError
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from cinema.media import edge_auth
+from cinema.media.signing import generate_key_pair
+
+CHUNK_SIZE = 256 * 1024
+PLAYLIST_CACHE = "max-age=2"
+IMMUTABLE_CACHE = "max-age=31536000, immutable"
+OTHER_CACHE = "max-age=60"
+MEDIA_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+    ".vtt": "text/vtt",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+}
+_IMMUTABLE = {".ts", ".m4s", ".mp4", ".m4a", ".aac", ".vtt", ".jpg", ".jpeg", ".png", ".webp"}
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)", re.ASCII | re.IGNORECASE)
+
+
+class RangeNotSatisfiable(Exception):
+    pass
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """The inclusive byte span of a single `bytes=` range over `size` bytes.
+
+    None means "ignore the header and send everything", which RFC 9110 allows for what we do
+    not serve: other units, several ranges, malformed values. A well-formed range that starts
+    past the end raises RangeNotSatisfiable (416).
+    """
+    match = _RANGE.fullmatch(header.strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.groups()
+    if not first:  # suffix: the last N bytes
+        length = int(last)
+        if length == 0 or size == 0:
+            raise RangeNotSatisfiable
+        return max(0, size - length), size - 1
+    start = int(first)
+    if last and int(last) < start:
+        return None
+    if start >= size:
+        raise RangeNotSatisfiable
+    return start, min(int(last), size - 1) if last else size - 1
+
+
+def edge_router(
+    *,
+    s3_client_factory: Callable[[], Any],
+    bucket: str,
+    public_keys: Mapping[str, bytes],
+    public_base_url: str,
+    prefix: str = "/media",
+) -> APIRouter:
+    """GET/HEAD `{prefix}/{key}` from `bucket` for requests signed for `public_base_url{prefix}/{key}`.
+
+    `s3_client_factory` is called once, on the first request that passes the signature check,
+    inside a worker thread (making a boto3 client blocks for a while).
+    """
+    keys = {key_id: edge_auth.load_public_key(pem) for key_id, pem in public_keys.items()}
+    base = public_base_url.rstrip("/") + prefix
+    client = functools.cache(s3_client_factory)
+    router = APIRouter(prefix=prefix, tags=["local edge"])
+
+    @router.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    async def media(path: str, request: Request) -> Response:
+        if not _is_object_key(path):
+            return _refusal(400, "bad media path")
+        url = f"{base}/{path}?{request.url.query}" if request.url.query else f"{base}/{path}"
+        try:
+            for name in edge_auth.SIGNING_PARAMS:
+                if len(request.query_params.getlist(name)) > 1:
+                    raise edge_auth.SignatureRejected(f"repeated {name}")
+            edge_auth.check(
+                url,
+                query=request.query_params,
+                cookies=request.cookies,
+                public_keys=keys,
+                client_ip=request.client.host if request.client else None,
+            )
+        except edge_auth.SignatureRejected as rejected:
+            return _refusal(403, rejected.reason)
+        try:
+            return await _serve(client, bucket, path, request)
+        except ClientError as error:
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status == 404:
+                return _refusal(404, "not found")
+            if status == 304:
+                return _not_modified(path, request.headers.get("if-none-match", ""))
+            raise
+
+    return router
+
+
+async def _serve(client: Callable[[], Any], bucket: str, key: str, request: Request) -> Response:
+    """HEAD and ranged GETs look at the object first (its size); a plain GET only streams it."""
+    conditions = {"IfNoneMatch": tag} if (tag := request.headers.get("if-none-match")) else {}
+    range_header = request.headers.get("range")
+    if request.method == "GET" and not range_header:
+        answer = await asyncio.to_thread(lambda: client().get_object(Bucket=bucket, Key=key, **conditions))
+        headers = _headers(key, answer, answer["ContentLength"])
+        return StreamingResponse(_chunks(answer["Body"]), headers=headers)
+
+    meta = await asyncio.to_thread(lambda: client().head_object(Bucket=bucket, Key=key, **conditions))
+    size = int(meta["ContentLength"])
+    try:
+        span = parse_range(range_header, size) if range_header else None
+    except RangeNotSatisfiable:
+        return _refusal(416, "range not satisfiable", {"Content-Range": f"bytes */{size}"})
+    if span is None:
+        status, headers = 200, _headers(key, meta, size)
+    else:
+        start, end = span
+        status, headers = 206, _headers(key, meta, end - start + 1)
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers)
+    extra = {"Range": f"bytes={span[0]}-{span[1]}"} if span else {}
+    answer = await asyncio.to_thread(lambda: client().get_object(Bucket=bucket, Key=key, **extra))
+    return StreamingResponse(_chunks(answer["Body"]), status_code=status, headers=headers)
+
+
+async def _chunks(body: Any) -> AsyncIterator[bytes]:
+    """The S3 body in pieces, each read in a worker thread; whole segments never sit in memory."""
+    try:
+        while chunk := await asyncio.to_thread(body.read, CHUNK_SIZE):
+            yield chunk
+    finally:
+        body.close()
+
+
+def _is_object_key(path: str) -> bool:
+    """Keys as the transcoder writes them: no empty, `.` or `..` segments, no backslashes."""
+    segments = path.split("/")
+    return bool(path) and "\\" not in path and all(part not in ("", ".", "..") for part in segments)
+
+
+def _cache_control(key: str) -> str:
+    suffix = PurePosixPath(key).suffix.lower()
+    if suffix == ".m3u8":
+        return PLAYLIST_CACHE
+    return IMMUTABLE_CACHE if suffix in _IMMUTABLE else OTHER_CACHE
+
+
+def _headers(key: str, meta: Mapping[str, Any], length: int) -> dict[str, str]:
+    suffix = PurePosixPath(key).suffix.lower()
+    headers = {
+        "Content-Type": MEDIA_TYPES.get(suffix) or meta.get("ContentType") or "application/octet-stream",
+        "Content-Length": str(length),
+        "Cache-Control": _cache_control(key),
+        "Accept-Ranges": "bytes",
+    }
+    if meta.get("ETag"):
+        headers["ETag"] = str(meta["ETag"])
+    if meta.get("LastModified"):
+        headers["Last-Modified"] = format_datetime(meta["LastModified"].astimezone(UTC), usegmt=True)
+    return headers
+
+
+def _not_modified(key: str, if_none_match: str) -> Response:
+    headers = {"Cache-Control": _cache_control(key)}
+    if if_none_match and "," not in if_none_match and if_none_match.strip() != "*":
+        headers["ETag"] = if_none_match.strip()
+    return Response(status_code=304, headers=headers)
+
+
+def _refusal(status: int, detail: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """Refusals are never cached: the same URL may pass once the viewer has fresh credentials."""
+    return JSONResponse(
+        {"detail": detail}, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})}
+    )
+
+
+def ensure_key_pair(directory: Path) -> tuple[bytes, bytes]:
+    """The local shape's signing key pair (private PEM, public PEM), made once under `directory`.
+
+    Kept across restarts so that links and cookies handed out before a restart still play.
+    """
+    private_path = directory / "cloudfront-private.pem"
+    public_path = directory / "cloudfront-public.pem"
+    if not (private_path.exists() and public_path.exists()):
+        directory.mkdir(parents=True, exist_ok=True)
+        private_pem, public_pem = generate_key_pair()
+        _write_private(private_path, private_pem)
+        public_path.write_bytes(public_pem)
+    return private_path.read_bytes(), public_path.read_bytes()
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Owner-only from the first byte, then renamed into place (never half-written)."""
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, path)

@@ -1,0 +1,164 @@
+"""The one-machine transcoding worker: what S3 + MediaConvert + EventBridge do in AWS.
+
+A finished upload's S3 event goes through the very ingest code the media-ingest Lambda
+runs; that asks this worker (the local Transcoder) to start a job; the job runs ffmpeg in
+a thread and reports MediaConvert-shaped job state events to the media-status code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cinema.core.settings import get_settings
+from cinema.media import events, ingest, pipeline, status_events, storage, transcoder
+from cinema.media.ffmpeg_transcoder import TranscodeFailed, transcode
+from cinema.media.ladder import InvalidSource, ladder_for, probe
+from cinema.media.models import MediaUpload
+
+log = logging.getLogger("cinema.local.worker")
+
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".m4s": "video/iso.segment",
+    ".jpg": "image/jpeg",
+    ".mp4": "video/mp4",
+}
+MAX_RUNGS = 3  # the local ladder: enough to see adaptive switching, quick on a laptop
+
+
+@dataclass(frozen=True)
+class Job:
+    job_id: str
+    upload_id: uuid.UUID
+    film_id: uuid.UUID
+    bucket: str
+    key: str
+    output_prefix: str
+
+
+class LocalWorker:
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[Job] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    # -- the Transcoder port ----------------------------------------------------------
+    async def start(self, upload: MediaUpload, *, bucket: str, key: str) -> str:
+        job = Job(
+            f"local-{uuid.uuid4().hex[:12]}",
+            upload.id,
+            upload.film_id,
+            bucket,
+            key,
+            transcoder.output_prefix(upload),
+        )
+        self.idle.clear()
+        await self.queue.put(job)
+        return job.job_id
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def run(self) -> None:
+        transcoder.register_local(self)
+        pipeline.register_local_sink(ingest_soon)
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name="transcoding-worker")
+
+    async def stop(self) -> None:
+        pipeline.register_local_sink(None)
+        transcoder.register_local(None)
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            job = await self.queue.get()
+            try:
+                await self._run(job)
+            except Exception:  # one bad job must not stop the worker
+                log.exception("transcoding job %s crashed", job.job_id)
+                await self._emit(job, "ERROR", error="the local transcoder crashed; see the server log")
+            finally:
+                self.queue.task_done()
+                if self.queue.empty():
+                    self.idle.set()
+
+    async def _emit(self, job: Job, kind: str, **detail: Any) -> None:
+        event = events.job_state_change(
+            upload_id=job.upload_id, film_id=job.film_id, job_id=job.job_id, status=kind, **detail
+        )
+        await status_events.handle(event)
+
+    async def _run(self, job: Job) -> None:
+        work = Path(tempfile.mkdtemp(prefix="cinema-transcode-"))
+        loop = asyncio.get_running_loop()
+        try:
+            source = work / Path(job.key).name
+            await asyncio.to_thread(storage.s3_client().download_file, job.bucket, job.key, str(source))
+            await self._emit(job, "PROGRESSING")
+            try:
+                info = await asyncio.to_thread(probe, source)
+            except InvalidSource as exc:
+                await self._emit(job, "ERROR", error=f"not a playable video: {exc}")
+                return
+            renditions = ladder_for(info.height, max_rungs=MAX_RUNGS)
+            reported = [0]
+
+            def on_progress(percent: float) -> None:
+                if percent - reported[0] >= 5 and percent < 100:
+                    reported[0] = int(percent)
+                    asyncio.run_coroutine_threadsafe(
+                        self._emit(job, "STATUS_UPDATE", percent=int(percent)), loop
+                    )
+
+            try:
+                result = await asyncio.to_thread(
+                    transcode, source, work / "out", renditions, on_progress=on_progress
+                )
+            except TranscodeFailed as exc:
+                await self._emit(job, "ERROR", error=str(exc)[:500])
+                return
+            await asyncio.to_thread(
+                _upload_tree, work / "out", get_settings().media_bucket, job.output_prefix
+            )
+            await self._emit(
+                job,
+                "COMPLETE",
+                renditions=[{"height": r.height, "bitrate": r.video_bitrate} for r in result.renditions],
+                duration_ms=int(result.duration_seconds * 1000),
+            )
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _upload_tree(folder: Path, bucket: str, prefix: str) -> None:
+    client = storage.s3_client()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            content_type = (
+                CONTENT_TYPES.get(path.suffix)
+                or mimetypes.guess_type(path.name)[0]
+                or "application/octet-stream"
+            )
+            key = prefix + path.relative_to(folder).as_posix()
+            client.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
+
+
+async def ingest_soon(event: dict[str, Any]) -> None:
+    """The local stand-in for S3 → Lambda: the same event into the same ingest code, after
+    the request that completed the upload has answered."""
+    task = asyncio.get_running_loop().create_task(ingest.handle(event))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+_background: set[asyncio.Task[Any]] = set()

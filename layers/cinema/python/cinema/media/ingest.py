@@ -1,0 +1,41 @@
+"""media-ingest: an upload's source object was created, so start transcoding it.
+
+S3 delivers at least once: a second event for the same object finds the upload already
+past 'uploaded' and starts nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from cinema.core import db
+from cinema.media import events, status, transcoder
+from cinema.media import repository as repo
+from cinema.media.models import UploadStatus
+from cinema.media.status import JobEvent
+
+log = logging.getLogger("cinema.media.ingest")
+
+
+async def handle(event: dict[str, Any]) -> dict[str, Any]:
+    started: list[str] = []
+    for bucket, key in events.created_objects(event):
+        ids = events.ids_from_key(key)
+        if ids is None:
+            log.info("not an upload source: %s", key)
+            continue
+        async with db.session_factory()() as session:
+            upload = await repo.get_upload(session, ids[1], lock=True)
+            if upload is None or upload.film_id != ids[0] or upload.status is not UploadStatus.uploaded:
+                log.info("nothing to start for %s (unknown or already started)", key)
+                continue
+            job_id = await transcoder.current().start(upload, bucket=bucket, key=key)
+            await status.apply(
+                session,
+                JobEvent(upload_id=upload.id, status="SUBMITTED", at=datetime.now(UTC), job_id=job_id),
+            )
+            await session.commit()
+            started.append(job_id)
+    return {"started": started}
