@@ -25,6 +25,31 @@ def _postgres_processes(data_dir: Path) -> list[psutil.Process]:
     return found
 
 
+def _demo_films_become_playable(http: httpx.Client, auth: dict[str, str]) -> None:
+    """The first start gives three free demo films generated videos, transcoded in the background."""
+    free_ids, cursor = [], None
+    while True:
+        page = http.get(
+            "/api/v1/films", params={"limit": 100, "sort": "year"} | ({"cursor": cursor} if cursor else {})
+        )
+        free_ids += [f["id"] for f in page.json()["items"] if f["access"] == "free"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    deadline, ready = time.monotonic() + 240, []
+    while time.monotonic() < deadline:
+        states = {
+            i: http.get(f"/api/v1/admin/films/{i}/media", headers=auth).json()["status"] for i in free_ids
+        }
+        ready = [i for i, state in states.items() if state == "ready"]
+        if len(ready) >= 3 or "failed" in states.values():
+            break
+        time.sleep(0.5)
+    assert len(ready) == 3, states
+    play = http.get(f"/api/v1/films/{ready[0]}/play", headers=auth).json()
+    assert httpx.get(play["manifest_url"], timeout=10).text.startswith("#EXTM3U")
+
+
 def test_serve_runs_the_platform_and_a_restart_keeps_accounts(tmp_path: Path) -> None:
     data_dir = tmp_path / "state"
     port = free_port()
@@ -54,6 +79,7 @@ def test_serve_runs_the_platform_and_a_restart_keeps_accounts(tmp_path: Path) ->
                 headers={"Authorization": f"Bearer {token.json()['access_token']}"},
             )
             assert promote.json()["role"] == "moderator"
+            _demo_films_become_playable(http, {"Authorization": f"Bearer {token.json()['access_token']}"})
     finally:
         code = first.stop()
     assert code == 0, "".join(first.console)

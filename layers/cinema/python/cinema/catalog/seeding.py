@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cinema.catalog import caching, seed, synthetic
-from cinema.core import db
+from cinema.core import cache, db
 
 
 async def run_demo() -> int:
@@ -16,6 +16,7 @@ async def run_demo() -> int:
         return added
     finally:
         await db.dispose()
+        cache.reset()  # its connections belong to this event loop, which is about to close
 
 
 async def run_demo_if_empty() -> int:
@@ -27,6 +28,7 @@ async def run_demo_if_empty() -> int:
         return await run_demo()
     finally:
         await db.dispose()
+        cache.reset()  # its connections belong to this event loop, which is about to close
 
 
 async def run_synthetic(count: int, *, progress: seed.Progress | None = None) -> int:
@@ -42,3 +44,4 @@ async def run_synthetic(count: int, *, progress: seed.Progress | None = None) ->
         return len(added)
     finally:
         await db.dispose()
+        cache.reset()  # its connections belong to this event loop, which is about to close

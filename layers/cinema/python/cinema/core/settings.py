@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     cloudfront_key_pair_id: str = ""
     cloudfront_private_key: SecretStr = SecretStr("")  # PEM; locally generated into the data dir
     playback_ttl_s: int = 4 * 3600
+    demo_media: bool = False  # `cinema serve` turns it on: demo films get generated videos on first start
 
     # the first administrator (local shape); generated and printed once when unset
     admin_email: str = ""

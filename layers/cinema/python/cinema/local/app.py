@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,9 +29,17 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 
     worker = LocalWorker()
     worker.run()
+    demo = None
+    if get_settings().demo_media:
+        from cinema.local.demo_media import ensure_demo_media  # noqa: PLC0415
+
+        demo = asyncio.get_running_loop().create_task(ensure_demo_media(), name="demo-media")
     try:
         yield
     finally:
+        if demo is not None:
+            demo.cancel()
+            await asyncio.gather(demo, return_exceptions=True)
         await worker.stop()
 
 

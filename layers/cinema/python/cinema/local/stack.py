@@ -69,6 +69,28 @@ def ensure_demo_admin(settings: Settings) -> str:
     return f"admin {email} password {password}   <- shown once; also kept in {saved}"
 
 
+def _banner(
+    services: LocalServices, settings: Settings, lines: list[tuple[str, str]], seeded: int, started: float
+) -> None:
+    base = settings.base_url
+    _say("")
+    _say("Cinema is running on this machine")
+    for service in (services.postgres, services.redis, services.s3):
+        _say(f"  {service.name:<11} {service.description}")
+    _say(f"  {'api':<11} {base}/api/v1   (docs: {base}/docs, health: {base}/api/v1/health)")
+    _say(f"  {'films':<11} {base}/api/v1/films   (signed HLS through the local CDN edge at {base}/media)")
+    _say(f"  {'mail':<11} {base}/dev/outbox.html   (files in {settings.outbox_dir})")
+    for name, text in lines:
+        _say(f"  {name:<11} {text}")
+    if seeded:
+        _say(
+            f"  {'videos':<11} 3 free demo films get generated test videos, transcoding now (a minute or so)"
+        )
+    _say(f"  {'data':<11} {settings.data_dir}")
+    _say(f"  ready in {time.perf_counter() - started:.1f}s; Ctrl-C stops everything")
+    _say("")
+
+
 def _port_free(host: str, port: int) -> bool:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -112,6 +134,7 @@ def run() -> int:
             CINEMA_DATA_DIR=str(data_dir),
         )
         os.environ.setdefault("CINEMA_JWT_SECRET", local_jwt_secret(data_dir))
+        os.environ.setdefault("CINEMA_DEMO_MEDIA", "true")
         if not os.environ.get("CINEMA_CLOUDFRONT_PRIVATE_KEY"):
             # The local edge trusts one key pair, made once and kept in the data dir.
             private_pem, _ = ensure_key_pair(data_dir / "cloudfront")
@@ -128,18 +151,7 @@ def run() -> int:
 
         from cinema.local.app import create_app  # noqa: PLC0415 - after settings are final
 
-        base = settings.base_url
-        _say("")
-        _say("Cinema is running on this machine")
-        for service in (services.postgres, services.redis, services.s3):
-            _say(f"  {service.name:<11} {service.description}")
-        _say(f"  {'api':<11} {base}/api/v1   (docs: {base}/docs, health: {base}/api/v1/health)")
-        _say(f"  {'mail':<11} {base}/dev/outbox.html   (files in {settings.outbox_dir})")
-        _say(f"  {'account':<11} {admin_line}")
-        _say(f"  {'catalog':<11} {catalog_line}   ({base}/api/v1/films)")
-        _say(f"  {'data':<11} {data_dir}")
-        _say(f"  ready in {time.perf_counter() - started:.1f}s; Ctrl-C stops everything")
-        _say("")
+        _banner(services, settings, [("account", admin_line), ("catalog", catalog_line)], seeded, started)
         config = uvicorn.Config(
             create_app(),
             host=settings.host,

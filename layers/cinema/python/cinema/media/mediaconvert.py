@@ -34,7 +34,9 @@ from typing import Any
 from cinema.media.ladder import Rendition, ladder_for, poster_time
 
 TEMPLATE_ENV = "CINEMA_MEDIACONVERT_TEMPLATE"
-_REPO_TEMPLATE = Path(__file__).resolve().parents[5] / "infra" / "mediaconvert" / "job-template.json"
+# Shipped inside the package (so the Lambda layer has it); infra/mediaconvert/job-template.json
+# is a link to this file.
+_PACKAGE_TEMPLATE = Path(__file__).with_name("job-template.json")
 MASTER_BASENAME = "master"
 POSTER_BASENAME = "poster"
 # Frame capture always grabs the first frame (often black), then one every N seconds: two
@@ -52,9 +54,8 @@ def hls_prefix(film_id: str, upload_id: str) -> str:
 
 def load_template(path: str | None = None) -> dict[str, Any]:
     """A fresh copy of the Settings skeleton: `path`, $CINEMA_MEDIACONVERT_TEMPLATE, else the
-    repository's file. The Lambda code layer ships only the `cinema` package, so the deploy
-    must put the file where that variable points."""
-    location = path or os.environ.get(TEMPLATE_ENV) or str(_REPO_TEMPLATE)
+    copy inside the package."""
+    location = path or os.environ.get(TEMPLATE_ENV) or str(_PACKAGE_TEMPLATE)
     return dict(json.loads(_read(location)))
 
 
