@@ -139,6 +139,17 @@ class Platform:
             time.sleep(0.1)
         raise RuntimeError("the API never answered /health")
 
+    def errors(self) -> list[str]:
+        """The ERROR records of the console, one line each (message | last line of the exception)."""
+        found = []
+        for line in self.console:
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                if isinstance(record, dict) and record.get("level") == "ERROR":
+                    last = (record.get("exception") or "").strip().splitlines()[-1:]
+                    found.append(f"  {record.get('time')} {record.get('message')} | {' '.join(last)}")
+        return found
+
     def stop(self) -> tuple[int, list[psutil.Process]]:
         """SIGTERM, as Ctrl-C or a service manager would; (exit code, processes left running)."""
         children = psutil.Process(self.process.pid).children(recursive=True)
@@ -327,8 +338,10 @@ def main() -> None:
                 f"cinema serve stopped (SIGTERM): exit code {code}, "
                 f"{'nothing left running' if not alive else f'LEFT RUNNING: {alive}'}"
             )
-            if code != 0 or alive or platform.health != [200]:
+            if code != 0 or alive:
                 say("server console (tail):\n" + "".join(platform.console)[-3000:])
+            elif platform.health != [200]:
+                say("server errors:\n" + "\n".join(platform.errors()))
         _report(args, runs, references)
         if code != 0 or alive:
             sys.exit(1)
@@ -361,9 +374,8 @@ def _report(args: argparse.Namespace, runs: list[Run], references: list[float]) 
         )
     ratio = total / args.seconds
     verdict = "PASS" if ratio <= TARGET else "FAIL"
-    say(
-        f"  ratio total / clip length ({args.seconds} s)              : {ratio:.2f}x   target <= {TARGET}x: {verdict}"
-    )
+    label = f"ratio total / clip length ({args.seconds} s)"
+    say(f"  {label:<49}: {ratio:.2f}x   target <= {TARGET}x: {verdict}")
 
 
 if __name__ == "__main__":

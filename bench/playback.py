@@ -22,7 +22,11 @@ logs one JSON line per request). The load comes from this process: `--connection
 keep-alive connections over loopback through a minimal HTTP/1.1 client, so that the client
 is not the bottleneck on a 2-core machine (server, PostgreSQL and client CPU are shown).
 After a warm-up, the four cases run `--rounds` times `--seconds` each, in alternating
-order; the figures are medians. Target: >= 0.6x for /play and for the heartbeat.
+order; the figures are medians. Target: >= 0.6x for /play and for the heartbeat (req/s).
+Also shown: server CPU per request and the same ratio by it (steadier than req/s when other
+tenants take CPU from the server), the PostgreSQL connections the app's pool opened during
+the rounds (counted by a listener the bench adds, read through GET /bench/pool-connects),
+and, from PostgreSQL's statistics, how many watch_progress rows the heartbeats wrote.
 
     python bench/playback.py [--viewers 200] [--films 40] [--seconds 5] [--rounds 3] [--connections 48]
 """
@@ -635,13 +639,19 @@ def _measure(
         )
 
     rps = {name: statistics.median(r.rps for r in rounds) for name, rounds in results.items()}
+    # Server CPU per request: less sensitive than req/s to how much CPU the machine's other
+    # tenants leave the server (shown, not judged).
+    cpu_ms = {
+        name: statistics.median(1000 * r.server_cpu / r.rps for r in rounds if r.requests)
+        for name, rounds in results.items()
+    }
     say("")
     say(f"playback routes vs an authenticated no-op ({args.viewers} viewers, {args.films} films; medians)")
     for case in cases:
         rounds = results[case.name]
         say(
-            f"  {case.label:<46} {rps[case.name]:7.0f} req/s   CPU server "
-            f"{statistics.median(r.server_cpu for r in rounds):4.0%}, PostgreSQL "
+            f"  {case.label:<46} {rps[case.name]:7.0f} req/s, {cpu_ms[case.name]:4.2f} ms server CPU/req   "
+            f"CPU server {statistics.median(r.server_cpu for r in rounds):4.0%}, PostgreSQL "
             f"{statistics.median(r.postgres_cpu for r in rounds):4.0%}, client "
             f"{statistics.median(r.client_cpu for r in rounds):4.0%}; new DB connections "
             f"{sum(r.connects for r in rounds)}, errors {sum(r.errors for r in rounds)}"
@@ -658,7 +668,10 @@ def _measure(
     ratios = {name: rps[name] / rps["noop"] for name in ("play", "heartbeat", "flood")}
     for name, label in (("play", "/play"), ("heartbeat", "heartbeat"), ("flood", "flood heartbeat")):
         verdict = "" if name == "flood" else ("  PASS" if ratios[name] >= TARGET else "  FAIL")
-        say(f"  ratio {label + ' / no-op':<26}: {ratios[name]:.2f}x{verdict}")
+        by_cpu = cpu_ms["noop"] / cpu_ms[name]
+        say(
+            f"  ratio {label + ' / no-op':<26}: {ratios[name]:.2f}x{verdict}   (by server CPU/req: {by_cpu:.2f}x)"
+        )
     say(f"  target >= {TARGET}x for /play and the spread heartbeat (the flood is shown, not judged)")
     return counts
 

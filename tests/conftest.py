@@ -94,6 +94,9 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         if tables:
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     cache.reset()
+    from cinema.catalog import caching  # noqa: PLC0415
+
+    caching.clear_local()
     redis = cache.client()
     if redis is not None:
         await redis.flushdb()

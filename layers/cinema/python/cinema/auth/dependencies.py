@@ -11,8 +11,8 @@ from fastapi.security import OAuth2PasswordBearer
 from cinema.auth import repository as repo
 from cinema.auth.errors import AccountDisabled, InsufficientRole, InvalidToken
 from cinema.auth.models import User
-from cinema.auth.roles import Role
-from cinema.core.db import DbSession
+from cinema.auth.roles import STAFF, Role
+from cinema.core.db import DbSession, transaction
 from cinema.core.errors import Unauthorized
 from cinema.core.security import decode_access_token
 
@@ -42,6 +42,16 @@ async def optional_user(db: DbSession, token: Annotated[str | None, Depends(bear
     return await current_user(db, token)
 
 
+async def is_staff(token: str | None) -> bool:
+    """For public reads that show staff more (drafts): False without a token, no database
+    work then; a token that is sent must be valid."""
+    if not token:
+        return False
+    async with transaction() as db:
+        user = await current_user(db, token)
+    return user.role in STAFF
+
+
 def require_role(role: Role) -> Callable[..., Awaitable[User]]:
     async def dependency(user: Annotated[User, Depends(current_user)]) -> User:
         if not user.role.at_least(role):
@@ -62,3 +72,4 @@ ModeratorUser = Annotated[User, Depends(require_role(Role.moderator))]
 AdminUser = Annotated[User, Depends(require_role(Role.admin))]
 ClientIp = Annotated[str, Depends(client_ip)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
+Bearer = Annotated[str | None, Depends(bearer)]

@@ -1,24 +1,50 @@
-"""The catalog's Redis cache: ready-made JSON bytes for the hot reads.
+"""The catalog's cache: ready-made JSON bytes for the hot reads, in two levels.
 
-Keys carry a catalog version; every admin write bumps it, which retires every cached
-listing at once, and deletes the film's own page. Redis is best-effort: any error means a
-miss (or a lost invalidation that the TTL bounds), never a failed request.
+Level 1 is this process's memory, for a second or two: a hit costs no I/O at all. Level 2 is
+Redis, shared by every process and Lambda container. Keys carry a catalog version; every
+admin write bumps it (retiring every cached listing at once), deletes the film's own page
+and empties this process's level 1. Other processes may serve a changed page for at most
+the level-1 TTL. Redis is best-effort: an error means a miss, never a failed request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 
 from redis.exceptions import RedisError
 
 from cinema.core import cache
+from cinema.core.settings import get_settings
 
 log = logging.getLogger("cinema.catalog.cache")
 
 VERSION_KEY = "catalog:version"
+_LOCAL_MAX = 4096
+_local: dict[str, tuple[float, bytes]] = {}
+
+
+def _local_get(key: str) -> bytes | None:
+    entry = _local.get(key)
+    if entry is None or entry[0] < time.monotonic():
+        return None
+    return entry[1]
+
+
+def _local_put(key: str, value: bytes) -> None:
+    ttl = get_settings().catalog_local_cache_ttl_s
+    if ttl <= 0:
+        return
+    if len(_local) >= _LOCAL_MAX:
+        _local.clear()  # crude, but bounded: a burst of distinct keys costs one refill
+    _local[key] = (time.monotonic() + ttl, value)
+
+
+def clear_local() -> None:
+    _local.clear()
 
 
 def film_key(film_id: uuid.UUID) -> str:
@@ -26,11 +52,16 @@ def film_key(film_id: uuid.UUID) -> str:
 
 
 async def _version() -> str:
+    hit = _local_get(VERSION_KEY)
+    if hit is not None:
+        return hit.decode()
     redis = cache.client()
     if redis is None:
         return "0"
     raw = await redis.get(VERSION_KEY)
-    return raw.decode() if raw else "0"
+    version = raw.decode() if raw else "0"
+    _local_put(VERSION_KEY, version.encode())
+    return version
 
 
 async def listing_key(kind: str, params: str) -> str:
@@ -41,29 +72,36 @@ async def listing_key(kind: str, params: str) -> str:
 async def cached(
     key_factory: Callable[[], Awaitable[str]], ttl_s: int, build: Callable[[], Awaitable[bytes]]
 ) -> bytes:
-    """The cached bytes under the key, else `build()` stored for `ttl_s` seconds."""
+    """The cached bytes under the key (memory, then Redis), else `build()`, stored in both."""
     key: str | None = None
     redis = cache.client()
-    if redis is not None:
-        try:
-            key = await key_factory()
-            hit = await redis.get(key)
-            if hit is not None:
-                return bytes(hit)
-        except (RedisError, OSError):
-            cache.mark_down()
-            log.warning("catalog cache unavailable, reading from PostgreSQL")
-            redis = None
+    try:
+        key = await key_factory()
+        hit = _local_get(key)
+        if hit is not None:
+            return hit
+        if redis is not None:
+            found = await redis.get(key)
+            if found is not None:
+                _local_put(key, bytes(found))
+                return bytes(found)
+    except (RedisError, OSError):
+        cache.mark_down()
+        log.warning("catalog cache unavailable, reading from PostgreSQL")
+        redis = None
     body = await build()
-    if redis is not None and key is not None:
-        try:
-            await redis.set(key, body, ex=ttl_s)
-        except (RedisError, OSError):
-            cache.mark_down()
+    if key is not None:
+        _local_put(key, body)
+        if redis is not None:
+            try:
+                await redis.set(key, body, ex=ttl_s)
+            except (RedisError, OSError):
+                cache.mark_down()
     return body
 
 
 async def invalidate(*film_ids: uuid.UUID) -> None:
+    clear_local()
     redis = cache.client()
     if redis is None:
         return

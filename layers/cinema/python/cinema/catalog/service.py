@@ -22,14 +22,17 @@ from cinema.catalog.errors import (
 )
 from cinema.catalog.models import Access, Film, FilmStatus, Genre
 from cinema.catalog.schemas import CreditIn, FilmCreate, FilmPatch, GenreIn, GenrePatch, PopularFilm
-from cinema.core.db import after_commit
+from cinema.core.db import after_commit, transaction
 from cinema.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cinema.core.settings import get_settings
 
 
-async def film_page(db: AsyncSession, film_id: uuid.UUID, *, staff: bool) -> bytes:
+async def film_page(film_id: uuid.UUID, *, staff: bool) -> bytes:
+    """A cache hit touches neither the database nor (within the level-1 TTL) Redis."""
+
     async def build() -> bytes:
-        film = await repo.get_film(db, film_id, published_only=not staff)
+        async with transaction() as db:
+            film = await repo.get_film(db, film_id, published_only=not staff)
         if film is None:
             raise FilmNotFound()
         return presenters.detail(film).model_dump_json().encode()
@@ -63,7 +66,6 @@ def _decode_after(cursor: str | None, sort: str | None) -> tuple[Any, ...] | Non
 
 
 async def film_list(
-    db: AsyncSession,
     filters: repo.FilmFilters,
     *,
     sort: str | None,
@@ -77,9 +79,10 @@ async def film_list(
     after = _decode_after(cursor, key_name)
 
     async def build() -> bytes:
-        page = await repo.list_films(
-            db, filters, sort=key_name, descending=descending, after=after, limit=limit
-        )
+        async with transaction() as db:
+            page = await repo.list_films(
+                db, filters, sort=key_name, descending=descending, after=after, limit=limit
+            )
         next_cursor = None
         if page.last_key is not None:
             value = page.last_key[0]
@@ -111,12 +114,13 @@ async def film_list(
     return await caching.cached(key, get_settings().catalog_cache_ttl_s, build)
 
 
-async def popular(db: AsyncSession, *, limit: int) -> bytes:
+async def popular(*, limit: int) -> bytes:
     async def build() -> bytes:
-        await popularity.refresh(db)
-        page = await repo.list_films(
-            db, repo.FilmFilters(), sort="popular", descending=True, after=None, limit=limit
-        )
+        async with transaction() as db:
+            await popularity.refresh(db)
+            page = await repo.list_films(
+                db, repo.FilmFilters(), sort="popular", descending=True, after=None, limit=limit
+            )
         items = [
             PopularFilm(**presenters.summary(f).model_dump(), views_7d=f.popularity).model_dump(mode="json")
             for f in page.films

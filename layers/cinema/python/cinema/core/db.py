@@ -7,6 +7,7 @@ container (and the local server) reuses its pool.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends
@@ -77,7 +78,10 @@ async def _run_after_commit(session: AsyncSession) -> None:
         await action()
 
 
-async def get_db() -> AsyncIterator[AsyncSession]:
+@asynccontextmanager
+async def transaction() -> AsyncIterator[AsyncSession]:
+    """One unit of work: committed when the block ends, rolled back on error (a CinemaError
+    that asks for it keeps its writes). Also what the request dependency uses."""
     async with session_factory()() as session:
         try:
             yield session
@@ -91,6 +95,11 @@ async def get_db() -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         await _run_after_commit(session)
+
+
+async def get_db() -> AsyncIterator[AsyncSession]:
+    async with transaction() as session:
+        yield session
 
 
 # scope="function": commit before the response is sent, so a client never sees a 2xx for

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     media_url: str = ""  # public images (posters) base URL: CloudFront in AWS; defaults to <public_url>/media
     catalog_cache_ttl_s: int = 300  # film pages and first pages of listings; writes invalidate at once
     popular_cache_ttl_s: int = 60
+    catalog_local_cache_ttl_s: float = 2.0  # in-process level in front of Redis; 0 turns it off
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://localhost:5173", "http://127.0.0.1:5173"]
     )
