@@ -42,6 +42,13 @@ async def optional_user(db: DbSession, token: Annotated[str | None, Depends(bear
     return await current_user(db, token)
 
 
+def bearer_token(request: Request) -> str | None:
+    """The bearer token of an optional-auth request, read without the dependency machinery
+    (the hot public reads call this on every request)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
+
+
 async def is_staff(token: str | None) -> bool:
     """For public reads that show staff more (drafts): False without a token, no database
     work then; a token that is sent must be valid."""
@@ -72,4 +79,3 @@ ModeratorUser = Annotated[User, Depends(require_role(Role.moderator))]
 AdminUser = Annotated[User, Depends(require_role(Role.admin))]
 ClientIp = Annotated[str, Depends(client_ip)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
-Bearer = Annotated[str | None, Depends(bearer)]
