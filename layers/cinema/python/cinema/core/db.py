@@ -45,7 +45,7 @@ def engine() -> AsyncEngine:
         _engine = create_async_engine(
             settings.database_url,
             # One Lambda container serves one request at a time; RDS Proxy does the pooling.
-            pool_size=1 if lambda_shape else 10,
+            pool_size=1 if lambda_shape else 20,
             max_overflow=2 if lambda_shape else 20,
             pool_pre_ping=True,
             pool_recycle=300 if lambda_shape else 1800,

@@ -44,7 +44,7 @@ def hls_prefix(film_id: uuid.UUID) -> str:
 
 
 async def watchable_film(db: AsyncSession, user: User, film_id: uuid.UUID) -> Film:
-    film = await catalog_repo.get_film(db, film_id, published_only=user.role not in STAFF)
+    film = await catalog_repo.get_film_row(db, film_id, published_only=user.role not in STAFF)
     if film is None:
         raise FilmNotFound()
     if not await can_watch(db, user, film):
@@ -54,10 +54,10 @@ async def watchable_film(db: AsyncSession, user: User, film_id: uuid.UUID) -> Fi
 
 async def play(db: AsyncSession, user: User, film_id: uuid.UUID) -> PlayOut:
     await watchable_film(db, user, film_id)
-    upload = await repo.playing_upload(db, film_id)
-    if upload is None:
+    upload_id = await repo.playing_upload_id(db, film_id)
+    if upload_id is None:
         raise MediaNotReady()
     expires_at = (datetime.now(UTC) + timedelta(seconds=get_settings().playback_ttl_s)).replace(microsecond=0)
     access = signer().sign(f"{hls_prefix(film_id)}/*", expires_at)
-    manifest = f"{hls_prefix(film_id)}/{upload.id}/master.m3u8"
+    manifest = f"{hls_prefix(film_id)}/{upload_id}/master.m3u8"
     return PlayOut(manifest_url=append_query(manifest, access), expires_at=expires_at, cookies=access.cookies)

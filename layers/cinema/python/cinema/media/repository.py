@@ -38,6 +38,21 @@ async def playing_upload(db: AsyncSession, film_id: uuid.UUID) -> MediaUpload | 
     return (await db.execute(query)).scalar_one_or_none()
 
 
+async def playing_upload_id(db: AsyncSession, film_id: uuid.UUID) -> uuid.UUID | None:
+    query = select(FilmMedia.upload_id).where(FilmMedia.film_id == film_id)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def playing_duration(db: AsyncSession, film_id: uuid.UUID) -> int | None:
+    """The transcoded duration of what plays now (None without media)."""
+    query = (
+        select(MediaUpload.duration_seconds)
+        .join(FilmMedia, FilmMedia.upload_id == MediaUpload.id)
+        .where(FilmMedia.film_id == film_id)
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
 async def set_playing(db: AsyncSession, film_id: uuid.UUID, upload_id: uuid.UUID) -> None:
     statement = insert(FilmMedia).values(film_id=film_id, upload_id=upload_id)
     await db.execute(
