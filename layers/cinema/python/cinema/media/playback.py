@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.auth.models import User
 from cinema.auth.roles import STAFF
-from cinema.catalog import repository as catalog_repo
 from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.models import Film
 from cinema.core.settings import get_settings
@@ -43,18 +42,21 @@ def hls_prefix(film_id: uuid.UUID) -> str:
     return f"{get_settings().media_base_url}/hls/{film_id}"
 
 
-async def watchable_film(db: AsyncSession, user: User, film_id: uuid.UUID) -> Film:
-    film = await catalog_repo.get_film_row(db, film_id, published_only=user.role not in STAFF)
-    if film is None:
+async def watchable_film(
+    db: AsyncSession, user: User, film_id: uuid.UUID
+) -> tuple[Film, uuid.UUID | None, int | None]:
+    """The film (404 if the user may not see it, 402 if not entitled) with the id and the
+    duration of the upload that plays (None, None when nothing is ready)."""
+    found = await repo.film_with_playing(db, film_id, published_only=user.role not in STAFF)
+    if found is None:
         raise FilmNotFound()
-    if not await can_watch(db, user, film):
+    if not await can_watch(db, user, found[0]):
         raise NotEntitled()
-    return film
+    return found
 
 
 async def play(db: AsyncSession, user: User, film_id: uuid.UUID) -> PlayOut:
-    await watchable_film(db, user, film_id)
-    upload_id = await repo.playing_upload_id(db, film_id)
+    _, upload_id, _ = await watchable_film(db, user, film_id)
     if upload_id is None:
         raise MediaNotReady()
     expires_at = (datetime.now(UTC) + timedelta(seconds=get_settings().playback_ttl_s)).replace(microsecond=0)

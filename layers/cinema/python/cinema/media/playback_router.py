@@ -11,7 +11,6 @@ from cinema.account import progress
 from cinema.auth.dependencies import CurrentUser
 from cinema.core.db import DbSession
 from cinema.media import playback
-from cinema.media import repository as repo
 from cinema.media.errors import InvalidPosition
 from cinema.media.playback import PlayOut
 
@@ -40,11 +39,8 @@ async def play(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> PlayOut:
     summary="Playback heartbeat (about every 15 s): feeds history, resume and popularity",
 )
 async def report_progress(film_id: uuid.UUID, body: ProgressIn, user: CurrentUser, db: DbSession) -> Response:
-    film = await playback.watchable_film(db, user, film_id)
-    upload = await repo.playing_upload(db, film_id)
-    duration = (
-        upload.duration_seconds if upload and upload.duration_seconds else None
-    ) or film.duration_seconds
+    film, _, media_duration = await playback.watchable_film(db, user, film_id)
+    duration = media_duration or film.duration_seconds
     if body.position_seconds > duration + 60:
         raise InvalidPosition()
     await progress.record(

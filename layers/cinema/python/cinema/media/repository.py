@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cinema.catalog.models import Film, FilmStatus
 from cinema.media.models import FilmMedia, MediaUpload
 
 
@@ -38,19 +39,21 @@ async def playing_upload(db: AsyncSession, film_id: uuid.UUID) -> MediaUpload | 
     return (await db.execute(query)).scalar_one_or_none()
 
 
-async def playing_upload_id(db: AsyncSession, film_id: uuid.UUID) -> uuid.UUID | None:
-    query = select(FilmMedia.upload_id).where(FilmMedia.film_id == film_id)
-    return (await db.execute(query)).scalar_one_or_none()
-
-
-async def playing_duration(db: AsyncSession, film_id: uuid.UUID) -> int | None:
-    """The transcoded duration of what plays now (None without media)."""
+async def film_with_playing(
+    db: AsyncSession, film_id: uuid.UUID, *, published_only: bool
+) -> tuple[Film, uuid.UUID | None, int | None] | None:
+    """The film row, the id of the upload that plays and its duration, in one query: what
+    both playback hot paths (play, heartbeat) need."""
     query = (
-        select(MediaUpload.duration_seconds)
-        .join(FilmMedia, FilmMedia.upload_id == MediaUpload.id)
-        .where(FilmMedia.film_id == film_id)
+        select(Film, MediaUpload.id, MediaUpload.duration_seconds)
+        .outerjoin(FilmMedia, FilmMedia.film_id == Film.id)
+        .outerjoin(MediaUpload, MediaUpload.id == FilmMedia.upload_id)
+        .where(Film.id == film_id)
     )
-    return (await db.execute(query)).scalar_one_or_none()
+    if published_only:
+        query = query.where(Film.status == FilmStatus.published)
+    row = (await db.execute(query)).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 async def set_playing(db: AsyncSession, film_id: uuid.UUID, upload_id: uuid.UUID) -> None:
