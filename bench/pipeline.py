@@ -49,6 +49,8 @@ import httpx
 import imageio_ffmpeg
 import psutil
 
+from cinema.local.demo_media import make_test_clip
+
 TARGET = 0.6
 API = "/api/v1"
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -63,34 +65,7 @@ def say(message: str = "") -> None:
 
 
 def make_clip(path: Path, seconds: int) -> None:
-    subprocess.run(
-        [
-            FFMPEG,
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size=1280x720:rate=25:duration={seconds}",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=440:duration={seconds}",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-            str(path),
-        ],
-        check=True,
-        timeout=600,
-    )
+    make_test_clip(path, seconds=seconds, preset="ultrafast")
 
 
 def _free_port() -> int:

@@ -16,40 +16,11 @@ import imageio_ffmpeg
 import pytest
 from tests.serving import Serving
 
+from cinema.local.demo_media import make_test_clip
+
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 API = "/api/v1"
 SECONDS = 8
-
-
-def make_clip(path: Path) -> None:
-    subprocess.run(
-        [
-            FFMPEG,
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size=1280x720:rate=25:duration={SECONDS}",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=440:duration={SECONDS}",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-            str(path),
-        ],
-        check=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +37,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory):
 
 def test_upload_transcode_and_play_through_the_signed_edge(platform, tmp_path):
     clip = tmp_path / "clip.mp4"
-    make_clip(clip)
+    make_test_clip(clip, seconds=SECONDS, preset="ultrafast")
     data = clip.read_bytes()
     admin = json.loads((Path(platform.console_data_dir) / "admin-credentials.json").read_text())
     with httpx.Client(base_url=platform.base, timeout=30) as http:

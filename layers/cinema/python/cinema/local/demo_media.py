@@ -26,7 +26,17 @@ PATTERNS = (("testsrc2", 440), ("smptehdbars", 523), ("rgbtestsrc", 659))
 SECONDS = 12
 
 
-def _make_clip(path: Path, pattern: str, tone: int) -> None:
+def make_test_clip(
+    path: Path,
+    *,
+    seconds: int,
+    pattern: str = "testsrc2",
+    tone: int = 440,
+    size: str = "1280x720",
+    preset: str = "veryfast",
+) -> None:
+    """A generated H.264/AAC MP4 (a moving test pattern with a tone): demo films, the e2e test
+    and the pipeline benchmark all use it, so they exercise the same kind of source."""
     import imageio_ffmpeg  # noqa: PLC0415 - local tooling
 
     subprocess.run(  # noqa: S603 - fixed arguments, no shell
@@ -38,15 +48,15 @@ def _make_clip(path: Path, pattern: str, tone: int) -> None:
             "-f",
             "lavfi",
             "-i",
-            f"{pattern}=size=1280x720:rate=25:duration={SECONDS}",
+            f"{pattern}=size={size}:rate=25:duration={seconds}",
             "-f",
             "lavfi",
             "-i",
-            f"sine=frequency={tone}:duration={SECONDS}",
+            f"sine=frequency={tone}:duration={seconds}",
             "-c:v",
             "libx264",
             "-preset",
-            "veryfast",
+            preset,
             "-pix_fmt",
             "yuv420p",
             "-c:a",
@@ -55,7 +65,7 @@ def _make_clip(path: Path, pattern: str, tone: int) -> None:
             str(path),
         ],
         check=True,
-        timeout=300,
+        timeout=600,
     )
 
 
@@ -79,7 +89,7 @@ async def ensure_demo_media(count: int = len(PATTERNS)) -> int:
     with tempfile.TemporaryDirectory(prefix="cinema-demo-") as work:
         for film_id, (pattern, tone) in zip(films, PATTERNS, strict=False):
             clip = Path(work) / f"{pattern}.mp4"
-            await asyncio.to_thread(_make_clip, clip, pattern, tone)
+            await asyncio.to_thread(make_test_clip, clip, seconds=SECONDS, pattern=pattern, tone=tone)
             upload_id = uuid.uuid4()
             key = source_key(film_id, upload_id, "video/mp4")
             await asyncio.to_thread(
