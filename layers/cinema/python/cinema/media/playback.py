@@ -3,6 +3,7 @@ film's HLS prefix (query parameters for the manifest URL and the same grant as c
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -42,12 +43,33 @@ def hls_prefix(film_id: uuid.UUID) -> str:
     return f"{get_settings().media_base_url}/hls/{film_id}"
 
 
-async def watchable_film(
-    db: AsyncSession, user: User, film_id: uuid.UUID
-) -> tuple[Film, uuid.UUID | None, int | None]:
+FilmPlaying = tuple[Film, uuid.UUID | None, int | None]
+PLAYING_TTL_S = 2.0
+_playing: dict[uuid.UUID, tuple[float, FilmPlaying | None]] = {}
+
+
+async def _published_playing(db: AsyncSession, film_id: uuid.UUID) -> FilmPlaying | None:
+    """Heartbeats ask this every 15 s per viewer: a two-second memory of each published film
+    (access, duration, what plays) spares the database most of those reads. A change of
+    access or a new upload reaches viewers within those two seconds."""
+    now = time.monotonic()
+    hit = _playing.get(film_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    found = await repo.film_with_playing(db, film_id, published_only=True)
+    if len(_playing) > 10_000:
+        _playing.clear()
+    _playing[film_id] = (now + PLAYING_TTL_S, found)
+    return found
+
+
+async def watchable_film(db: AsyncSession, user: User, film_id: uuid.UUID) -> FilmPlaying:
     """The film (404 if the user may not see it, 402 if not entitled) with the id and the
     duration of the upload that plays (None, None when nothing is ready)."""
-    found = await repo.film_with_playing(db, film_id, published_only=user.role not in STAFF)
+    if user.role in STAFF:  # staff also play drafts: always read afresh
+        found = await repo.film_with_playing(db, film_id, published_only=False)
+    else:
+        found = await _published_playing(db, film_id)
     if found is None:
         raise FilmNotFound()
     if not await can_watch(db, user, found[0]):
