@@ -16,26 +16,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Coroutine
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import psutil
 import redis
+from _http_load import Connection, Round, child_server, free_port, load, run_loop, run_server
 from _stack import say, stack  # bench/ is on sys.path: these run as scripts
 
 TARGET = 0.75
-MAX_REQUESTS_PER_ROUND = 2_000_000  # a bound besides the duration
 FILM = "/api/v1/films/{film_id}"
 POPULAR = "/api/v1/films/popular"
 BARE_FILM = "/bench/bare/films/{film_id}"
@@ -68,7 +61,6 @@ async def _capture(app: object, paths: list[str]) -> list[bytes]:
 
 
 def serve(port: int, film_id: uuid.UUID, log_level: str) -> None:
-    import uvicorn  # noqa: PLC0415
     from fastapi import Response  # noqa: PLC0415
 
     from cinema.core.logging import configure_local_logging  # noqa: PLC0415
@@ -89,126 +81,16 @@ def serve(port: int, film_id: uuid.UUID, log_level: str) -> None:
     # First in the routing table: the baseline does not even pay for route matching.
     routes = app.router.routes
     routes[:0] = [routes.pop(), routes.pop()]
-
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        workers=1,
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=False,
-        lifespan="off",
-    )
-    uvicorn.Server(config).run()
+    run_server(app, port)
 
 
 # ---- the load generator (this process) -------------------------------------------------
 
 
-class _Connection(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection, one request in flight; just enough parsing to find the body."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.buffer = bytearray()
-        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
-        self.need: tuple[int, int, int] | None = None  # (status, body start, body end) once headers are in
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        if self.need is None:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = bytes(self.buffer[:end]).lower()
-            start = head.find(b"\r\ncontent-length:")
-            if start < 0:
-                if self.waiter is not None and not self.waiter.done():
-                    self.waiter.set_exception(ConnectionError(f"no content-length in {head!r}"))
-                return
-            stop = head.find(b"\r\n", start + 2)
-            length = int(head[start + 17 : stop if stop >= 0 else len(head)])
-            self.need = (int(head[9:12]), end + 4, end + 4 + length)
-        status, body_start, total = self.need
-        if len(self.buffer) >= total and self.waiter is not None:
-            body = bytes(self.buffer[body_start:total])
-            del self.buffer[:total]
-            self.need = None
-            self.waiter.set_result((status, body))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_exception(exc or ConnectionError("server closed the connection"))
-
-    async def request(self, raw: bytes) -> tuple[int, bytes]:
-        assert self.transport is not None
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(raw)
-        return await self.waiter
-
-
-@dataclass
-class Round:
-    requests: int
-    errors: int
-    seconds: float
-    server_cpu: float  # share of one core
-    client_cpu: float
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
-
-async def _load(
-    port: int, path: str, *, expected: bytes, connections: int, seconds: float, server: psutil.Process
-) -> Round:
-    loop = asyncio.get_running_loop()
-    raw = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n".encode()
-    opened = [await loop.create_connection(_Connection, "127.0.0.1", port) for _ in range(connections)]
-    done = errors = 0
-
-    async def drive(connection: _Connection, deadline: float) -> None:
-        nonlocal done, errors
-        while time.perf_counter() < deadline and done < MAX_REQUESTS_PER_ROUND:
-            status, body = await connection.request(raw)
-            done += 1
-            if status != 200 or body != expected:
-                errors += 1
-
-    cpu_before, client_before = server.cpu_times(), time.process_time()
-    started = time.perf_counter()
-    try:
-        # A stalled server ends the round (with an error) instead of hanging it.
-        await asyncio.wait_for(
-            asyncio.gather(*(drive(c, started + seconds) for _, c in opened)), seconds + 30
-        )
-    finally:
-        elapsed = time.perf_counter() - started
-        cpu_after, client_after = server.cpu_times(), time.process_time()
-        for transport, _ in opened:
-            transport.close()
-    server_cpu = (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system) / elapsed
-    return Round(done, errors, elapsed, server_cpu, (client_after - client_before) / elapsed)
-
-
-def _run_loop(coroutine: Coroutine[Any, Any, Round]) -> Round:
-    try:
-        import uvloop  # noqa: PLC0415
-    except ImportError:
-        return asyncio.run(coroutine)
-    return uvloop.run(coroutine)
-
-
 def _get(port: int, path: str) -> tuple[int, bytes]:
     async def once() -> tuple[int, bytes]:
         transport, connection = await asyncio.get_running_loop().create_connection(
-            _Connection, "127.0.0.1", port
+            Connection, "127.0.0.1", port
         )
         try:
             return await connection.request(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
@@ -251,23 +133,6 @@ def _seed(films: int) -> uuid.UUID:
     return asyncio.run(views())
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"the server did not listen on {port} within {timeout}s:\n{log.read_text()[-3000:]}")
-
-
 def _keyspace(client: redis.Redis) -> tuple[int, int]:
     stats = client.info("stats")
     return int(stats["keyspace_hits"]), int(stats["keyspace_misses"])
@@ -296,28 +161,14 @@ def main() -> None:
             f"seeded {args.films} synthetic films with a week of views in {time.perf_counter() - started:.1f}s"
         )
 
-        port = _free_port()
-        log = services.data_dir / "bench-server.log"
-        env = {**os.environ, "CINEMA_LOG_LEVEL": args.log_level}
-        with log.open("wb") as out:
-            server = subprocess.Popen(
-                [sys.executable, __file__, "--serve", str(port), str(film_id), "--log-level", args.log_level],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
-        try:
-            _wait_for(port, server, log)
+        port = free_port()
+        with child_server(
+            [sys.executable, __file__, "--serve", str(port), str(film_id)],
+            port=port,
+            log=services.data_dir / "bench-server.log",
+            log_level=args.log_level,
+        ) as server:
             _measure(args, port, film_id, server.pid, redis.Redis.from_url(services.redis.url))
-        finally:
-            server.terminate()
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-            if server.returncode not in (0, -15):
-                say(f"server log:\n{log.read_text()[-3000:]}")
 
 
 def _measure(args: argparse.Namespace, port: int, film_id: uuid.UUID, pid: int, stats: redis.Redis) -> None:
@@ -348,11 +199,13 @@ def _measure(args: argparse.Namespace, port: int, film_id: uuid.UUID, pid: int, 
     )
 
     def run(name: str, seconds: float) -> Round:
-        return _run_loop(
-            _load(
+        raw = f"GET {routes[name]} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n".encode()
+        body = expected[name][1]
+        return run_loop(
+            load(
                 port,
-                routes[name],
-                expected=expected[name][1],
+                lambda _: raw,
+                lambda status, answer: status == 200 and answer == body,
                 connections=args.connections,
                 seconds=seconds,
                 server=server,

@@ -37,9 +37,7 @@ import argparse
 import asyncio
 import contextlib
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -48,10 +46,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+from _http_load import Connection, Round, child_server, cpu_seconds, free_port, load, run_loop, run_server
 from _stack import say, stack  # bench/ is on sys.path: these run as scripts
 
 TARGET = 0.6
-MAX_REQUESTS_PER_ROUND = 2_000_000  # a bound besides the duration
 NOOP = "/bench/noop"
 POOL = "/bench/pool-connects"
 PLAY = "/api/v1/films/{film_id}/play"
@@ -64,7 +62,6 @@ PASSWORD = "bench-viewer-password-1"  # noqa: S105 - a throwaway account in a th
 
 
 def serve(port: int, log_level: str) -> None:
-    import uvicorn  # noqa: PLC0415
     from fastapi import Response, status  # noqa: PLC0415
 
     from cinema.auth.dependencies import CurrentUser  # noqa: PLC0415
@@ -89,19 +86,7 @@ def serve(port: int, log_level: str) -> None:
     app.add_api_route(POOL, pool, methods=["GET"], include_in_schema=False)
     routes = app.router.routes
     routes[:0] = [routes.pop(), routes.pop()]  # first in the routing table: the baseline pays no route scan
-
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        workers=1,
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=False,
-        lifespan="off",  # no transcoding worker: nothing is uploaded here
-    )
-    uvicorn.Server(config).run()
+    run_server(app, port)
 
 
 def _count_pool_connections() -> list[int]:
@@ -289,54 +274,6 @@ def _check_routes(base: str, setup: Setup, tokens: dict[uuid.UUID, str]) -> int:
 # ---- the load generator (this process) -------------------------------------------------
 
 
-class _Connection(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection, one request in flight; just enough parsing for
-    Content-Length bodies and bodiless 204s."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.buffer = bytearray()
-        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
-        self.need: tuple[int, int, int] | None = None  # (status, body start, body end) once headers are in
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        if self.need is None:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = bytes(self.buffer[:end]).lower()
-            code = int(head[9:12])
-            start = head.find(b"\r\ncontent-length:")
-            if start >= 0:
-                stop = head.find(b"\r\n", start + 2)
-                length = int(head[start + 17 : stop if stop >= 0 else len(head)])
-            elif code in (204, 304):
-                length = 0
-            else:
-                raise ConnectionError(f"no content-length in {head!r}")
-            self.need = (code, end + 4, end + 4 + length)
-        code, body_start, total = self.need
-        if len(self.buffer) >= total and self.waiter is not None:
-            body = bytes(self.buffer[body_start:total])
-            del self.buffer[:total]
-            self.need = None
-            self.waiter.set_result((code, body))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_exception(exc or ConnectionError("server closed the connection"))
-
-    async def request(self, raw: bytes) -> tuple[int, bytes]:
-        assert self.transport is not None
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(raw)
-        return await self.waiter
-
-
 @dataclass
 class Case:
     """One kind of request: `make(n)` builds the n-th request of a round; `ok` checks an answer."""
@@ -347,28 +284,6 @@ class Case:
     ok: Callable[[int, bytes], bool]
 
 
-@dataclass
-class Round:
-    requests: int
-    errors: int
-    seconds: float
-    server_cpu: float  # share of one core
-    postgres_cpu: float
-    client_cpu: float
-    connects: int  # PostgreSQL connections the server's pool opened during the round
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
-
-def _cpu(process: psutil.Process) -> float:
-    with contextlib.suppress(psutil.Error):
-        times = process.cpu_times()
-        return times.user + times.system
-    return 0.0
-
-
 def _postgres_cpu(postmaster: psutil.Process | None) -> float:
     """CPU seconds of PostgreSQL so far: the postmaster, its live backends, and the backends
     that have exited (the postmaster reaps them: their time is in its children_* times)."""
@@ -376,7 +291,7 @@ def _postgres_cpu(postmaster: psutil.Process | None) -> float:
         return 0.0
     with contextlib.suppress(psutil.Error):
         own = postmaster.cpu_times()
-        live = sum(_cpu(child) for child in postmaster.children())
+        live = sum(cpu_seconds(child) for child in postmaster.children())
         return own.user + own.system + own.children_user + own.children_system + live
     return 0.0
 
@@ -387,60 +302,28 @@ def _postmaster(data_dir: Path) -> psutil.Process | None:
     return None
 
 
-async def _load(
-    port: int,
-    case: Case,
-    *,
-    connections: int,
-    seconds: float,
-    server: psutil.Process,
-    data_dir: Path,
+def _load(
+    port: int, case: Case, *, connections: int, seconds: float, server: psutil.Process, data_dir: Path
 ) -> Round:
-    loop = asyncio.get_running_loop()
+    """One round of `case`, counting also PostgreSQL's CPU and the connections the app's pool opened."""
     pool_request = f"GET {POOL} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
-    opened = [await loop.create_connection(_Connection, "127.0.0.1", port) for _ in range(connections)]
     postmaster = _postmaster(data_dir)
-    done = errors = 0
 
-    async def drive(connection: _Connection, deadline: float) -> None:
-        nonlocal done, errors
-        while time.perf_counter() < deadline and done < MAX_REQUESTS_PER_ROUND:
-            n = done
-            done += 1
-            status, body = await connection.request(case.make(n))
-            if not case.ok(status, body):
-                errors += 1
-                if errors == 1:
-                    say(f"  !! {case.name}: {status} {body[:300]!r}")
+    async def counters(connection: Connection) -> dict[str, float]:
+        connects = int((await connection.request(pool_request))[1])
+        return {"connects": connects, "postgres_cpu": _postgres_cpu(postmaster)}
 
-    connects_before = int((await opened[0][1].request(pool_request))[1])
-    cpu_before, pg_before, client_before = _cpu(server), _postgres_cpu(postmaster), time.process_time()
-    started = time.perf_counter()
-    try:
-        await asyncio.gather(*(drive(c, started + seconds) for _, c in opened))
-        elapsed = time.perf_counter() - started
-        cpu_after, pg_after, client_after = _cpu(server), _postgres_cpu(postmaster), time.process_time()
-        connects = int((await opened[0][1].request(pool_request))[1]) - connects_before
-    finally:
-        for transport, _ in opened:
-            transport.close()
-    return Round(
-        done,
-        errors,
-        elapsed,
-        (cpu_after - cpu_before) / elapsed,
-        (pg_after - pg_before) / elapsed,
-        (client_after - client_before) / elapsed,
-        connects,
+    return run_loop(
+        load(
+            port,
+            case.make,
+            case.ok,
+            connections=connections,
+            seconds=seconds,
+            server=server,
+            counters=counters,
+        )
     )
-
-
-def _run_loop(coroutine: object) -> Round:
-    try:
-        import uvloop  # noqa: PLC0415
-    except ImportError:
-        return asyncio.run(coroutine)  # type: ignore[arg-type]
-    return uvloop.run(coroutine)  # type: ignore[arg-type]
 
 
 def _cases(port: int, setup: Setup, tokens: dict[uuid.UUID, str]) -> list[Case]:
@@ -497,23 +380,6 @@ def _cases(port: int, setup: Setup, tokens: dict[uuid.UUID, str]) -> list[Case]:
 # ---- the run -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"the server did not listen on {port} within {timeout}s:\n{log.read_text()[-3000:]}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--viewers", type=int, default=200, help="viewers with a token each")
@@ -549,18 +415,13 @@ def main() -> None:
 
         tokens = {v: create_access_token(v, "user")[0] for v in [*setup.viewers, setup.flooder]}
 
-        port = _free_port()
-        log = services.data_dir / "bench-server.log"
-        env = {**os.environ, "CINEMA_LOG_LEVEL": args.log_level}
-        with log.open("wb") as out:
-            server = subprocess.Popen(
-                [sys.executable, __file__, "--serve", str(port), "--log-level", args.log_level],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
-        try:
-            _wait_for(port, server, log)
+        port = free_port()
+        with child_server(
+            [sys.executable, __file__, "--serve", str(port)],
+            port=port,
+            log=services.data_dir / "bench-server.log",
+            log_level=args.log_level,
+        ) as server:
             play_bytes = _check_routes(f"http://127.0.0.1:{port}", setup, tokens)
             writes_before = asyncio.run(_table_writes())
             counts = _measure(
@@ -572,15 +433,6 @@ def main() -> None:
                 data_dir=services.data_dir,
                 play_bytes=play_bytes,
             )
-        finally:
-            server.terminate()
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-            if server.returncode not in (0, -15):
-                say(f"server log:\n{log.read_text()[-3000:]}")
         time.sleep(1.0)  # the server's backends flush their statistics as they exit
         inserted, updated = (a - b for a, b in zip(asyncio.run(_table_writes()), writes_before, strict=True))
         sent = counts["heartbeat"] + counts["flood"]
@@ -618,9 +470,13 @@ def _measure(
     )
 
     def run(case: Case, seconds: float) -> Round:
-        return _run_loop(
-            _load(port, case, connections=args.connections, seconds=seconds, server=server, data_dir=data_dir)
+        result = _load(
+            port, case, connections=args.connections, seconds=seconds, server=server, data_dir=data_dir
         )
+        if result.first_error is not None:
+            status, body = result.first_error
+            say(f"  !! {case.name}: {status} {body!r}")
+        return result
 
     counts = dict.fromkeys((c.name for c in cases), 0)
     for case in cases:
@@ -652,9 +508,9 @@ def _measure(
         say(
             f"  {case.label:<46} {rps[case.name]:7.0f} req/s, {cpu_ms[case.name]:4.2f} ms server CPU/req   "
             f"CPU server {statistics.median(r.server_cpu for r in rounds):4.0%}, PostgreSQL "
-            f"{statistics.median(r.postgres_cpu for r in rounds):4.0%}, client "
+            f"{statistics.median(r.counted['postgres_cpu'] / r.seconds for r in rounds):4.0%}, client "
             f"{statistics.median(r.client_cpu for r in rounds):4.0%}; new DB connections "
-            f"{sum(r.connects for r in rounds)}, errors {sum(r.errors for r in rounds)}"
+            f"{sum(int(r.counted['connects']) for r in rounds)}, errors {sum(r.errors for r in rounds)}"
         )
     revisit = pairs / rps["heartbeat"]
     say(
