@@ -47,6 +47,19 @@ def clear_local() -> None:
     _local.clear()
 
 
+def local_hit(key: str) -> bytes | None:
+    """Level 1 only, synchronous: the hot routes try it before anything else."""
+    return _local_get(key)
+
+
+def local_listing_key(kind: str, params: str) -> str | None:
+    """The listing key if the catalog version is in level 1 (else None: take the slow path)."""
+    version = _local_get(VERSION_KEY)
+    if version is None:
+        return None
+    return f"catalog:{kind}:v{version.decode()}:{hashlib.sha256(params.encode()).hexdigest()[:24]}"
+
+
 def film_key(film_id: uuid.UUID) -> str:
     return f"catalog:film:{film_id}"
 
@@ -65,8 +78,7 @@ async def _version() -> str:
 
 
 async def listing_key(kind: str, params: str) -> str:
-    digest = hashlib.sha256(params.encode()).hexdigest()[:24]
-    return f"catalog:{kind}:v{await _version()}:{digest}"
+    return f"catalog:{kind}:v{await _version()}:{hashlib.sha256(params.encode()).hexdigest()[:24]}"
 
 
 async def cached(
