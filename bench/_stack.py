@@ -43,11 +43,8 @@ def stack(**settings: str) -> Iterator[LocalServices]:
         try:
             services.start()
             os.environ.update(
+                services.environment(),
                 CINEMA_SHAPE="local",
-                CINEMA_DATABASE_URL=services.postgres.url,
-                CINEMA_REDIS_URL=services.redis.url,
-                CINEMA_S3_ENDPOINT_URL=services.s3.url,
-                CINEMA_DATA_DIR=str(data_dir),
                 CINEMA_JWT_SECRET=secrets.token_urlsafe(48),
                 CINEMA_MAILER="outbox",
                 **{f"CINEMA_{name.upper()}": value for name, value in settings.items()},

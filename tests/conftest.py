@@ -41,11 +41,8 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServices
         fast=True,
     ).start()
     os.environ.update(
+        running.environment(),
         CINEMA_SHAPE="local",
-        CINEMA_DATABASE_URL=running.postgres.url,
-        CINEMA_REDIS_URL=running.redis.url,
-        CINEMA_S3_ENDPOINT_URL=running.s3.url,
-        CINEMA_DATA_DIR=str(data_dir),
         CINEMA_JWT_SECRET=secrets.token_urlsafe(48),
         CINEMA_MAILER="outbox",
         CINEMA_CLOUDFRONT_KEY_PAIR_ID=CLOUDFRONT_KEY_ID,

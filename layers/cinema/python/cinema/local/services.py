@@ -136,6 +136,15 @@ class LocalServices(contextlib.AbstractContextManager["LocalServices"]):
             raise errors[0]
         return self
 
+    def environment(self) -> dict[str, str]:
+        """The settings that point the platform at these services (CINEMA_* variables)."""
+        return {
+            "CINEMA_DATABASE_URL": self.postgres.url,
+            "CINEMA_REDIS_URL": self.redis.url,
+            "CINEMA_S3_ENDPOINT_URL": self.s3.url,
+            "CINEMA_DATA_DIR": str(self.data_dir),
+        }
+
     def stop(self) -> None:
         """Stops every embedded service, last started first; a second call does nothing."""
         with self._lock:

@@ -127,12 +127,7 @@ def run() -> int:
     )
     try:
         services.start()
-        os.environ.update(
-            CINEMA_DATABASE_URL=services.postgres.url,
-            CINEMA_REDIS_URL=services.redis.url,
-            CINEMA_S3_ENDPOINT_URL=services.s3.url,
-            CINEMA_DATA_DIR=str(data_dir),
-        )
+        os.environ.update(services.environment())
         os.environ.setdefault("CINEMA_JWT_SECRET", local_jwt_secret(data_dir))
         os.environ.setdefault("CINEMA_DEMO_MEDIA", "true")
         if not os.environ.get("CINEMA_CLOUDFRONT_PRIVATE_KEY"):
