@@ -9,9 +9,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from sqlalchemy import text
-
-from cinema.core import db
+from tests.media_rows import insert_upload
 
 ROOT = Path(__file__).parents[2]
 EVENTS = ROOT / "tests" / "events"
@@ -41,22 +39,9 @@ def invoke(events: list[dict]) -> list[dict]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-async def _upload(film_id: str) -> uuid.UUID:
-    upload_id = uuid.uuid4()
-    async with db.engine().begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO media_uploads (id, film_id, s3_upload_id, key, filename, content_type, size_bytes,"
-                " part_size, status) VALUES (:id, :film, 'x', :key, 'f.mp4', 'video/mp4', 10, 8388608, 'uploaded')"
-            ),
-            {"id": upload_id, "film": film_id, "key": f"uploads/{film_id}/{upload_id}/source.mp4"},
-        )
-    return upload_id
-
-
 async def test_mediaconvert_events_in_any_order_end_ready(client, catalog, admin):
     film = await catalog.film()
-    upload = await _upload(film["id"])
+    upload = await insert_upload(film["id"])
     e = {name: load(name, film["id"], upload) for name in ("progressing", "status_update", "complete")}
     answers = invoke([e["status_update"], e["progressing"], e["complete"], e["progressing"], e["complete"]])
     assert [a["applied"] for a in answers] == [True, False, True, False, False]
@@ -67,7 +52,7 @@ async def test_mediaconvert_events_in_any_order_end_ready(client, catalog, admin
 
 async def test_error_event_and_foreign_events(client, catalog, admin):
     film = await catalog.film()
-    upload = await _upload(film["id"])
+    upload = await insert_upload(film["id"])
     foreign = load("complete", film["id"], upload) | {"detail-type": "EC2 Instance State-change Notification"}
     unknown_upload = load("complete", film["id"], uuid.uuid4())
     answers = invoke([foreign, unknown_upload, load("error", film["id"], upload)])

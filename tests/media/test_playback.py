@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from sqlalchemy import text
+from tests.media_rows import insert_upload
 
 from cinema.core import db
 from cinema.media import edge_auth
@@ -13,35 +14,10 @@ from cinema.media import edge_auth
 API = "/api/v1"
 
 
-async def make_ready(film_id: str, duration: int = 600) -> uuid.UUID:
-    """A finished transcode, as the status machine leaves it."""
-    upload_id = uuid.uuid4()
-    async with db.engine().begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO media_uploads (id, film_id, s3_upload_id, key, filename, content_type, size_bytes,"
-                " part_size, status, percent, renditions, duration_seconds) VALUES (:id, :film, 'x', :key, 'f.mp4',"
-                " 'video/mp4', 10, 8388608, 'ready', 100, CAST(:renditions AS jsonb), :duration)"
-            ),
-            {
-                "id": upload_id,
-                "film": film_id,
-                "key": f"uploads/{film_id}/{upload_id}/source.mp4",
-                "duration": duration,
-                "renditions": '[{"height": 360, "bitrate": 800000}]',
-            },
-        )
-        await conn.execute(
-            text("INSERT INTO film_media (film_id, upload_id) VALUES (:film, :id)"),
-            {"film": film_id, "id": upload_id},
-        )
-    return upload_id
-
-
 @pytest.fixture
 async def free_film(catalog):
     film = await catalog.film(title="Free film", access="free", duration_seconds=600)
-    film["upload_id"] = await make_ready(film["id"])
+    film["upload_id"] = await insert_upload(film["id"], ready=True)
     return film
 
 
@@ -71,10 +47,10 @@ async def test_play_returns_a_cloudfront_signature_over_the_films_prefix(
 
 async def test_entitlement_and_readiness(client, catalog, accounts, viewer, admin):
     paid = await catalog.film(title="Paid", access="subscription")
-    await make_ready(paid["id"])
+    await insert_upload(paid["id"], ready=True)
     not_ready = await catalog.film(title="Not ready", access="free")
     draft = await catalog.film(title="Draft", access="free", publish=False)
-    await make_ready(draft["id"])
+    await insert_upload(draft["id"], ready=True)
     assert (await client.get(f"{API}/films/{paid['id']}/play", headers=viewer.auth)).status_code == 402
     assert (
         await client.get(f"{API}/films/{paid['id']}/play", headers=admin.auth)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from tests.media_rows import insert_upload
 
 from cinema.core import db
 from cinema.media import status
@@ -13,25 +13,6 @@ from cinema.media.status import JobEvent
 
 API = "/api/v1"
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-
-
-async def _upload(film_id: str, created: datetime = T0) -> uuid.UUID:
-    upload_id = uuid.uuid4()
-    async with db.engine().begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO media_uploads (id, film_id, s3_upload_id, key, filename, content_type, size_bytes,"
-                " part_size, status, created_at) VALUES (:id, :film, 'x', :key, 'f.mp4', 'video/mp4', 10, 8388608,"
-                " 'uploaded', :created)"
-            ),
-            {
-                "id": upload_id,
-                "film": film_id,
-                "key": f"uploads/{film_id}/{upload_id}/source.mp4",
-                "created": created,
-            },
-        )
-    return upload_id
 
 
 async def _apply(*events: JobEvent) -> list[bool]:
@@ -58,7 +39,7 @@ async def _media(client, admin, film_id: str) -> dict:
 
 async def test_the_happy_path_with_progress(client, catalog, admin):
     film = await catalog.film()
-    upload = await _upload(film["id"])
+    upload = await insert_upload(film["id"])
     await _apply(ev(upload, "PROGRESSING", 1), ev(upload, "STATUS_UPDATE", 2, percent=40))
     assert (await _media(client, admin, film["id"]))[("status")] == "transcoding"
     assert (await _media(client, admin, film["id"]))["percent"] == 40
@@ -70,7 +51,7 @@ async def test_the_happy_path_with_progress(client, catalog, admin):
 
 async def test_duplicates_and_late_events_change_nothing(client, catalog, admin):
     film = await catalog.film()
-    upload = await _upload(film["id"])
+    upload = await insert_upload(film["id"])
     results = await _apply(
         ev(upload, "STATUS_UPDATE", 2, percent=60),
         ev(upload, "STATUS_UPDATE", 1, percent=30),  # older percent arrives late
@@ -86,9 +67,9 @@ async def test_duplicates_and_late_events_change_nothing(client, catalog, admin)
 
 async def test_error_keeps_the_reason_and_old_renditions_keep_playing(client, catalog, admin):
     film = await catalog.film()
-    first = await _upload(film["id"], T0)
+    first = await insert_upload(film["id"], created=T0)
     await _apply(ev(first, "COMPLETE", 1, renditions=LADDER, duration_seconds=60))
-    second = await _upload(film["id"], T0 + timedelta(hours=1))
+    second = await insert_upload(film["id"], created=T0 + timedelta(hours=1))
     await _apply(ev(second, "PROGRESSING", 61), ev(second, "ERROR", 62, error="unsupported codec"))
     media = await _media(client, admin, film["id"])
     assert (media["status"], media["error"]) == ("failed", "unsupported codec")
@@ -97,8 +78,8 @@ async def test_error_keeps_the_reason_and_old_renditions_keep_playing(client, ca
 
 async def test_a_reupload_replaces_renditions_only_when_ready_and_only_if_newer(client, catalog, admin):
     film = await catalog.film()
-    old = await _upload(film["id"], T0)
-    new = await _upload(film["id"], T0 + timedelta(hours=1))
+    old = await insert_upload(film["id"], created=T0)
+    new = await insert_upload(film["id"], created=T0 + timedelta(hours=1))
     await _apply(ev(new, "PROGRESSING", 61))
     await _apply(ev(old, "COMPLETE", 62, renditions=[{"height": 360, "bitrate": 1}], duration_seconds=60))
     assert (await _media(client, admin, film["id"]))["renditions"] == [{"height": 360, "bitrate": 1}]
@@ -111,5 +92,5 @@ async def test_a_reupload_replaces_renditions_only_when_ready_and_only_if_newer(
 
 async def test_unknown_uploads_and_event_types_are_ignored(catalog):
     film = await catalog.film()
-    upload = await _upload(film["id"])
+    upload = await insert_upload(film["id"])
     assert await _apply(ev(uuid.uuid4(), "COMPLETE", 1), ev(upload, "NEW_WARNING", 1)) == [False, False]

@@ -35,13 +35,6 @@ async def current_user(db: DbSession, token: Annotated[str | None, Depends(beare
     return user
 
 
-async def optional_user(db: DbSession, token: Annotated[str | None, Depends(bearer)]) -> User | None:
-    """The caller when a token is sent (a bad one is still refused), else None."""
-    if not token:
-        return None
-    return await current_user(db, token)
-
-
 def bearer_token(request: Request) -> str | None:
     """The bearer token of an optional-auth request, read without the dependency machinery
     (the hot public reads call this on every request)."""
@@ -78,4 +71,3 @@ CurrentUser = Annotated[User, Depends(current_user)]
 ModeratorUser = Annotated[User, Depends(require_role(Role.moderator))]
 AdminUser = Annotated[User, Depends(require_role(Role.admin))]
 ClientIp = Annotated[str, Depends(client_ip)]
-OptionalUser = Annotated[User | None, Depends(optional_user)]
