@@ -146,3 +146,50 @@ async def test_any_query_string_is_answered(client, library, q):
 async def test_nothing_found_is_an_empty_page(client, library):
     page = (await client.get(f"{API}/films", params={"q": "zzzqqqxxx"})).json()
     assert page == {"items": [], "total": 0, "next_cursor": None}
+
+
+@pytest.mark.parametrize(
+    ("q", "first"),
+    [
+        ("тарковскй сталкер", "Сталкер"),  # a typo in a person's name, the other word exact
+        ("keanu reevs", "Матрица"),
+        ("матрица перзагрузка", "Матрица: Перезагрузка"),  # one word of two mistyped
+        ("the matrix relaoded", "Матрица: Перезагрузка"),
+        ("matrix reloadde", "Матрица: Перезагрузка"),
+        ("Соляриc", "Солярис"),  # a Latin "c" typed among Cyrillic letters
+    ],
+)
+async def test_a_typo_in_one_word_of_several(client, library, q, first):
+    assert (await search(client, q))[0] == first
+
+
+async def test_a_word_two_edits_away_still_finds_the_title(client, library):
+    """No vocabulary word is one edit from it, so the title similarity answers instead."""
+    assert (await search(client, "пирезагрузко"))[0] == "Матрица: Перезагрузка"
+
+
+async def test_renamed_titles_are_found_with_typos(client, catalog, admin):
+    film = await catalog.film(title="Рабочее название", year=2024)
+    renamed = await client.patch(
+        f"{API}/admin/films/{film['id']}", json={"title": "Кинотавр"}, headers=admin.auth
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert await search(client, "кинотвр") == ["Кинотавр"]
+
+
+@pytest.mark.parametrize(
+    ("q", "first"),
+    [
+        ("матрица перезаг", "Матрица: Перезагрузка"),  # the last word half typed
+        ("the matrix rel", "Матрица: Перезагрузка"),
+        ("тарк", "Сталкер"),
+    ],
+)
+async def test_the_last_word_matches_as_a_prefix_while_typing(client, library, q, first):
+    titles = await search(client, q)
+    assert (titles[0] if titles else None) == first
+
+
+async def test_a_word_matching_nothing_is_left_out_when_the_rest_matches(client, library):
+    assert (await search(client, "сталкер qwzxv"))[0] == "Сталкер"
+    assert (await search(client, "qwzxv keanu reeves"))[0] == "Матрица"

@@ -42,6 +42,11 @@ def _with_details(query: Select[Any]) -> Select[Any]:
     return query.options(selectinload(Film.genres), selectinload(Film.credits).joinedload(FilmPerson.person))
 
 
+def _with_genres(query: Select[Any]) -> Select[Any]:
+    """What a film summary shows (lists): its genres, not its credits."""
+    return query.options(selectinload(Film.genres))
+
+
 async def get_film(db: AsyncSession, film_id: uuid.UUID, *, published_only: bool) -> Film | None:
     query = _with_details(select(Film).where(Film.id == film_id))
     if published_only:
@@ -84,6 +89,10 @@ class Page:
     last_key: tuple[Any, ...] | None  # the sort key of the last film, when there is a next page
 
 
+async def _count(db: AsyncSession, conditions: list[ColumnElement[bool]]) -> int:
+    return (await db.execute(select(func.count()).select_from(Film).where(*conditions))).scalar_one()
+
+
 async def list_films(
     db: AsyncSession,
     filters: FilmFilters,
@@ -94,37 +103,69 @@ async def list_films(
     limit: int,
 ) -> Page:
     conditions = _conditions(filters)
-    if filters.q:
-        terms = search.terms(filters.q, trigram=await search.trigram_available(db))
-        conditions.append(terms.match)
-    total = (await db.execute(select(func.count()).select_from(Film).where(*conditions))).scalar_one()
-
-    if filters.q and sort is None:
-        # Relevance: best score first, then id; the score travels in the cursor.
-        score = terms.score.label("score")
-        query = select(Film, score).where(*conditions)
-        if after is not None:
-            query = query.where(
-                or_(terms.score < after[0], and_(terms.score == after[0], Film.id > uuid.UUID(after[1])))
-            )
-        query = query.order_by(score.desc(), Film.id.asc()).limit(limit + 1)
-        rows = (await db.execute(_with_details(query))).all()
-        films = [row[0] for row in rows]
-        keys = [(row[1], str(row[0].id)) for row in rows]
-    else:
+    if not filters.q:
         key = SORT_KEYS[sort or "popular"]
-        query = select(Film).where(*conditions)
-        if after is not None:
-            boundary = tuple_(key, Film.id)
-            cursor = tuple_(after[0], uuid.UUID(after[1]))
-            query = query.where(boundary < cursor if descending else boundary > cursor)
-        order = (key.desc(), Film.id.desc()) if descending else (key.asc(), Film.id.asc())
-        query = query.order_by(*order).limit(limit + 1)
-        films = list((await db.execute(_with_details(query))).scalars())
-        keys = [(getattr(f, key.key), str(f.id)) for f in films]
+        return await _page(db, conditions, key, descending=descending, after=after, limit=limit)
+    trigram = await search.trigram_available(db)
+    for step in search.STEPS:  # the first step that finds anything answers
+        terms = search.terms(filters.q, step, trigram=trigram)
+        # Relevance (no explicit sort): best score first, then id; the score travels in the cursor.
+        key = terms.score if sort is None else SORT_KEYS[sort]
+        page = await _page(
+            db,
+            [*conditions, terms.match],
+            key,
+            descending=descending,
+            after=after,
+            limit=limit,
+            relevance=sort is None,
+            count_in_page=True,
+        )
+        if page.total:
+            break
+    return page
 
-    has_more = len(films) > limit
-    return Page(films=films[:limit], total=total, last_key=keys[limit - 1] if has_more else None)
+
+async def _page(
+    db: AsyncSession,
+    conditions: list[ColumnElement[bool]],
+    key: ColumnElement[Any],
+    *,
+    descending: bool,
+    after: tuple[Any, ...] | None,
+    limit: int,
+    relevance: bool = False,
+    count_in_page: bool = False,
+) -> Page:
+    """One page in (key, id) order: for relevance the best score first, then ascending ids;
+    for a sort both the same way. With `count_in_page` (search results) a first page carries
+    its total as a window count over the matches, which ranking evaluates anyway; other
+    pages count apart."""
+    query = select(Film, key.label("sort_key")).where(*conditions)
+    total: int | None = None
+    if after is not None:
+        total = await _count(db, conditions)
+        if not total:
+            return Page(films=[], total=0, last_key=None)
+        if relevance:
+            query = query.where(or_(key < after[0], and_(key == after[0], Film.id > uuid.UUID(after[1]))))
+        else:
+            boundary, cursor = tuple_(key, Film.id), tuple_(after[0], uuid.UUID(after[1]))
+            query = query.where(boundary < cursor if descending else boundary > cursor)
+    elif count_in_page:
+        query = query.add_columns(func.count().over().label("total"))
+    if relevance:
+        order = (key.desc(), Film.id.asc())
+    else:
+        order = (key.desc(), Film.id.desc()) if descending else (key.asc(), Film.id.asc())
+    rows = (await db.execute(_with_genres(query.order_by(*order).limit(limit + 1)))).all()
+    if total is None:
+        total = (rows[0].total if rows else 0) if count_in_page else await _count(db, conditions)
+    keys = [(row.sort_key, str(row[0].id)) for row in rows]
+    has_more = len(rows) > limit
+    return Page(
+        films=[row[0] for row in rows[:limit]], total=total, last_key=keys[limit - 1] if has_more else None
+    )
 
 
 async def delete_film(db: AsyncSession, film_id: uuid.UUID) -> bool:
@@ -200,7 +241,7 @@ async def top_viewed(db: AsyncSession, since: date, limit: int) -> list[tuple[uu
 async def films_by_ids(db: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Film]:
     if not ids:
         return {}
-    rows = await db.execute(_with_details(select(Film).where(Film.id.in_(ids))))
+    rows = await db.execute(_with_genres(select(Film).where(Film.id.in_(ids))))
     return {f.id: f for f in rows.scalars()}
 
 

@@ -1,15 +1,24 @@
-"""Full-text plus trigram search over films: the match condition and the relevance score.
+"""Search over films: the match condition and the relevance score, tried in three steps.
 
-Full text (simple + russian + english configurations over normalised text) handles words,
-stems and case/accent/ё; pg_trgm similarity on the normalised titles handles typos. Both
-are served by GIN indexes; there is no `%q%` scan anywhere.
+1. `corrected`: every word of the query must match (title, people, characters, description;
+   simple + russian + english configurations over normalised text: words, stems, case,
+   accents, ё), where a word missing from the vocabulary of titles and names also matches
+   the vocabulary words one edit away, and the last word also matches as a prefix while it
+   is being typed (`cinema_search_query`, migration 0006). A GIN full-text match.
+2. `lenient`: the same, leaving out words that match no vocabulary word at all.
+3. `similar`: the query as typed, full text or (with pg_trgm) titles similar to it.
+
+The first step that finds anything answers. Ranking: an exact title first, then ts_rank
+plus (with pg_trgm) closeness to the title. There is no `%q%` scan anywhere.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Float, case, func, literal, literal_column, or_, text
+from sqlalchemy import ColumnElement, Float, case, func, literal, literal_column, or_, select, text
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.catalog.models import Film
@@ -26,24 +35,53 @@ async def trigram_available(db: AsyncSession) -> bool:
     return _trigram_available
 
 
+class Step(StrEnum):
+    corrected = "corrected"
+    lenient = "lenient"
+    similar = "similar"
+
+
+STEPS = tuple(Step)
+
+
 @dataclass(frozen=True)
 class SearchTerms:
     match: ColumnElement[bool]
     score: ColumnElement[float]
 
 
-def terms(q: str, *, trigram: bool) -> SearchTerms:
-    qn = func.cinema_norm(literal(q))
-    tsq = (
-        func.websearch_to_tsquery(literal_column("'simple'::regconfig"), qn)
-        .op("||")(func.websearch_to_tsquery(literal_column("'russian'::regconfig"), qn))
-        .op("||")(func.websearch_to_tsquery(literal_column("'english'::regconfig"), qn))
+def _closeness(qn: ColumnElement[str]) -> ColumnElement[float]:
+    """How well the query matches a word run inside a title, then how close it is to the
+    whole title: of "The Matrix" and "The Matrix Reloaded", "matrx" is nearer the first."""
+    return 0.6 * func.greatest(
+        func.word_similarity(qn, Film.title_norm), func.word_similarity(qn, Film.original_title_norm)
+    ) + 0.4 * func.greatest(
+        func.similarity(Film.title_norm, qn), func.similarity(Film.original_title_norm, qn)
     )
+
+
+def _exact(qn: ColumnElement[str]) -> ColumnElement[float]:
+    return case((or_(Film.title_norm == qn, Film.original_title_norm == qn), 10.0), else_=0.0)
+
+
+def terms(q: str, step: Step, *, trigram: bool) -> SearchTerms:
+    qn = func.cinema_norm(literal(q))
+    if step is Step.similar:
+        tsq = (
+            func.websearch_to_tsquery(literal_column("'simple'::regconfig"), qn)
+            .op("||")(func.websearch_to_tsquery(literal_column("'russian'::regconfig"), qn))
+            .op("||")(func.websearch_to_tsquery(literal_column("'english'::regconfig"), qn))
+        )
+    else:  # computed once per statement (an InitPlan), then a GIN index condition
+        lenient = literal(step is Step.lenient)
+        tsq = select(func.cinema_search_query(literal(q), lenient, type_=TSQUERY)).scalar_subquery()
     full_text = Film.search_vector.op("@@")(tsq)
-    exact = case((or_(Film.title_norm == qn, Film.original_title_norm == qn), 10.0), else_=0.0)
-    rank = func.ts_rank(Film.search_vector, tsq)
+    score = _exact(qn) + func.ts_rank(Film.search_vector, tsq)
     if not trigram:
-        return SearchTerms(match=full_text, score=(exact + rank).cast(Float))
+        return SearchTerms(match=full_text, score=score.cast(Float))
+    score = score + _closeness(qn)
+    if step is not Step.similar:
+        return SearchTerms(match=full_text, score=score.cast(Float))
     match = or_(
         full_text,
         Film.title_norm.op("%")(qn),
@@ -51,11 +89,4 @@ def terms(q: str, *, trigram: bool) -> SearchTerms:
         qn.op("<%")(Film.title_norm),
         qn.op("<%")(Film.original_title_norm),
     )
-    # How well the query matches a word run inside a title, then how close it is to the
-    # whole title: of "The Matrix" and "The Matrix Reloaded", "matrx" is nearer the first.
-    closeness = 0.6 * func.greatest(
-        func.word_similarity(qn, Film.title_norm), func.word_similarity(qn, Film.original_title_norm)
-    ) + 0.4 * func.greatest(
-        func.similarity(Film.title_norm, qn), func.similarity(Film.original_title_norm, qn)
-    )
-    return SearchTerms(match=match, score=(exact + rank + closeness).cast(Float))
+    return SearchTerms(match=match, score=score.cast(Float))

@@ -1,5 +1,6 @@
-"""Synthetic films for benchmarks: deterministic, bilingual, with titles varied enough that
-a title with one typo still has one best answer."""
+"""Synthetic films for benchmarks: deterministic and bilingual. Every title (and every
+original title) is used once in the whole catalog, as in a real one, so that a title typed
+with one typo has exactly one right answer."""
 
 from __future__ import annotations
 
@@ -62,17 +63,23 @@ def _title(rng: random.Random, russian: bool) -> str:
 def films(count: int, *, seed: int = 1) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed)
     seen: set[str] = set()
-    while len(seen) < count:
+
+    def fresh(russian: bool) -> str:
+        while True:
+            title = _title(rng, russian)
+            if title.lower() not in seen:
+                seen.add(title.lower())
+                return title
+
+    for _ in range(count):
         russian = rng.random() < 0.5
-        title = _title(rng, russian)
+        title = fresh(russian)
+        original = fresh(not russian) if rng.random() < 0.4 else title
         year = rng.randint(1925, 2025)
-        if f"{title}|{year}" in seen:
-            continue
-        seen.add(f"{title}|{year}")
         access = rng.choices(("free", "subscription", "purchase"), weights=(2, 6, 2))[0]
         yield {
             "title": title,
-            "original_title": _title(rng, not russian) if rng.random() < 0.4 else title,
+            "original_title": original,
             "description": " ".join(
                 rng.choice(RU_NOUN if russian else EN_NOUN) for _ in range(rng.randint(8, 20))
             ),

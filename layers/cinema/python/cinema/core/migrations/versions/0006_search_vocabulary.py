@@ -3,19 +3,148 @@
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-29
+
+Typos are corrected word by word before the full-text match, against the words of every
+title, original title, person and character name (the "vocabulary"), with symmetric
+deletes (SymSpell): each vocabulary word is stored with every string made by deleting one
+of its letters, and a query word finds its candidates, the words one insertion, deletion,
+substitution or transposition away, by equality lookups on a B-tree. The corrected query
+is then an ordinary GIN full-text match, which stays fast on any catalog size; pg_trgm is
+left for ranking and for the rare query whose words match nothing.
+
+`cinema_search_query(q)` turns a query string into that tsquery (NULL when no word is left,
+e.g. only stop words); `cinema_film_search_refresh` now also adds the films' words.
 """
 
 from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+REFRESH_BODY = """
+  UPDATE films f SET search_vector =
+      setweight(to_tsvector('simple', cinema_norm(f.title || ' ' || f.original_title)), 'A')
+   || setweight(to_tsvector('russian', cinema_norm(f.title || ' ' || f.original_title)), 'A')
+   || setweight(to_tsvector('english', cinema_norm(f.title || ' ' || f.original_title)), 'A')
+   || setweight(to_tsvector('simple', cinema_norm(coalesce(p.names, ''))), 'B')
+   || setweight(to_tsvector('russian', cinema_norm(f.description)), 'C')
+   || setweight(to_tsvector('english', cinema_norm(f.description)), 'D')
+  FROM films f2
+  LEFT JOIN LATERAL (
+      SELECT string_agg(pe.name || ' ' || coalesce(fp.character, ''), ' ') AS names
+      FROM film_people fp JOIN people pe ON pe.id = fp.person_id
+      WHERE fp.film_id = f2.id
+  ) p ON true
+  WHERE f.id = f2.id AND f2.id = ANY(film_ids);
+"""
+
+# The words are those the `simple` configuration indexes, so the vocabulary, the query and
+# the search vector agree on what a word is.
+VOCABULARY_BODY = """
+  WITH texts AS (
+      SELECT f.title || ' ' || f.original_title AS body FROM films f WHERE f.id = ANY(film_ids)
+      UNION ALL
+      SELECT pe.name || ' ' || coalesce(fp.character, '')
+      FROM film_people fp JOIN people pe ON pe.id = fp.person_id
+      WHERE fp.film_id = ANY(film_ids)
+  ), words AS (
+      SELECT DISTINCT w FROM texts, unnest(tsvector_to_array(to_tsvector('simple', cinema_norm(texts.body)))) AS w WHERE length(w) >= 3
+  ), added AS (
+      INSERT INTO search_words (word) SELECT w FROM words ORDER BY w
+      ON CONFLICT DO NOTHING RETURNING word
+  )
+  INSERT INTO search_word_variants (variant, word)
+  SELECT DISTINCT v, added.word FROM added, unnest(added.word || cinema_deletes(added.word)) AS v
+  ON CONFLICT DO NOTHING;
+"""
+
+SEARCH_QUERY = """
+CREATE FUNCTION cinema_search_query(q text, lenient boolean DEFAULT false) RETURNS tsquery
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+  words tsvector := to_tsvector('simple', cinema_norm(q));
+  final text;
+  token text;
+  alternative text;
+  resolved boolean;
+  part tsquery;
+  result tsquery;
+BEGIN
+  IF q !~ '[[:space:][:punct:]]$' THEN  -- the last word may be half typed: also a prefix
+    SELECT u.lexeme INTO final FROM unnest(words) AS u
+    ORDER BY u.positions[array_length(u.positions, 1)] DESC LIMIT 1;
+  END IF;
+  FOREACH token IN ARRAY tsvector_to_array(words) LOOP
+    -- A stop word of either language: the stemmed parts of the documents never hold it.
+    CONTINUE WHEN numnode(plainto_tsquery('english', token)) = 0
+               OR numnode(plainto_tsquery('russian', token)) = 0;
+    part := plainto_tsquery('simple', token) || plainto_tsquery('russian', token)
+         || plainto_tsquery('english', token);
+    resolved := EXISTS (SELECT 1 FROM search_words AS w WHERE w.word = token);
+    IF NOT resolved AND length(token) >= 3 THEN
+      FOR alternative IN
+        SELECT DISTINCT v.word FROM search_word_variants AS v
+        WHERE v.variant = ANY (token || cinema_deletes(token))
+        ORDER BY v.word LIMIT 12
+      LOOP
+        part := part || plainto_tsquery('simple', alternative) || plainto_tsquery('russian', alternative)
+             || plainto_tsquery('english', alternative);
+        resolved := true;
+      END LOOP;
+    END IF;
+    IF token = final AND length(token) >= 2 AND strpos(token, chr(92)) = 0 THEN
+      part := part || to_tsquery('simple', quote_literal(token) || ':*');
+      resolved := true;
+    END IF;
+    -- Lenient: a word that matches no vocabulary word, even with one typo, is left out.
+    CONTINUE WHEN lenient AND NOT resolved;
+    result := CASE WHEN result IS NULL THEN part ELSE result && part END;
+  END LOOP;
+  RETURN result;
+END
+$$
+"""
+
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "search_words",
+        sa.Column("word", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("word", name=op.f("pk_search_words")),
+    )
+    op.create_table(
+        "search_word_variants",
+        sa.Column("variant", sa.Text(), nullable=False),
+        sa.Column("word", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("variant", "word", name=op.f("pk_search_word_variants")),
+    )
+    op.execute(
+        """
+        CREATE FUNCTION cinema_deletes(word text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+          SELECT coalesce(array_agg(overlay(word PLACING '' FROM i FOR 1)), '{}')
+          FROM generate_series(1, length(word)) AS i
+        $$
+        """
+    )
+    op.execute(
+        "CREATE OR REPLACE FUNCTION cinema_film_search_refresh(film_ids uuid[]) RETURNS void "
+        f"LANGUAGE sql AS $$ {REFRESH_BODY} {VOCABULARY_BODY} $$"
+    )
+    op.execute(SEARCH_QUERY)
+    op.execute("SELECT cinema_film_search_refresh(array_agg(id)) FROM films HAVING count(*) > 0")
 
 
 def downgrade() -> None:
-    pass
+    op.execute("DROP FUNCTION IF EXISTS cinema_search_query(text, boolean)")
+    op.execute(
+        "CREATE OR REPLACE FUNCTION cinema_film_search_refresh(film_ids uuid[]) RETURNS void "
+        f"LANGUAGE sql AS $$ {REFRESH_BODY} $$"
+    )
+    op.execute("DROP FUNCTION IF EXISTS cinema_deletes(text)")
+    op.drop_table("search_word_variants")
+    op.drop_table("search_words")
