@@ -145,7 +145,8 @@ class Film(UuidPk, Timestamps, Base):
         Text, Computed("cinema_norm(original_title)", persisted=True)
     )
     # Maintained by cinema_film_search_refresh(): titles, people and description, ru+en+simple.
-    search_vector: Mapped[str | None] = mapped_column(TSVECTOR)
+    # Never read in Python (deferred, raising if touched), only matched and ranked in SQL.
+    search_vector: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True, deferred_raiseload=True)
 
     genres: Mapped[list[Genre]] = relationship(secondary="film_genres", lazy="raise", order_by=Genre.name)
     credits: Mapped[list[FilmPerson]] = relationship(lazy="raise", order_by=FilmPerson.ord)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from cinema.catalog import search
 from cinema.catalog.models import Film, FilmGenre, FilmPerson, FilmStatus, FilmViewsDaily, Genre, Person
@@ -43,8 +43,8 @@ def _with_details(query: Select[Any]) -> Select[Any]:
 
 
 def _with_genres(query: Select[Any]) -> Select[Any]:
-    """What a film summary shows (lists): its genres, not its credits."""
-    return query.options(selectinload(Film.genres))
+    """What a film summary shows (lists): its genres; not its credits or description."""
+    return query.options(joinedload(Film.genres), defer(Film.description, raiseload=True))
 
 
 async def get_film(db: AsyncSession, film_id: uuid.UUID, *, published_only: bool) -> Film | None:
@@ -158,7 +158,7 @@ async def _page(
         order = (key.desc(), Film.id.asc())
     else:
         order = (key.desc(), Film.id.desc()) if descending else (key.asc(), Film.id.asc())
-    rows = (await db.execute(_with_genres(query.order_by(*order).limit(limit + 1)))).all()
+    rows = (await db.execute(_with_genres(query.order_by(*order).limit(limit + 1)))).unique().all()
     if total is None:
         total = (rows[0].total if rows else 0) if count_in_page else await _count(db, conditions)
     keys = [(row.sort_key, str(row[0].id)) for row in rows]
@@ -242,7 +242,7 @@ async def films_by_ids(db: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.
     if not ids:
         return {}
     rows = await db.execute(_with_genres(select(Film).where(Film.id.in_(ids))))
-    return {f.id: f for f in rows.scalars()}
+    return {f.id: f for f in rows.unique().scalars()}
 
 
 async def refresh_popularity(db: AsyncSession, since: date) -> None:

@@ -72,9 +72,12 @@ def terms(q: str, step: Step, *, trigram: bool) -> SearchTerms:
             .op("||")(func.websearch_to_tsquery(literal_column("'russian'::regconfig"), qn))
             .op("||")(func.websearch_to_tsquery(literal_column("'english'::regconfig"), qn))
         )
-    else:  # computed once per statement (an InitPlan), then a GIN index condition
+    else:  # computed once per statement (a CTE read by the match and the rank), a GIN index condition
         lenient = literal(step is Step.lenient)
-        tsq = select(func.cinema_search_query(literal(q), lenient, type_=TSQUERY)).scalar_subquery()
+        query = select(func.cinema_search_query(literal(q), lenient, type_=TSQUERY).label("tsq")).cte(
+            "search_query"
+        )
+        tsq = select(query.c.tsq).scalar_subquery()
     full_text = Film.search_vector.op("@@")(tsq)
     score = _exact(qn) + func.ts_rank(Film.search_vector, tsq)
     if not trigram:

@@ -22,7 +22,7 @@ from cinema.catalog.errors import (
 )
 from cinema.catalog.models import Access, Film, FilmStatus, Genre
 from cinema.catalog.schemas import CreditIn, FilmCreate, FilmPatch, GenreIn, GenrePatch, PopularFilm
-from cinema.core.db import after_commit, transaction
+from cinema.core.db import after_commit, reading, transaction
 from cinema.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cinema.core.settings import get_settings
 
@@ -31,7 +31,7 @@ async def film_page(film_id: uuid.UUID, *, staff: bool) -> bytes:
     """A cache hit touches neither the database nor (within the level-1 TTL) Redis."""
 
     async def build() -> bytes:
-        async with transaction() as db:
+        async with reading() as db:
             film = await repo.get_film(db, film_id, published_only=not staff)
         if film is None:
             raise FilmNotFound()
@@ -79,7 +79,7 @@ async def film_list(
     after = _decode_after(cursor, key_name)
 
     async def build() -> bytes:
-        async with transaction() as db:
+        async with reading() as db:
             page = await repo.list_films(
                 db, filters, sort=key_name, descending=descending, after=after, limit=limit
             )

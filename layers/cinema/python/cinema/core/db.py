@@ -33,10 +33,11 @@ class Base(DeclarativeBase):
 
 _engine: AsyncEngine | None = None
 _sessions: async_sessionmaker[AsyncSession] | None = None
+_readers: async_sessionmaker[AsyncSession] | None = None
 
 
 def engine() -> AsyncEngine:
-    global _engine, _sessions  # noqa: PLW0603 - the per-container singleton is the point
+    global _engine, _sessions, _readers  # noqa: PLW0603 - the per-container singleton is the point
     if _engine is None:
         settings = get_settings()
         if not settings.database_url:
@@ -47,10 +48,15 @@ def engine() -> AsyncEngine:
             # One Lambda container serves one request at a time; RDS Proxy does the pooling.
             pool_size=1 if lambda_shape else 20,
             max_overflow=2 if lambda_shape else 20,
-            pool_pre_ping=True,
+            # RDS Proxy and NAT may drop idle connections; the local server's own PostgreSQL
+            # on loopback does not, and a lost connection still invalidates the pool.
+            pool_pre_ping=lambda_shape,
             pool_recycle=300 if lambda_shape else 1800,
         )
         _sessions = async_sessionmaker(_engine, expire_on_commit=False)
+        _readers = async_sessionmaker(
+            _engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
     return _engine
 
 
@@ -61,10 +67,10 @@ def session_factory() -> async_sessionmaker[AsyncSession]:
 
 
 async def dispose() -> None:
-    global _engine, _sessions
+    global _engine, _sessions, _readers
     if _engine is not None:
         await _engine.dispose()
-    _engine, _sessions = None, None
+    _engine, _sessions, _readers = None, None, None
 
 
 def after_commit(session: AsyncSession, action: Callable[[], Awaitable[None]]) -> None:
@@ -95,6 +101,16 @@ async def transaction() -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         await _run_after_commit(session)
+
+
+@asynccontextmanager
+async def reading() -> AsyncIterator[AsyncSession]:
+    """A read-only unit of work in autocommit: no BEGIN/COMMIT round trips; each statement
+    sees its own snapshot, as it would under READ COMMITTED. For the hot public reads."""
+    engine()
+    assert _readers is not None
+    async with _readers() as session:
+        yield session
 
 
 async def get_db() -> AsyncIterator[AsyncSession]:
