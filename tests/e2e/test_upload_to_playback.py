@@ -88,6 +88,11 @@ def test_upload_transcode_and_play_through_the_signed_edge(platform, tmp_path):
         assert master.status_code == 200
         assert master.headers["content-type"].startswith("application/vnd.apple.mpegurl")
         assert master.text.count("#EXT-X-STREAM-INF") == 3
+        # The captured frame is the film's poster, public like on the CDN.
+        poster_url = http.get(f"{API}/films/{film['id']}").json()["poster_url"]
+        poster = httpx.get(poster_url)
+        assert (poster.status_code, poster.headers["content-type"]) == (200, "image/jpeg")
+        assert poster.content.startswith(b"\xff\xd8")
 
     decoded = subprocess.run(
         [

@@ -48,6 +48,9 @@ async def test_mediaconvert_events_in_any_order_end_ready(client, catalog, admin
     media = (await client.get(f"{API}/admin/films/{film['id']}/media", headers=admin.auth)).json()
     assert (media["status"], media["percent"], media["duration_seconds"]) == ("ready", 100, 600)
     assert [r["height"] for r in media["renditions"]] == [360, 540, 720, 1080]
+    # The frame capture MediaConvert reported (FILE_GROUP) is the film's poster now.
+    poster = (await client.get(f"{API}/films/{film['id']}")).json()["poster_url"]
+    assert poster.endswith(f"/hls/{film['id']}/{upload}/poster.0000000.jpg")
 
 
 async def test_error_event_and_foreign_events(client, catalog, admin):

@@ -303,3 +303,21 @@ def test_ensure_key_pair_makes_one_pair_and_keeps_it(tmp_path: Path) -> None:
         "https://m.test/*", datetime.now(UTC) + timedelta(minutes=1)
     )
     assert verify("https://m.test/a.ts", query=access.query, cookies={}, public_keys={KEY_ID: public_pem})
+
+
+async def test_posters_are_public_like_the_distribution(
+    http: httpx.AsyncClient, media: Any, signer: CloudFrontSigner
+) -> None:
+    """posters/* and the captured frames hls/<film>/<upload>/*.jpg need no signature (the
+    template's public cache behaviours); everything else under hls/ still does."""
+    upload = str(uuid.uuid4())
+    media.put_object(Bucket=BUCKET, Key=f"hls/{FILM}/{upload}/poster.jpg", Body=POSTER)
+    media.put_object(Bucket=BUCKET, Key=f"hls/{FILM}/{upload}/seg_00001.ts", Body=SEGMENT)
+    media.put_object(Bucket=BUCKET, Key=f"posters/{FILM}.jpg", Body=POSTER)
+    for key in (f"hls/{FILM}/{upload}/poster.jpg", f"posters/{FILM}.jpg"):
+        response = await http.get(f"/media/{key}")
+        assert response.status_code == 200, key
+        assert (response.content, response.headers["content-type"]) == (POSTER, "image/jpeg")
+    assert (await http.get(f"/media/posters/{uuid.uuid4()}.jpg")).status_code == 404
+    assert (await http.get(f"/media/hls/{FILM}/{upload}/seg_00001.ts")).status_code == 403
+    assert (await http.get(f"/media/hls/{FILM}/{upload}/master.m3u8")).status_code == 403

@@ -18,9 +18,8 @@ T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 async def _apply(*events: JobEvent) -> list[bool]:
     results = []
     for event in events:
-        async with db.session_factory()() as session:
+        async with db.transaction() as session:  # as status_events.handle does
             results.append(await status.apply(session, event))
-            await session.commit()
     return results
 
 
@@ -94,3 +93,37 @@ async def test_unknown_uploads_and_event_types_are_ignored(catalog):
     film = await catalog.film()
     upload = await insert_upload(film["id"])
     assert await _apply(ev(uuid.uuid4(), "COMPLETE", 1), ev(upload, "NEW_WARNING", 1)) == [False, False]
+
+
+async def _poster_url(client, film_id: str) -> str | None:
+    return (await client.get(f"{API}/films/{film_id}")).json()["poster_url"]
+
+
+async def test_the_captured_frame_becomes_the_poster_unless_staff_set_one(client, catalog, admin):
+    film = await catalog.film()
+    first, second = await insert_upload(film["id"]), await insert_upload(film["id"])
+    assert await _poster_url(client, film["id"]) is None
+    frame = f"hls/{film['id']}/{first}/poster.jpg"
+    await _apply(ev(first, "COMPLETE", 1, renditions=LADDER, duration_seconds=60, poster_key=frame))
+    assert (await _poster_url(client, film["id"])).endswith("/" + frame)  # the cached page was dropped
+    newer = f"hls/{film['id']}/{second}/poster.jpg"
+    await _apply(ev(second, "COMPLETE", 2, renditions=LADDER, duration_seconds=60, poster_key=newer))
+    assert (await _poster_url(client, film["id"])).endswith("/" + newer)  # a re-upload brings its frame
+
+    staff = await catalog.film()
+    own = await client.patch(
+        f"{API}/admin/films/{staff['id']}", json={"poster_key": "posters/own.jpg"}, headers=admin.auth
+    )
+    assert own.status_code == 200, own.text
+    upload = await insert_upload(staff["id"])
+    await _apply(
+        ev(
+            upload,
+            "COMPLETE",
+            1,
+            renditions=LADDER,
+            duration_seconds=60,
+            poster_key=f"hls/{staff['id']}/x.jpg",
+        )
+    )
+    assert (await _poster_url(client, staff["id"])).endswith("/posters/own.jpg")

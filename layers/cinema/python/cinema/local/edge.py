@@ -1,10 +1,12 @@
-"""The local edge: the media bucket served the way CloudFront serves it, to signed requests only.
+"""The local edge: the media bucket served the way CloudFront serves it, to signed requests.
 
 It stands in for the distribution in front of the media bucket. Every request must carry a
 CloudFront signature (query or cookies) valid for the URL the viewer would use in AWS, which
 is rebuilt from `public_base_url` + prefix + path, never from the Host header: the signer
 and the edge agree on one public address however the server is reached. Only then is the
 bucket asked, so an unsigned request learns nothing, not even whether an object exists.
+Posters are public, as in the distribution's cache behaviours: staff posters under posters/
+and the frames captured from the films (hls/<film>/<upload>/*.jpg, a film's poster_key).
 
 Delivery follows the CDN: the right media types, single byte ranges, short caching for
 playlists (live ones change) and a year, immutable, for segments and images (their names
@@ -54,6 +56,8 @@ _IMMUTABLE = {".ts", ".m4s", ".mp4", ".m4a", ".aac", ".vtt", ".jpg", ".jpeg", ".
 
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)", re.ASCII | re.IGNORECASE)
+# Unsigned, as the template's public cache behaviours `posters/*` and `hls/*.jpg`.
+_PUBLIC = re.compile(r"posters/.+|hls/[^/]+/[^/]+/[^/]+\.jpg")
 
 
 class RangeNotSatisfiable(Exception):
@@ -106,20 +110,21 @@ def edge_router(
     async def media(path: str, request: Request) -> Response:
         if not _is_object_key(path):
             return _refusal(400, "bad media path")
-        url = f"{base}/{path}?{request.url.query}" if request.url.query else f"{base}/{path}"
-        try:
-            for name in edge_auth.SIGNING_PARAMS:
-                if len(request.query_params.getlist(name)) > 1:
-                    raise edge_auth.SignatureRejected(f"repeated {name}")
-            edge_auth.check(
-                url,
-                query=request.query_params,
-                cookies=request.cookies,
-                public_keys=keys,
-                client_ip=request.client.host if request.client else None,
-            )
-        except edge_auth.SignatureRejected as rejected:
-            return _refusal(403, rejected.reason)
+        if not _PUBLIC.fullmatch(path):
+            url = f"{base}/{path}?{request.url.query}" if request.url.query else f"{base}/{path}"
+            try:
+                for name in edge_auth.SIGNING_PARAMS:
+                    if len(request.query_params.getlist(name)) > 1:
+                        raise edge_auth.SignatureRejected(f"repeated {name}")
+                edge_auth.check(
+                    url,
+                    query=request.query_params,
+                    cookies=request.cookies,
+                    public_keys=keys,
+                    client_ip=request.client.host if request.client else None,
+                )
+            except edge_auth.SignatureRejected as rejected:
+                return _refusal(403, rejected.reason)
         try:
             return await _serve(client, bucket, path, request)
         except ClientError as error:

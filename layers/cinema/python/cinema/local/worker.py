@@ -135,6 +135,7 @@ class LocalWorker:
                 "COMPLETE",
                 renditions=[{"height": r.height, "bitrate": r.video_bitrate} for r in result.renditions],
                 duration_ms=int(result.duration_seconds * 1000),
+                poster=f"s3://{get_settings().media_bucket}/{job.output_prefix}{result.poster.name}",
             )
         finally:
             shutil.rmtree(work, ignore_errors=True)

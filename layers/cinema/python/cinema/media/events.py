@@ -64,7 +64,8 @@ def job_event(event: dict[str, Any]) -> JobEvent | None:
         if timestamp
         else datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
     )
-    renditions, duration = _renditions(detail) if detail.get("status") == "COMPLETE" else ([], None)
+    complete = detail.get("status") == "COMPLETE"
+    renditions, duration = _renditions(detail) if complete else ([], None)
     progress = detail.get("jobProgress") or {}
     return JobEvent(
         upload_id=upload_id,
@@ -75,7 +76,20 @@ def job_event(event: dict[str, Any]) -> JobEvent | None:
         error=detail.get("errorMessage"),
         renditions=renditions,
         duration_seconds=duration,
+        poster_key=_poster_key(detail) if complete else None,
     )
+
+
+def _poster_key(detail: dict[str, Any]) -> str | None:
+    """The frame capture's object key: the last file of the FILE_GROUP (the one at ~10 %)."""
+    for group in detail.get("outputGroupDetails", []):
+        if group.get("type") != "FILE_GROUP":
+            continue
+        for output in group.get("outputDetails", []):
+            paths = output.get("outputFilePaths") or []
+            if paths and str(paths[-1]).startswith("s3://"):
+                return str(paths[-1]).removeprefix("s3://").partition("/")[2] or None
+    return None
 
 
 def job_state_change(
@@ -88,6 +102,7 @@ def job_state_change(
     error: str | None = None,
     renditions: list[dict[str, Any]] | None = None,
     duration_ms: int | None = None,
+    poster: str | None = None,
 ) -> dict[str, Any]:
     """The EventBridge event MediaConvert would send; the local worker emits these."""
     now = datetime.now(UTC)
@@ -121,6 +136,10 @@ def job_state_change(
                 ],
             }
         ]
+    if poster is not None:  # an s3:// URL, as MediaConvert reports its frame capture
+        detail.setdefault("outputGroupDetails", []).append(
+            {"type": "FILE_GROUP", "outputDetails": [{"outputFilePaths": [poster]}]}
+        )
     return {
         "version": "0",
         "id": str(uuid.uuid4()),

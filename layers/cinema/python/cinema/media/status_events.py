@@ -16,8 +16,7 @@ async def handle(event: dict[str, Any]) -> dict[str, Any]:
     if job is None:
         log.info("not a job state change of ours: ignored")
         return {"applied": False}
-    async with db.session_factory()() as session:
+    async with db.transaction() as session:
         applied = await status.apply(session, job)
-        await session.commit()
     log.info("media event %s for upload %s applied=%s", job.status, job.upload_id, applied)
     return {"applied": applied, "upload_id": str(job.upload_id), "status": job.status}
