@@ -250,6 +250,9 @@ def test_a_silent_source_has_no_audio_anywhere(client: Any) -> None:
     _submit(client, request)
     assert "AudioSelectors" not in request["Settings"]["Inputs"][0]
     assert all("AudioDescriptions" not in o for o in _hls(request)["Outputs"])
+    # A second job for the same upload (after the first failed on the missing audio track)
+    # must not get the first one back through CreateJob's idempotency token.
+    assert request["ClientRequestToken"] != _request(source_height=720)["ClientRequestToken"]
 
 
 def test_queue_and_acceleration_when_asked(client: Any) -> None:

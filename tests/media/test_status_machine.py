@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from tests.media_rows import insert_upload
 
 from cinema.core import db
-from cinema.media import status
+from cinema.media import events, status, status_events, transcoder
 from cinema.media.status import JobEvent
 
 API = "/api/v1"
@@ -127,3 +128,86 @@ async def test_the_captured_frame_becomes_the_poster_unless_staff_set_one(client
         )
     )
     assert (await _poster_url(client, staff["id"])).endswith("/posters/own.jpg")
+
+
+class RecordingTranscoder:
+    """The Transcoder port, recording what media-status asks of it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[uuid.UUID, str, str, bool]] = []
+
+    async def start(self, upload, *, bucket: str, key: str, has_audio: bool = True) -> str:
+        self.calls.append((upload.id, bucket, key, has_audio))
+        return f"job-without-audio-{len(self.calls)}"
+
+
+@pytest.fixture
+def recording_transcoder():
+    recorder = RecordingTranscoder()
+    transcoder.register_local(recorder)
+    yield recorder
+    transcoder.register_local(None)
+
+
+def _aws_event(film_id: str, upload: uuid.UUID, job_id: str, kind: str, **detail) -> dict:
+    return events.job_state_change(
+        upload_id=upload, film_id=uuid.UUID(film_id), job_id=job_id, status=kind, **detail
+    )
+
+
+NO_AUDIO = "Audio track [1] not found in input container"
+
+
+async def test_a_source_without_audio_is_transcoded_again_without_audio_once(
+    client, catalog, admin, recording_transcoder
+):
+    film = await catalog.film()
+    upload = await insert_upload(film["id"])
+    await status_events.handle(_aws_event(film["id"], upload, "job-1", "PROGRESSING"))
+    answer = await status_events.handle(_aws_event(film["id"], upload, "job-1", "ERROR", error=NO_AUDIO))
+    assert answer["job_id"] == "job-without-audio-1"
+    key = f"uploads/{film['id']}/{upload}/source.mp4"
+    assert recording_transcoder.calls == [(upload, "cinema-uploads", key, False)]
+    media = await _media(client, admin, film["id"])
+    assert (media["status"], media.get("error")) == ("transcoding", None)
+
+    # The failed job's duplicate and late events change nothing and start nothing more.
+    for late in ("ERROR", "PROGRESSING"):
+        again = await status_events.handle(_aws_event(film["id"], upload, "job-1", late, error=NO_AUDIO))
+        assert again["applied"] is False
+    assert len(recording_transcoder.calls) == 1
+    assert (await _media(client, admin, film["id"]))["status"] == "transcoding"
+
+    # The silent job finishes the upload.
+    ladder = [{"height": 360, "bitrate": 800_000}]
+    await status_events.handle(_aws_event(film["id"], upload, "job-without-audio-1", "PROGRESSING"))
+    await status_events.handle(
+        _aws_event(
+            film["id"], upload, "job-without-audio-1", "COMPLETE", renditions=ladder, duration_ms=60_000
+        )
+    )
+    assert (await _media(client, admin, film["id"]))["status"] == "ready"
+
+
+async def test_the_silent_job_failing_the_same_way_fails_the_upload(
+    client, catalog, admin, recording_transcoder
+):
+    film = await catalog.film()
+    upload = await insert_upload(film["id"])
+    await status_events.handle(_aws_event(film["id"], upload, "job-1", "PROGRESSING"))
+    await status_events.handle(_aws_event(film["id"], upload, "job-1", "ERROR", error=NO_AUDIO))
+    await status_events.handle(_aws_event(film["id"], upload, "job-without-audio-1", "ERROR", error=NO_AUDIO))
+    media = await _media(client, admin, film["id"])
+    assert (media["status"], media["error"]) == ("failed", NO_AUDIO)
+    assert len(recording_transcoder.calls) == 1
+
+
+async def test_other_errors_fail_the_upload_without_a_new_job(client, catalog, admin, recording_transcoder):
+    film = await catalog.film()
+    upload = await insert_upload(film["id"])
+    await status_events.handle(_aws_event(film["id"], upload, "job-1", "PROGRESSING"))
+    await status_events.handle(
+        _aws_event(film["id"], upload, "job-1", "ERROR", error="Invalid input: unsupported codec")
+    )
+    assert (await _media(client, admin, film["id"]))["status"] == "failed"
+    assert recording_transcoder.calls == []

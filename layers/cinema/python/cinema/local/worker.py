@@ -53,7 +53,8 @@ class LocalWorker:
         self.idle.set()
 
     # -- the Transcoder port ----------------------------------------------------------
-    async def start(self, upload: MediaUpload, *, bucket: str, key: str) -> str:
+    async def start(self, upload: MediaUpload, *, bucket: str, key: str, has_audio: bool = True) -> str:
+        """ffmpeg probes the source itself: `has_audio` changes nothing here."""
         job = Job(
             f"local-{uuid.uuid4().hex[:12]}",
             upload.id,

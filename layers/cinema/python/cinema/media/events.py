@@ -48,6 +48,15 @@ def _renditions(detail: dict[str, Any]) -> tuple[list[dict[str, Any]], int | Non
     return renditions, (round(duration_ms / 1000) if duration_ms else None)
 
 
+_AUDIO_MISSING = re.compile(r"audio (track|selector)\b.*\bnot found", re.IGNORECASE)
+
+
+def audio_missing(error: str | None) -> bool:
+    """MediaConvert's error for a source without the audio track the job selects, e.g.
+    "Audio track [1] not found in input container"."""
+    return bool(error and _AUDIO_MISSING.search(error))
+
+
 def job_event(event: dict[str, Any]) -> JobEvent | None:
     """A MediaConvert Job State Change as a JobEvent; None when it is not one of ours."""
     if event.get("detail-type") != "MediaConvert Job State Change":

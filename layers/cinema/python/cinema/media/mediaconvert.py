@@ -130,7 +130,7 @@ def build_job_request(
         "StatusUpdateInterval": "SECONDS_10",
         # A retried ingest within a minute gets the same job back instead of a second one;
         # later retries are stopped by the upload's status, not by this token.
-        "ClientRequestToken": upload_id,
+        "ClientRequestToken": upload_id if has_audio else f"{upload_id}-without-audio",
         "Tags": {"application": "cinema", "film_id": film_id, **(tags or {})},
     }
     if queue_arn:

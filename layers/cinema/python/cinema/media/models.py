@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     Enum,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -70,6 +72,8 @@ class MediaUpload(UuidPk, Timestamps, Base):
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     # Time of the newest transcoding event applied (events may arrive late or twice).
     event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The source turned out to have no audio track: transcoded again without (see status_events).
+    without_audio: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
 
 
 class FilmMedia(Base):

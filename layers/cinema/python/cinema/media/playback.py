@@ -57,6 +57,10 @@ async def _published_playing(db: AsyncSession, film_id: uuid.UUID) -> FilmPlayin
     if hit is not None and hit[0] > now:
         return hit[1]
     found = await repo.film_with_playing(db, film_id, published_only=True)
+    if found is not None:
+        # Shared beyond this request: detached, so that this request's rollback (a 402, a 409)
+        # cannot expire the copy the next requests read.
+        db.expunge(found[0])
     if len(_playing) > 10_000:
         _playing.clear()
     _playing[film_id] = (now + PLAYING_TTL_S, found)

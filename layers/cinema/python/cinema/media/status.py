@@ -55,6 +55,8 @@ async def apply(db: AsyncSession, event: JobEvent) -> bool:
         return False
     if STAGE[upload.status] >= STAGE[UploadStatus.ready]:
         return False  # finished: late PROGRESSING or a second COMPLETE change nothing
+    if event.job_id and upload.job_id and event.job_id != upload.job_id:
+        return False  # a job that was replaced (see status_events: restarted without audio)
     changed = False
     if STAGE[target] > STAGE[upload.status]:
         upload.status = target

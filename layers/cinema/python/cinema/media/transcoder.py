@@ -20,8 +20,9 @@ def output_prefix(upload: MediaUpload) -> str:
 
 
 class Transcoder(Protocol):
-    async def start(self, upload: MediaUpload, *, bucket: str, key: str) -> str:
-        """Starts the job and returns its id; progress arrives as job state events."""
+    async def start(self, upload: MediaUpload, *, bucket: str, key: str, has_audio: bool = True) -> str:
+        """Starts the job and returns its id; progress arrives as job state events.
+        `has_audio=False`: the source is known to have no audio track."""
         ...
 
 
@@ -41,7 +42,7 @@ class MediaConvertTranscoder:
             )
         return self._client
 
-    async def start(self, upload: MediaUpload, *, bucket: str, key: str) -> str:
+    async def start(self, upload: MediaUpload, *, bucket: str, key: str, has_audio: bool = True) -> str:
         from cinema.media import mediaconvert  # noqa: PLC0415
 
         settings = get_settings()
@@ -51,6 +52,7 @@ class MediaConvertTranscoder:
             destination_s3_prefix=f"s3://{settings.media_bucket}/{output_prefix(upload)}",
             film_id=str(upload.film_id),
             upload_id=str(upload.id),
+            has_audio=has_audio,
         )
         return await asyncio.to_thread(mediaconvert.submit, self.client(), request)
 
