@@ -182,6 +182,7 @@ async def test_renamed_titles_are_found_with_typos(client, catalog, admin):
     [
         ("матрица перезаг", "Матрица: Перезагрузка"),  # the last word half typed
         ("the matrix rel", "Матрица: Перезагрузка"),
+        ("матрица перезагру", "Матрица: Перезагрузка"),
         ("тарк", "Сталкер"),
     ],
 )

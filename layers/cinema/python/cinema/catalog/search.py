@@ -3,8 +3,9 @@
 1. `corrected`: every word of the query must match (title, people, characters, description;
    simple + russian + english configurations over normalised text: words, stems, case,
    accents, ё), where a word missing from the vocabulary of titles and names also matches
-   the vocabulary words one edit away, and the last word also matches as a prefix while it
-   is being typed (`cinema_search_query`, migration 0006). A GIN full-text match.
+   the vocabulary words one edit away, and the last word, unless it is a whole vocabulary
+   word, also matches as a prefix while it is being typed (`cinema_search_query`, migration
+   0006). A GIN full-text match.
 2. `lenient`: the same, leaving out words that match no vocabulary word at all.
 3. `similar`: the query as typed, full text or (with pg_trgm) titles similar to it.
 
@@ -82,9 +83,14 @@ def terms(q: str, step: Step, *, trigram: bool) -> SearchTerms:
     score = _exact(qn) + func.ts_rank(Film.search_vector, tsq)
     if not trigram:
         return SearchTerms(match=full_text, score=score.cast(Float))
-    score = score + _closeness(qn)
     if step is not Step.similar:
-        return SearchTerms(match=full_text, score=score.cast(Float))
+        # Every word matched already: closeness of the whole title is enough to put the
+        # intended one first, and costs half of `_closeness` on every match ranked.
+        title = func.greatest(
+            func.similarity(Film.title_norm, qn), func.similarity(Film.original_title_norm, qn)
+        )
+        return SearchTerms(match=full_text, score=(score + title).cast(Float))
+    score = score + _closeness(qn)
     match = or_(
         full_text,
         Film.title_norm.op("%")(qn),

@@ -12,8 +12,11 @@ substitution or transposition away, by equality lookups on a B-tree. The correct
 is then an ordinary GIN full-text match, which stays fast on any catalog size; pg_trgm is
 left for ranking and for the rare query whose words match nothing.
 
-`cinema_search_query(q)` turns a query string into that tsquery (NULL when no word is left,
-e.g. only stop words); `cinema_film_search_refresh` now also adds the films' words.
+`cinema_search_query(q, lenient)` turns a query string into that tsquery: every word (or one
+of its corrections) must match; the last word, unless it is a whole vocabulary word, also
+as a prefix while it is being typed; `lenient` leaves out the words that match no vocabulary
+word at all. NULL when no word is left (e.g. only stop words). `cinema_film_search_refresh`
+now also adds the films' words to the vocabulary.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ DECLARE
   final text;
   token text;
   alternative text;
+  known boolean;
   resolved boolean;
   part tsquery;
   result tsquery;
@@ -85,8 +89,9 @@ BEGIN
                OR numnode(plainto_tsquery('russian', token)) = 0;
     part := plainto_tsquery('simple', token) || plainto_tsquery('russian', token)
          || plainto_tsquery('english', token);
-    resolved := EXISTS (SELECT 1 FROM search_words AS w WHERE w.word = token);
-    IF NOT resolved AND length(token) >= 3 THEN
+    known := EXISTS (SELECT 1 FROM search_words AS w WHERE w.word = token);
+    resolved := known;
+    IF NOT known AND length(token) >= 3 THEN
       FOR alternative IN
         SELECT DISTINCT v.word FROM search_word_variants AS v
         WHERE v.variant = ANY (token || cinema_deletes(token))
@@ -97,7 +102,9 @@ BEGIN
         resolved := true;
       END LOOP;
     END IF;
-    IF token = final AND length(token) >= 2 AND strpos(token, chr(92)) = 0 THEN
+    -- A whole vocabulary word is taken as typed: its prefix would also scan every longer
+    -- word's postings (городской, города, ... for город), several times the cost.
+    IF token = final AND NOT known AND length(token) >= 2 AND strpos(token, chr(92)) = 0 THEN
       part := part || to_tsquery('simple', quote_literal(token) || ':*');
       resolved := true;
     END IF;
