@@ -1,4 +1,4 @@
-"""What each viewer watched and where they stopped."""
+"""What each viewer watched, where they stopped, and the films they keep."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, func
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cinema.auth import models as _users  # noqa: F401 - tables our foreign keys name
-from cinema.catalog import models as _films  # noqa: F401
+from cinema.catalog.models import Film
 from cinema.core.db import Base
 
 
@@ -36,3 +36,22 @@ class WatchProgress(Base):
     )
     # When this viewer's last counted view of the film was recorded (one per 24 h).
     view_counted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    film: Mapped[Film] = relationship(lazy="raise")
+
+
+class Favorite(Base):
+    __tablename__ = "favorites"
+    __table_args__ = (Index("ix_favorites_user_id_created_at", "user_id", "created_at", "film_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    film_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("films.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    film: Mapped[Film] = relationship(lazy="raise")

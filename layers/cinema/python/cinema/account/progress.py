@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, text, update
+from sqlalchemy import ColumnElement, and_, func, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,16 +20,25 @@ from cinema.catalog import popularity
 COALESCE_S = 5
 VIEW_AFTER_S = 30
 VIEW_EVERY = timedelta(hours=24)
-RESUME_MIN = 0.05  # under 5 % watched: not worth resuming
-COMPLETED_AT = 0.90  # over 90 %: finished
+# Jellyfin's resume rules, in whole percent so that Python and SQL agree to the second.
+RESUME_MIN_PERCENT = 5  # under 5 % watched: not worth resuming
+COMPLETED_PERCENT = 90  # from 90 % on: finished
 
 
 def resumable(position: int, duration: int) -> bool:
-    return duration > 0 and RESUME_MIN * duration <= position < COMPLETED_AT * duration
+    return duration > 0 and RESUME_MIN_PERCENT * duration <= 100 * position < COMPLETED_PERCENT * duration
 
 
 def completed(position: int, duration: int) -> bool:
-    return duration > 0 and position >= COMPLETED_AT * duration
+    return duration > 0 and 100 * position >= COMPLETED_PERCENT * duration
+
+
+def resumable_clause() -> ColumnElement[bool]:
+    """`resumable()` as a WHERE condition on watch_progress rows."""
+    position, duration = 100 * WatchProgress.position_seconds, WatchProgress.duration_seconds
+    return and_(
+        duration > 0, position >= RESUME_MIN_PERCENT * duration, position < COMPLETED_PERCENT * duration
+    )
 
 
 async def record(

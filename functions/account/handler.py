@@ -1,0 +1,6 @@
+"""Lambda: the personal cabinet (/me/history, /me/continue-watching, /me/favorites)."""
+
+from cinema.account.router import router
+from cinema.core.lambda_http import http_handler
+
+handler = http_handler("account", router)

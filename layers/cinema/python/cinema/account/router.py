@@ -1,0 +1,68 @@
+"""Routes of the account function: the signed-in user's own history, resume list and favorites.
+
+Every route reads or writes only the caller's rows: there is no user id to pass.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from cinema.account import service
+from cinema.account.schemas import FavoriteOut, WatchedOut
+from cinema.auth.dependencies import CurrentUser
+from cinema.core.db import DbSession
+from cinema.core.pagination import Cursor, Limit, Page
+
+router = APIRouter(prefix="/me", tags=["account"])
+
+
+@router.get(
+    "/history",
+    response_model=Page[WatchedOut],
+    summary="Films you watched, last watched first, with where you stopped",
+)
+async def history(
+    user: CurrentUser, db: DbSession, cursor: Cursor = None, limit: Limit = 20
+) -> Page[WatchedOut]:
+    return await service.watched(db, user=user, resumable_only=False, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/continue-watching",
+    response_model=Page[WatchedOut],
+    summary="Films to resume (5 % to 90 % watched), last watched first, at `position_seconds`",
+)
+async def continue_watching(
+    user: CurrentUser, db: DbSession, cursor: Cursor = None, limit: Limit = 20
+) -> Page[WatchedOut]:
+    return await service.watched(db, user=user, resumable_only=True, cursor=cursor, limit=limit)
+
+
+@router.get("/favorites", response_model=Page[FavoriteOut], summary="Your favorite films, last added first")
+async def favorites(
+    user: CurrentUser, db: DbSession, cursor: Cursor = None, limit: Limit = 20
+) -> Page[FavoriteOut]:
+    return await service.favorites(db, user=user, cursor=cursor, limit=limit)
+
+
+@router.put(
+    "/favorites/{film_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: {"description": "no such published film"}},
+    summary="Add a film to your favorites (idempotent)",
+)
+async def add_favorite(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> Response:
+    await service.add_favorite(db, user=user, film_id=film_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/favorites/{film_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a film from your favorites (idempotent)",
+)
+async def remove_favorite(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> Response:
+    await service.remove_favorite(db, user=user, film_id=film_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

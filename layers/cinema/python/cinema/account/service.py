@@ -1,0 +1,87 @@
+"""The personal cabinet: history, resume, favorites. Flushes, never commits.
+
+Lists show only published films to viewers (staff also see drafts), so a film that is
+unpublished drops out of them and comes back when published again; a deleted film's rows
+go with it (ON DELETE CASCADE).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinema.account import progress
+from cinema.account import repository as repo
+from cinema.account.schemas import FavoriteOut, WatchedOut
+from cinema.auth.models import User
+from cinema.auth.roles import STAFF
+from cinema.catalog import presenters
+from cinema.catalog.errors import FilmNotFound
+from cinema.catalog.models import FilmStatus
+from cinema.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+
+
+def _after(cursor: str | None) -> repo.Keyset | None:
+    if cursor is None:
+        return None
+    at, film_id = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(at), uuid.UUID(film_id)
+    except (TypeError, ValueError):
+        raise InvalidCursor() from None
+
+
+def _next_cursor(at: datetime, film_id: uuid.UUID) -> str:
+    return encode_cursor(at.isoformat(), film_id)
+
+
+async def watched(
+    db: AsyncSession, *, user: User, resumable_only: bool, cursor: str | None, limit: int
+) -> Page[WatchedOut]:
+    """GET /me/history, or with `resumable_only` GET /me/continue-watching."""
+    rows, total = await repo.list_progress(
+        db,
+        user_id=user.id,
+        published_only=user.role not in STAFF,
+        resumable_only=resumable_only,
+        after=_after(cursor),
+        limit=limit,
+    )
+    page = rows[:limit]
+    items = [
+        WatchedOut(
+            film=presenters.summary(row.film),
+            position_seconds=row.position_seconds,
+            duration_seconds=row.duration_seconds,
+            completed=progress.completed(row.position_seconds, row.duration_seconds),
+            updated_at=row.updated_at,
+        )
+        for row in page
+    ]
+    more = len(rows) > limit
+    next_cursor = _next_cursor(page[-1].updated_at, page[-1].film_id) if more else None
+    return Page[WatchedOut](items=items, total=total, next_cursor=next_cursor)
+
+
+async def favorites(db: AsyncSession, *, user: User, cursor: str | None, limit: int) -> Page[FavoriteOut]:
+    rows, total = await repo.list_favorites(
+        db, user_id=user.id, published_only=user.role not in STAFF, after=_after(cursor), limit=limit
+    )
+    page = rows[:limit]
+    items = [FavoriteOut(film=presenters.summary(row.film), added_at=row.created_at) for row in page]
+    more = len(rows) > limit
+    next_cursor = _next_cursor(page[-1].created_at, page[-1].film_id) if more else None
+    return Page[FavoriteOut](items=items, total=total, next_cursor=next_cursor)
+
+
+async def add_favorite(db: AsyncSession, *, user: User, film_id: uuid.UUID) -> None:
+    """Idempotent: a film already kept stays as it was (with its first added_at)."""
+    if await repo.film_status(db, film_id) is not FilmStatus.published:
+        raise FilmNotFound()
+    await repo.add_favorite(db, user_id=user.id, film_id=film_id)
+
+
+async def remove_favorite(db: AsyncSession, *, user: User, film_id: uuid.UUID) -> None:
+    await repo.remove_favorite(db, user_id=user.id, film_id=film_id)

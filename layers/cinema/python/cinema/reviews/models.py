@@ -1,0 +1,75 @@
+"""Reviews and ratings: one of each per user and film."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cinema.auth.models import User
+from cinema.catalog import models as _films  # noqa: F401 - the table our foreign keys name
+from cinema.core.db import Base
+from cinema.core.models import Timestamps, UuidPk
+
+BODY_MAX = 5000
+TITLE_MAX = 200
+
+
+class Review(UuidPk, Timestamps, Base):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("film_id", "author_id", name="uq_reviews_film_id_author_id"),
+        # A film's reviews, newest first (the keyset of GET /films/{id}/reviews).
+        Index("ix_reviews_film_id_created_at", "film_id", "created_at", "id"),
+        CheckConstraint(f"char_length(body) BETWEEN 1 AND {BODY_MAX}", name="body"),
+    )
+    # created_at/updated_at come back with the INSERT/UPDATE (RETURNING): no lazy reload.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - SQLAlchemy's declarative hook
+
+    film_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("films.id", ondelete="CASCADE"), nullable=False
+    )
+    author_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    title: Mapped[str | None] = mapped_column(String(TITLE_MAX))
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    # Hidden by a moderator: shown only to its author (flagged) and to staff.
+    hidden: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+
+    author: Mapped[User] = relationship(lazy="raise")
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 10", name="score"),)
+
+    # film_id first: the primary key index is what the film's aggregate reads.
+    film_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("films.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    score: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )

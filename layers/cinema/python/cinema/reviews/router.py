@@ -1,0 +1,109 @@
+"""Routes of the reviews function: reviews, their moderation, and ratings."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from cinema.auth.dependencies import CurrentUser, bearer, current_user
+from cinema.auth.models import User
+from cinema.core.db import DbSession
+from cinema.core.pagination import Cursor, Limit, Page
+from cinema.reviews import ratings, service
+from cinema.reviews.schemas import RatingIn, RatingOut, ReviewIn, ReviewOut, ReviewPatch
+
+router = APIRouter(tags=["reviews"])
+
+
+async def optional_user(db: DbSession, token: Annotated[str | None, Depends(bearer)]) -> User | None:
+    """Anonymous readers are welcome; a token that is sent must be valid."""
+    return None if not token else await current_user(db, token)
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+NO_FILM = {404: {"description": "no such film (or not published)"}}
+
+
+@router.get(
+    "/films/{film_id}/reviews",
+    response_model=Page[ReviewOut],
+    responses=NO_FILM,
+    summary="A film's reviews, newest first",
+    description="Hidden reviews are listed only for staff and, flagged `hidden: true`, for their author.",
+)
+async def list_reviews(
+    film_id: uuid.UUID, viewer: OptionalUser, db: DbSession, cursor: Cursor = None, limit: Limit = 20
+) -> Page[ReviewOut]:
+    return await service.list_for_film(db, film_id=film_id, viewer=viewer, cursor=cursor, limit=limit)
+
+
+@router.post(
+    "/films/{film_id}/reviews",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReviewOut,
+    responses={
+        **NO_FILM,
+        409: {"description": "you have already reviewed this film"},
+        429: {"description": "too many reviews lately (see Retry-After)"},
+    },
+    summary="Review a film (one review per user and film); `score` also rates it",
+)
+async def create_review(film_id: uuid.UUID, body: ReviewIn, user: CurrentUser, db: DbSession) -> ReviewOut:
+    return await service.create(db, author=user, film_id=film_id, data=body)
+
+
+@router.patch(
+    "/reviews/{review_id}",
+    response_model=ReviewOut,
+    responses={
+        403: {"description": "not the author (text) or not staff (hidden)"},
+        404: {"description": "no such review"},
+    },
+    summary="The author edits title/body; moderators and admins hide or unhide",
+)
+async def edit_review(review_id: uuid.UUID, body: ReviewPatch, user: CurrentUser, db: DbSession) -> ReviewOut:
+    return await service.edit(db, user=user, review_id=review_id, data=body)
+
+
+@router.delete(
+    "/reviews/{review_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={403: {"description": "neither the author nor staff"}, 404: {"description": "no such review"}},
+    summary="Delete a review (its author, moderators, admins)",
+)
+async def delete_review(review_id: uuid.UUID, user: CurrentUser, db: DbSession) -> Response:
+    await service.delete(db, user=user, review_id=review_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/films/{film_id}/rating",
+    response_model=RatingOut,
+    responses=NO_FILM,
+    summary="Your rating of the film and the film's average",
+)
+async def my_rating(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> RatingOut:
+    return await ratings.mine(db, user_id=user.id, film_id=film_id)
+
+
+@router.put(
+    "/films/{film_id}/rating",
+    response_model=RatingOut,
+    responses=NO_FILM,
+    summary="Rate a film 1..10 (again to change); the film's average updates at once",
+)
+async def rate_film(film_id: uuid.UUID, body: RatingIn, user: CurrentUser, db: DbSession) -> RatingOut:
+    return await ratings.rate(db, user_id=user.id, film_id=film_id, score=body.score)
+
+
+@router.delete(
+    "/films/{film_id}/rating",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=NO_FILM,
+    summary="Remove your rating (idempotent)",
+)
+async def unrate_film(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> Response:
+    await ratings.unrate(db, user_id=user.id, film_id=film_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,81 @@
+"""Review and rating request and response bodies. Texts are plain text, stored as given."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from cinema.reviews.models import BODY_MAX, TITLE_MAX
+
+PLAIN_TEXT = "Plain text, stored exactly as given: consumers must escape it (never render it as HTML)."
+
+Score = Annotated[int, Field(strict=True, ge=1, le=10, description="a whole number 1..10")]
+# Not blank (some non-space character), otherwise kept exactly as sent.
+Title = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=TITLE_MAX, pattern=r"\S"),
+    Field(description=f"Optional headline, up to {TITLE_MAX} characters. {PLAIN_TEXT}"),
+]
+Body = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=BODY_MAX, pattern=r"\S"),
+    Field(description=f"1..{BODY_MAX} characters, not blank. {PLAIN_TEXT}"),
+]
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    body: Body
+    score: Score | None = Field(default=None, description="also sets (or changes) your rating of the film")
+
+
+class ReviewPatch(BaseModel):
+    """The author edits `title` (null clears it) and `body`; staff set `hidden`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    body: Body | None = None
+    hidden: bool | None = Field(default=None, description="moderators and admins only")
+
+    @model_validator(mode="after")
+    def _no_null_body_or_flag(self) -> ReviewPatch:
+        for field in ("body", "hidden"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} may not be null")
+        return self
+
+
+class AuthorOut(BaseModel):
+    id: uuid.UUID
+    display_name: str = Field(description=PLAIN_TEXT)
+
+
+class ReviewOut(BaseModel):
+    id: uuid.UUID
+    film_id: uuid.UUID
+    author: AuthorOut
+    title: str | None = Field(description=PLAIN_TEXT)
+    body: str = Field(description=PLAIN_TEXT)
+    score: int | None = Field(description="the author's current rating of the film, if any")
+    hidden: bool = Field(description="hidden by a moderator: only its author and staff see it")
+    created_at: datetime
+    updated_at: datetime
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    score: Score
+
+
+class RatingOut(BaseModel):
+    film_id: uuid.UUID
+    score: int | None = Field(description="your rating; null when you have not rated the film")
+    rating_avg: float
+    rating_count: int

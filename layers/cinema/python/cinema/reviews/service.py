@@ -1,0 +1,133 @@
+"""Review rules: one per user and film, author edits, staff moderation. Flushes, never commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinema.auth import ratelimit
+from cinema.auth.models import User
+from cinema.auth.roles import STAFF
+from cinema.catalog.errors import FilmNotFound
+from cinema.catalog.models import FilmStatus
+from cinema.core.errors import TooManyRequests
+from cinema.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from cinema.core.settings import get_settings
+from cinema.reviews import ratings
+from cinema.reviews import repository as repo
+from cinema.reviews.errors import NotModerator, NotReviewAuthor, ReviewExists, ReviewNotFound
+from cinema.reviews.models import Review
+from cinema.reviews.schemas import AuthorOut, ReviewIn, ReviewOut, ReviewPatch
+
+
+class ReviewRateLimited(TooManyRequests):
+    detail = "too many reviews, try again later"
+
+
+def _creation_rule() -> ratelimit.Rule:
+    return ratelimit.Rule("review-create", get_settings().review_rate_per_hour, 3600)
+
+
+def _out(review: Review, author: User, score: int | None) -> ReviewOut:
+    return ReviewOut(
+        id=review.id,
+        film_id=review.film_id,
+        author=AuthorOut(id=author.id, display_name=author.display_name),
+        title=review.title,
+        body=review.body,
+        score=score,
+        hidden=review.hidden,
+        created_at=review.created_at,
+        updated_at=review.updated_at,
+    )
+
+
+async def create(db: AsyncSession, *, author: User, film_id: uuid.UUID, data: ReviewIn) -> ReviewOut:
+    rule, subject = _creation_rule(), str(author.id)
+    wait = await ratelimit.retry_after(rule, subject)
+    if wait is not None:
+        raise ReviewRateLimited(wait)
+    if await repo.film_status(db, film_id) is not FilmStatus.published:
+        raise FilmNotFound()
+    if await repo.review_exists(db, film_id=film_id, author_id=author.id):
+        raise ReviewExists()
+    review = Review(film_id=film_id, author_id=author.id, title=data.title, body=data.body)
+    try:
+        async with db.begin_nested():
+            db.add(review)
+            await db.flush()
+    except IntegrityError as exc:  # the same author's concurrent request got there first
+        raise ReviewExists() from exc
+    if data.score is not None:
+        await ratings.rate(db, user_id=author.id, film_id=film_id, score=data.score)
+    await ratelimit.hit(rule, subject)
+    return _out(review, author, data.score)
+
+
+async def _visible_review(db: AsyncSession, user: User, review_id: uuid.UUID) -> tuple[Review, int | None]:
+    """The review as `user` may see it: someone else's hidden review does not exist for them."""
+    found = await repo.get_review(db, review_id)
+    if found is None or (found[0].hidden and found[0].author_id != user.id and user.role not in STAFF):
+        raise ReviewNotFound()
+    return found
+
+
+async def edit(db: AsyncSession, *, user: User, review_id: uuid.UUID, data: ReviewPatch) -> ReviewOut:
+    review, score = await _visible_review(db, user, review_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.keys() & {"title", "body"} and review.author_id != user.id:
+        raise NotReviewAuthor()
+    if "hidden" in changes and user.role not in STAFF:
+        raise NotModerator()
+    for field, value in changes.items():
+        setattr(review, field, value)
+    await db.flush()
+    return _out(review, review.author, score)
+
+
+async def delete(db: AsyncSession, *, user: User, review_id: uuid.UUID) -> None:
+    """By its author or by staff; the author's rating of the film stays."""
+    review, _ = await _visible_review(db, user, review_id)
+    if review.author_id != user.id and user.role not in STAFF:
+        raise NotReviewAuthor("only the author, a moderator or an admin may delete this review")
+    await repo.delete_review(db, review.id)
+
+
+def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    if cursor is None:
+        return None
+    created_at, last_id = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(created_at), uuid.UUID(last_id)
+    except (TypeError, ValueError):
+        raise InvalidCursor() from None
+
+
+async def list_for_film(
+    db: AsyncSession, *, film_id: uuid.UUID, viewer: User | None, cursor: str | None, limit: int
+) -> Page[ReviewOut]:
+    staff = viewer is not None and viewer.role in STAFF
+    status = await repo.film_status(db, film_id)
+    if status is None or (status is not FilmStatus.published and not staff):
+        raise FilmNotFound()
+    rows, total = await repo.list_reviews(
+        db,
+        film_id=film_id,
+        viewer_id=viewer.id if viewer else None,
+        staff=staff,
+        after=_after(cursor),
+        limit=limit,
+    )
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1][0]
+        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
+    return Page[ReviewOut](
+        items=[_out(review, review.author, score) for review, score in page],
+        total=total,
+        next_cursor=next_cursor,
+    )

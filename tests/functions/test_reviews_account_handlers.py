@@ -1,0 +1,84 @@
+"""The reviews and account Lambdas answer real HTTP API v2 events, in one fresh process."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml  # cfn-lint's dependency
+from fastapi.routing import APIRoute
+from tests.functions.test_catalog_handlers import run
+
+from cinema.account.router import router as account_router
+from cinema.reviews.router import router as reviews_router
+
+TEMPLATE = Path(__file__).parents[2] / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads template.yaml with CloudFormation's short tags (!Ref, !Sub ...) as plain values."""
+
+
+_CfnLoader.add_multi_constructor("!", lambda loader, _tag, node: None)
+
+
+@pytest.mark.parametrize(
+    ("function", "router"), [("ReviewsFunction", reviews_router), ("AccountFunction", account_router)]
+)
+def test_the_template_routes_every_route_of_the_function_and_no_other(function, router):
+    resource = yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)["Resources"][function]  # noqa: S506
+    routed = {
+        (e["Properties"]["Method"], re.sub(r"\{\w+\}", "{}", e["Properties"]["Path"]))
+        for e in resource["Properties"]["Events"].values()
+    }
+    served = {
+        (method, re.sub(r"\{\w+\}", "{}", "/api/v1" + route.path))
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    assert routed == served
+
+
+async def test_reviews_and_account_functions(catalog, viewer):
+    film = await catalog.film(title="Лямбда-рецензия")
+    reviews_fn, account_fn = "functions/reviews/handler.py", "functions/account/handler.py"
+    reviews = f"/api/v1/films/{film['id']}/reviews"
+    results = run(
+        [
+            {
+                "handler": reviews_fn,
+                "method": "POST",
+                "path": reviews,
+                "body": {"body": "<b>plain</b>", "score": 8},
+                "token": viewer.access_token,
+            },
+            {"handler": reviews_fn, "method": "GET", "path": reviews},
+            {"handler": reviews_fn, "method": "POST", "path": reviews, "body": {"body": "anonymous"}},
+            {
+                "handler": reviews_fn,
+                "method": "PUT",
+                "path": f"/api/v1/films/{film['id']}/rating",
+                "body": {"score": 6},
+                "token": viewer.access_token,
+            },
+            {
+                "handler": account_fn,
+                "method": "PUT",
+                "path": f"/api/v1/me/favorites/{film['id']}",
+                "token": viewer.access_token,
+            },
+            {
+                "handler": account_fn,
+                "method": "GET",
+                "path": "/api/v1/me/favorites",
+                "token": viewer.access_token,
+            },
+            {"handler": account_fn, "method": "GET", "path": "/api/v1/me/history"},
+        ]
+    )
+    assert [r["http_status"] for r in results] == [201, 200, 401, 200, 204, 200, 401]
+    assert [r["body"] for r in results[1]["items"]] == ["<b>plain</b>"]
+    assert (results[3]["rating_avg"], results[3]["rating_count"]) == (6, 1)
+    assert [f["film"]["title"] for f in results[5]["items"]] == ["Лямбда-рецензия"]
