@@ -173,28 +173,27 @@ async def test_every_admin_route_refuses_users_and_moderators(client, accounts, 
     assert (await client.get(f"{API}/films/{film['id']}")).json()["title"] == film["title"]
 
 
-async def test_a_bought_film_cannot_be_deleted_only_unpublished(client, catalog, admin):
-    """Purchases reference films with ON DELETE RESTRICT (the payments schema); a stand-in
-    table with the same kind of reference proves the catalog answers 409 and keeps the film."""
+async def test_a_bought_film_cannot_be_deleted_only_unpublished(client, catalog, admin, viewer):
+    """Purchases reference films with ON DELETE RESTRICT (migration 0005): the catalog answers
+    409 and keeps the film, which can still be unpublished."""
     from sqlalchemy import text  # noqa: PLC0415
 
     from cinema.core import db  # noqa: PLC0415
 
     film = await catalog.film(title="Bought", access="purchase", price={"amount": 19900, "currency": "RUB"})
-    async with db.engine().begin() as conn:
+    async with db.engine().begin() as conn:  # a purchase as the payments webhook records it
         await conn.execute(
-            text("CREATE TABLE purchase_probe (film_id uuid REFERENCES films(id) ON DELETE RESTRICT)")
+            text(
+                "INSERT INTO purchases (user_id, film_id, status, stripe_payment_intent_id)"
+                " VALUES (:user, :film, 'paid', 'pi_test_bought')"
+            ),
+            {"user": viewer.id, "film": film["id"]},
         )
-        await conn.execute(text("INSERT INTO purchase_probe VALUES (:id)"), {"id": film["id"]})
-    try:
-        refused = await client.delete(f"{API}/admin/films/{film['id']}", headers=admin.auth)
-        assert refused.status_code == 409
-        assert "unpublish" in refused.json()["detail"]
-        assert (await client.get(f"{API}/films/{film['id']}")).status_code == 200
-        hidden = await client.patch(
-            f"{API}/admin/films/{film['id']}", json={"status": "draft"}, headers=admin.auth
-        )
-        assert hidden.status_code == 200
-    finally:
-        async with db.engine().begin() as conn:
-            await conn.execute(text("DROP TABLE purchase_probe"))
+    refused = await client.delete(f"{API}/admin/films/{film['id']}", headers=admin.auth)
+    assert refused.status_code == 409
+    assert "unpublish" in refused.json()["detail"]
+    assert (await client.get(f"{API}/films/{film['id']}")).status_code == 200
+    hidden = await client.patch(
+        f"{API}/admin/films/{film['id']}", json={"status": "draft"}, headers=admin.auth
+    )
+    assert hidden.status_code == 200

@@ -7,5 +7,7 @@ from cinema.auth import models as auth_models  # noqa: F401
 from cinema.catalog import models as catalog_models  # noqa: F401
 from cinema.core.db import Base
 from cinema.media import models as media_models  # noqa: F401
+from cinema.payments import models as payments_models  # noqa: F401
+from cinema.reviews import models as reviews_models  # noqa: F401
 
 metadata = Base.metadata

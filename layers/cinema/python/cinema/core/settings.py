@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     reset_account_window_s: int = 60 * 60
     reset_ip_limit: int = 10
     reset_ip_window_s: int = 15 * 60
+    review_rate_per_hour: int = 10  # reviews one user may post per hour (spam brake)
 
     # mail
     mailer: str = "outbox"  # outbox | ses
@@ -102,6 +103,15 @@ class Settings(BaseSettings):
     cloudfront_private_key: SecretStr = SecretStr("")  # PEM; locally generated into the data dir
     playback_ttl_s: int = 4 * 3600
     demo_media: bool = False  # `cinema serve` turns it on: demo films get generated videos on first start
+
+    # payments (Stripe): keys from the app secret in AWS; `cinema serve` points them at the local fake
+    stripe_api_key: SecretStr = SecretStr("")
+    stripe_webhook_secret: SecretStr = SecretStr("")
+    stripe_api_base: str | None = None  # None: the real Stripe API
+    checkout_success_url: str = ""  # default <web>/payments/success?session_id={CHECKOUT_SESSION_ID}
+    checkout_cancel_url: str = ""  # default <web>/payments/cancel
+    portal_return_url: str = ""  # default <web>/account
+    subscription_grace_days: int = Field(default=3, ge=0, le=60)  # past_due still watches this long
 
     # the first administrator (local shape); generated and printed once when unset
     admin_email: str = ""

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
 
+from cinema.account.router import router as account_router
 from cinema.auth.router import router as auth_router
 from cinema.auth.users_router import router as users_router
 from cinema.catalog.admin_router import router as catalog_admin_router
@@ -21,6 +22,9 @@ from cinema.local.outbox_router import router as outbox_router
 from cinema.media import storage
 from cinema.media.admin_router import router as media_admin_router
 from cinema.media.playback_router import router as playback_router
+from cinema.payments.account_router import router as payments_account_router
+from cinema.payments.router import router as payments_router
+from cinema.reviews.router import router as reviews_router
 
 
 @asynccontextmanager
@@ -65,12 +69,17 @@ def _mount_edge(app: FastAPI) -> None:
 
 def create_app() -> FastAPI:
     app = build_app(
+        # Routes are matched in order: the hottest (catalog reads, playback, heartbeats) first.
+        catalog_router,
+        playback_router,
         auth_router,
         users_router,
-        catalog_router,
         catalog_admin_router,
         media_admin_router,
-        playback_router,
+        reviews_router,
+        account_router,
+        payments_router,
+        payments_account_router,
         title="Cinema API (local)",
         docs=False,
     )
@@ -79,4 +88,22 @@ def create_app() -> FastAPI:
     _mount_edge(app)
     # Local-only routes sit outside /api/v1: they are not part of the contract.
     app.include_router(outbox_router)
+    _mount_stripe(app)
     return app
+
+
+def _mount_stripe(app: FastAPI) -> None:
+    """The local Stripe at /dev/stripe: the API the SDK calls when CINEMA_STRIPE_API_BASE points
+    here (`cinema serve` does), the checkout and portal pages, and a dashboard."""
+    from cinema.local.stripe_fake import StripeFake  # noqa: PLC0415
+    from cinema.local.stripe_fake_app import create_stripe_app  # noqa: PLC0415
+
+    settings = get_settings()
+    fake = StripeFake(
+        webhook_url=lambda: f"{get_settings().base_url}/api/v1/payments/webhook",
+        # read afresh on every delivery: the settings may change after the app is built
+        webhook_secret=lambda: get_settings().stripe_webhook_secret.get_secret_value(),  # noqa: PLW0108
+        state_path=settings.data_dir / "stripe-fake.json",
+    )
+    app.state.stripe_fake = fake
+    app.mount("/dev/stripe", create_stripe_app(fake))

@@ -50,6 +50,33 @@ def local_jwt_secret(data_dir: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def local_stripe_webhook_secret(data_dir: Path) -> str:
+    """The webhook signing secret shared by the local Stripe and the webhook, made once."""
+    path = data_dir / "stripe-webhook-secret"
+    if not path.exists():
+        _private_file(path, f"whsec_{secrets.token_urlsafe(32)}")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def configure_stripe(data_dir: Path, base_url: str) -> str:
+    """Stripe on this machine: the local fake at /dev/stripe, unless CINEMA_STRIPE_API_KEY
+    names a real (test) account. Returns the console line."""
+    os.environ.setdefault("CINEMA_STRIPE_WEBHOOK_SECRET", local_stripe_webhook_secret(data_dir))
+    if os.environ.get("CINEMA_STRIPE_API_KEY"):
+        api = os.environ.get("CINEMA_STRIPE_API_BASE") or "api.stripe.com"
+        return f"Stripe at {api} (your key); its webhooks go to {base_url}/api/v1/payments/webhook"
+    fake = f"{base_url}/dev/stripe"
+    os.environ["CINEMA_STRIPE_API_KEY"] = "sk_test_local"  # the fake takes any test key
+    os.environ.setdefault("CINEMA_STRIPE_API_BASE", fake)
+    if not os.environ.get("CINEMA_WEB_URL"):  # no web app: land on the fake's own pages
+        os.environ.setdefault(
+            "CINEMA_CHECKOUT_SUCCESS_URL", f"{fake}/done?session_id={{CHECKOUT_SESSION_ID}}"
+        )
+        os.environ.setdefault("CINEMA_CHECKOUT_CANCEL_URL", f"{fake}/")
+        os.environ.setdefault("CINEMA_PORTAL_RETURN_URL", f"{fake}/")
+    return f"local Stripe {fake}/   (checkout and portal pages; renewals, failures, refunds)"
+
+
 def ensure_demo_admin(settings: Settings) -> str:
     from cinema.auth import bootstrap  # noqa: PLC0415
 
@@ -129,6 +156,7 @@ def run() -> int:
         services.start()
         os.environ.update(services.environment())
         os.environ.setdefault("CINEMA_JWT_SECRET", local_jwt_secret(data_dir))
+        stripe_line = configure_stripe(data_dir, settings.base_url)
         os.environ.setdefault("CINEMA_DEMO_MEDIA", "true")
         if not os.environ.get("CINEMA_CLOUDFRONT_PRIVATE_KEY"):
             # The local edge trusts one key pair, made once and kept in the data dir.
@@ -146,7 +174,8 @@ def run() -> int:
 
         from cinema.local.app import create_app  # noqa: PLC0415 - after settings are final
 
-        _banner(services, settings, [("account", admin_line), ("catalog", catalog_line)], seeded, started)
+        lines = [("account", admin_line), ("catalog", catalog_line), ("payments", stripe_line)]
+        _banner(services, settings, lines, seeded, started)
         config = uvicorn.Config(
             create_app(),
             host=settings.host,

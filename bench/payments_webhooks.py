@@ -1,0 +1,276 @@
+"""Stripe webhook throughput at 10x the reliability test, against signature checking alone.
+
+The workload is tests/payments/test_reliability.py's, ten times over: `--events` (10,000)
+events of whole stories for `--users` (1,000) users (subscriptions that renew, fail, recover
+and get canceled; films bought, refunded in full or in part, paid by delayed methods; types
+the platform ignores), built from Stripe's published examples (tests/payments/stories.py),
+each delivered 1 to 3 times, plus 10 % forged requests (wrong secret, tampered body, stale,
+missing or garbage signature, invented events), shuffled. `--connections` (16) keep-alive
+loopback connections deliver them all as fast as the server answers, several at once, so
+duplicates and one subscription's events race each other as they do from Stripe.
+
+Two routes of the same server get exactly the same deliveries, in the same order:
+- POST /api/v1/payments/webhook: verification, the event id under its unique key and the
+  event's effect, one transaction per delivery;
+- POST /bench/verify-only, added by the bench: the same `stripe.Webhook.construct_event`
+  verification (cinema.payments.webhooks.verify) and the same 200/400, no database.
+The figure is deliveries/s of the webhook over deliveries/s of verification alone: what
+recording and applying the events costs on top of checking them. Every answer is checked
+(200 for genuine deliveries, 400 for forged ones), and after every webhook pass the tables
+must equal the reference ledger (tests/payments/ledger.py) exactly (subscriptions, payment history, purchases,
+entitlements), the stored event ids must be exactly the handled events', and no invented
+event may be stored. The tables are emptied before each webhook pass. `--rounds` (2) rounds,
+each one pass of each route in alternating order; medians.
+
+The server is uvicorn in a child process (one worker, as `cinema serve` runs it; access log
+off; root log level `--log-level` WARNING); the embedded PostgreSQL and Redis are the bench
+stack's (bench/_stack.py).
+
+    python bench/payments_webhooks.py [--events 10000] [--users 1000] [--connections 16] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+from _http_load import Connection, child_server, cpu_seconds, free_port, run_loop, run_server
+from _stack import say, stack  # bench/ is on sys.path: these run as scripts
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' ledger (tests/payments)
+
+SECRET = "whsec_bench_0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - a throwaway endpoint secret
+WEBHOOK = "/api/v1/payments/webhook"
+VERIFY_ONLY = "/bench/verify-only"
+PASS_LIMIT_S = 240  # a pass must end well within the 300 s signature tolerance
+
+# ---- the server (a child process: `payments_webhooks.py --serve PORT`) --------------------
+
+
+def serve(port: int, log_level: str) -> None:
+    from fastapi import Request  # noqa: PLC0415
+    from fastapi.responses import JSONResponse  # noqa: PLC0415
+
+    from cinema.core.logging import configure_local_logging  # noqa: PLC0415
+    from cinema.local.app import create_app  # noqa: PLC0415
+    from cinema.payments import webhooks  # noqa: PLC0415
+
+    configure_local_logging(log_level)
+    app = create_app()
+
+    async def verify_only(request: Request) -> JSONResponse:  # the webhook's verification, nothing else
+        webhooks.verify(await request.body(), request.headers.get("stripe-signature"))
+        return JSONResponse({"received": True, "result": "ignored"})
+
+    verify_only.__annotations__ = {"request": Request, "return": JSONResponse}
+    app.add_api_route(VERIFY_ONLY, verify_only, methods=["POST"], include_in_schema=False)
+    routes = app.router.routes
+    routes.insert(0, routes.pop())  # first in the routing table, like the webhook's own lookup cost
+    run_server(app, port)
+
+
+# ---- setup and checks (this process) ----------------------------------------------------
+
+
+async def _world(users: int, films: int):  # -> stories.World
+    from sqlalchemy import text  # noqa: PLC0415
+    from tests.payments import stories  # noqa: PLC0415
+
+    from cinema.core import db  # noqa: PLC0415
+
+    try:
+        world = await stories.create_world(users, films, seed=21)
+        async with db.engine().connect() as conn:  # fresh statistics, so autovacuum stays asleep
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM (ANALYZE)"))
+        return world
+    finally:
+        await db.dispose()
+
+
+async def _empty_tables() -> None:
+    from sqlalchemy import text  # noqa: PLC0415
+
+    from cinema.core import db  # noqa: PLC0415
+
+    try:
+        async with db.engine().begin() as conn:
+            await conn.execute(text("TRUNCATE webhook_events, subscriptions, purchases, payments"))
+    finally:
+        await db.dispose()
+
+
+async def _check_ledger(world, events, deliveries) -> str:
+    from tests.payments import ledger  # noqa: PLC0415
+
+    from cinema.core import db  # noqa: PLC0415
+
+    try:
+        want = ledger.expected(world, events, now=datetime.now(UTC))
+        got = await ledger.actual(world)
+        stored = await ledger.stored_event_ids()
+    finally:
+        await db.dispose()
+    problems = want.differences(got)
+    if stored != ledger.handled_ids(events):
+        problems.append(
+            f"stored event ids differ: {len(stored)} stored, {len(ledger.handled_ids(events))} handled"
+        )
+    invented = {d.event_id for d in deliveries if d.forged} - {e["id"] for e in events}
+    if invented & stored:
+        problems.append(f"{len(invented & stored)} invented events were stored")
+    if problems:
+        raise RuntimeError("the ledger is not the expected one:\n  " + "\n  ".join(problems[:20]))
+    return (
+        f"ledger exact: {len(got.subscriptions)} subscriptions, {len(got.payments)} payments,"
+        f" {len(got.purchases)} purchases, {len(got.entitled)} entitled pairs, {len(stored)} events stored"
+    )
+
+
+# ---- the load (this process) ------------------------------------------------------------
+
+
+@dataclass
+class Pass:
+    deliveries: int
+    seconds: float
+    server_cpu: float  # CPU seconds of the server process during the pass
+    client_cpu: float
+    wrong: list[tuple[int, int, bytes]]  # (index, status, body head) of answers not as expected
+
+    @property
+    def rate(self) -> float:
+        return self.deliveries / self.seconds
+
+
+def _requests(port: int, path: str, deliveries) -> list[bytes]:
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+    out = []
+    for d in deliveries:
+        signature = "".join(f"{k}: {v}\r\n" for k, v in d.headers.items())
+        out.append(f"{head}{signature}Content-Length: {len(d.body)}\r\n\r\n".encode() + d.body)
+    return out
+
+
+async def _drive(
+    port: int, requests: list[bytes], expect: list[int], connections: int, server: psutil.Process
+) -> Pass:
+    loop = asyncio.get_running_loop()
+    opened = [await loop.create_connection(Connection, "127.0.0.1", port) for _ in range(connections)]
+    position = 0
+    wrong: list[tuple[int, int, bytes]] = []
+
+    async def worker(connection: Connection) -> None:
+        nonlocal position
+        while position < len(requests):
+            i = position
+            position += 1
+            status, body = await connection.request(requests[i])
+            if status != expect[i]:
+                wrong.append((i, status, body[:200]))
+
+    try:
+        cpu_before, client_before = cpu_seconds(server), time.process_time()
+        started = time.perf_counter()
+        await asyncio.wait_for(asyncio.gather(*(worker(c) for _, c in opened)), PASS_LIMIT_S)
+        elapsed = time.perf_counter() - started
+        cpu_after, client_after = cpu_seconds(server), time.process_time()
+    finally:
+        for transport, _ in opened:
+            transport.close()
+    return Pass(len(requests), elapsed, cpu_after - cpu_before, client_after - client_before, wrong)
+
+
+# ---- the run -----------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--events", type=int, default=10_000, help="distinct events (10x the reliability test)"
+    )
+    parser.add_argument("--users", type=int, default=1_000)
+    parser.add_argument("--films", type=int, default=20, help="films sold one by one")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections")
+    parser.add_argument("--rounds", type=int, default=2, help="passes per route (alternating, medians)")
+    parser.add_argument("--seed", type=int, default=22)
+    parser.add_argument("--log-level", default="WARNING", help="the server's root log level")
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.log_level)
+        return
+
+    from tests.payments import stories  # noqa: PLC0415
+
+    with stack(stripe_webhook_secret=SECRET):
+        started = time.perf_counter()
+        world = run_loop(_world(args.users, args.films))
+        events = stories.scenario(world, args.events, seed=args.seed)
+        types = Counter(e["type"] for e in events)
+        say(
+            f"world: {args.users} users, {args.films} films sold one by one, {len(world.plans)} plans;"
+            f" {len(events)} events in {time.perf_counter() - started:.1f}s"
+        )
+        for name, count in types.most_common():
+            say(f"  {count:>6}  {name}")
+        port = free_port()
+        with tempfile.TemporaryDirectory(prefix="cinema-bench-log-") as tmp:
+            log = Path(tmp) / "server.log"
+            with child_server(
+                [sys.executable, __file__, "--serve", str(port)], port=port, log=log, log_level=args.log_level
+            ) as child:
+                server = psutil.Process(child.pid)
+                results: dict[str, list[Pass]] = {"verify": [], "webhook": []}
+                for round_no in range(args.rounds):
+                    order = ("verify", "webhook") if round_no % 2 == 0 else ("webhook", "verify")
+                    for case in order:
+                        if case == "webhook":
+                            run_loop(_empty_tables())
+                        deliveries = stories.deliveries(
+                            events, SECRET, seed=args.seed + round_no
+                        )  # signed now
+                        expect = [400 if d.forged else 200 for d in deliveries]
+                        path = WEBHOOK if case == "webhook" else VERIFY_ONLY
+                        result = run_loop(
+                            _drive(port, _requests(port, path, deliveries), expect, args.connections, server)
+                        )
+                        if result.wrong:
+                            raise RuntimeError(
+                                f"{case}: {len(result.wrong)} unexpected answers, e.g. {result.wrong[:3]}"
+                            )
+                        forged = sum(1 for d in deliveries if d.forged)
+                        line = (
+                            f"round {round_no + 1} {case:<8} {result.deliveries} deliveries ({forged} forged, all 400;"
+                            f" the rest 200) in {result.seconds:.1f}s = {result.rate:,.0f}/s;"
+                            f" server CPU {1000 * result.server_cpu / result.deliveries:.2f} ms/delivery,"
+                            f" client CPU {result.client_cpu / result.seconds:.0%}"
+                        )
+                        say(line)
+                        if case == "webhook":
+                            say(f"  {run_loop(_check_ledger(world, events, deliveries))}")
+                        results[case].append(result)
+        verify = statistics.median(p.rate for p in results["verify"])
+        webhook = statistics.median(p.rate for p in results["webhook"])
+        cpu_v = statistics.median(p.server_cpu / p.deliveries for p in results["verify"])
+        cpu_w = statistics.median(p.server_cpu / p.deliveries for p in results["webhook"])
+        say("")
+        say(f"verify-only  {verify:>8,.0f} deliveries/s   {1000 * cpu_v:.2f} ms server CPU per delivery")
+        say(f"webhook      {webhook:>8,.0f} deliveries/s   {1000 * cpu_w:.2f} ms server CPU per delivery")
+        say(
+            f"webhook / verify-only: {webhook / verify:.2f}x by deliveries/s ({cpu_v / cpu_w:.2f}x by server CPU);"
+            f" {webhook * args.events / len(deliveries):,.0f} distinct events/s"
+        )
+
+
+if __name__ == "__main__":
+    main()

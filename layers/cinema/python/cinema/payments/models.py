@@ -1,0 +1,194 @@
+"""Plans, Stripe customers, subscriptions, film purchases, the payment history and the
+webhook events already applied."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cinema.auth import models as _users  # noqa: F401 - tables our foreign keys name
+from cinema.catalog import models as _catalog  # noqa: F401
+from cinema.core.db import Base
+from cinema.core.models import Timestamps, UuidPk
+
+
+class Interval(StrEnum):
+    month = "month"
+    year = "year"
+
+
+class PaymentKind(StrEnum):
+    subscription = "subscription"
+    film = "film"
+
+
+class PaymentStatus(StrEnum):
+    """Ordered: a payment only ever moves up this list (a late 'failed' never undoes 'paid')."""
+
+    pending = "pending"
+    failed = "failed"
+    paid = "paid"
+    refunded = "refunded"
+
+
+class PurchaseStatus(StrEnum):
+    paid = "paid"
+    refunded = "refunded"  # final: a late checkout.session.completed does not grant again
+
+
+PAYMENT_RANK = {status: rank for rank, status in enumerate(PaymentStatus)}
+
+
+def _enum(kind: type[StrEnum], length: int = 16) -> Enum:
+    return Enum(kind, native_enum=False, create_constraint=False, length=length)
+
+
+class Plan(UuidPk, Timestamps, Base):
+    __tablename__ = "plans"
+    __table_args__ = (
+        CheckConstraint("interval IN ('month', 'year')", name="interval"),
+        CheckConstraint("price_amount > 0", name="price_amount"),
+    )
+
+    name: Mapped[str] = mapped_column(String(80), nullable=False)
+    interval: Mapped[Interval] = mapped_column(_enum(Interval, 8), nullable=False)
+    price_amount: Mapped[int] = mapped_column(Integer, nullable=False)  # minor units
+    price_currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    stripe_price_id: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+
+
+class StripeCustomer(Base):
+    """The one Stripe customer of a user: created on first checkout or portal visit, then reused."""
+
+    __tablename__ = "stripe_customers"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    stripe_customer_id: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class Subscription(UuidPk, Timestamps, Base):
+    """Stripe's subscription as last reported. `version` is the `created` time of the event
+    whose snapshot is applied (0 for the provisional row a checkout or an invoice makes
+    before any snapshot arrives); older snapshots never overwrite newer ones."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index("ix_subscriptions_user_id", "user_id", "status"),)
+
+    stripe_subscription_id: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
+    stripe_customer_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("plans.id", ondelete="RESTRICT")
+    )
+    status: Mapped[str] = mapped_column(String(24), nullable=False)
+    current_period_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    current_period_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+
+    plan: Mapped[Plan | None] = relationship(lazy="raise")
+
+
+class Purchase(UuidPk, Base):
+    """A bought film. Films that were bought cannot be deleted (RESTRICT), only unpublished."""
+
+    __tablename__ = "purchases"
+    __table_args__ = (
+        CheckConstraint("status IN ('paid', 'refunded')", name="status"),
+        Index("ix_purchases_user_id_film_id", "user_id", "film_id"),
+        Index("ix_purchases_film_id", "film_id"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    film_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("films.id", ondelete="RESTRICT"), nullable=False
+    )
+    status: Mapped[PurchaseStatus] = mapped_column(_enum(PurchaseStatus), nullable=False)
+    stripe_payment_intent_id: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Payment(UuidPk, Base):
+    """One line of a user's payment history: an invoice of a subscription or a film's payment
+    intent. `created_at` is Stripe's time for the object, not when the webhook arrived."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("kind IN ('subscription', 'film')", name="kind"),
+        CheckConstraint("status IN ('pending', 'failed', 'paid', 'refunded')", name="status"),
+        CheckConstraint(
+            "(kind = 'subscription' AND stripe_invoice_id IS NOT NULL)"
+            " OR (kind = 'film' AND stripe_payment_intent_id IS NOT NULL)",
+            name="stripe_ref",
+        ),
+        Index("ix_payments_user_id_created_at", "user_id", text("created_at DESC"), text("id DESC")),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[PaymentKind] = mapped_column(_enum(PaymentKind), nullable=False)
+    status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus), nullable=False)
+    amount: Mapped[int] = mapped_column(Integer, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    amount_refunded: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    description: Mapped[str] = mapped_column(String(400), nullable=False, server_default="")
+    film_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("films.id", ondelete="SET NULL")
+    )
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("plans.id", ondelete="SET NULL")
+    )
+    stripe_invoice_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255))
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+class WebhookEvent(Base):
+    """A Stripe event already applied: inserted in the same transaction as its effect, so a
+    redelivery finds it and changes nothing."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # evt_...
+    type: Mapped[str] = mapped_column(String(100), nullable=False)
+    object_id: Mapped[str | None] = mapped_column(String(255))
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )

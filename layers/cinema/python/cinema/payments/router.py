@@ -1,0 +1,57 @@
+"""Payments routes (the payments function): plans, checkout, the customer portal, Stripe's webhook."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+
+from cinema.auth.dependencies import CurrentUser
+from cinema.core.db import DbSession
+from cinema.payments import service, webhooks
+from cinema.payments.provider import PaymentProvider
+from cinema.payments.schemas import CheckoutIn, CheckoutOut, PlanOut, PortalOut, WebhookOut
+from cinema.payments.stripe_gateway import provider
+
+router = APIRouter(tags=["payments"])
+
+Provider = Annotated[PaymentProvider, Depends(provider)]
+
+
+@router.get("/plans", response_model=list[PlanOut], summary="Subscription plans on sale")
+async def list_plans(db: DbSession) -> list[PlanOut]:
+    return await service.plans(db)
+
+
+@router.post(
+    "/payments/checkout",
+    status_code=201,
+    response_model=CheckoutOut,
+    responses={
+        404: {"description": "unknown plan or film"},
+        409: {"description": "already entitled"},
+        422: {"description": "the film is not sold one by one"},
+    },
+    summary="A Stripe Checkout session for a plan or one film; access follows from Stripe's webhook",
+)
+async def checkout(body: CheckoutIn, user: CurrentUser, db: DbSession, payments: Provider) -> CheckoutOut:
+    return await service.checkout(db, payments, user=user, data=body)
+
+
+@router.post("/payments/portal", response_model=PortalOut, summary="Stripe's customer portal for this user")
+async def portal(user: CurrentUser, db: DbSession, payments: Provider) -> PortalOut:
+    return PortalOut(url=await service.portal(db, payments, user=user))
+
+
+@router.post(
+    "/payments/webhook",
+    response_model=WebhookOut,
+    responses={400: {"description": "bad, missing or stale Stripe-Signature; nothing stored"}},
+    summary="Stripe's events (signed); idempotent per event id",
+)
+async def webhook(
+    request: Request,
+    db: DbSession,
+    stripe_signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
+) -> WebhookOut:
+    return await webhooks.receive(db, await request.body(), stripe_signature)

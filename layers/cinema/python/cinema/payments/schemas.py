@@ -1,0 +1,77 @@
+"""Payments request and response bodies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cinema.catalog.schemas import Price
+from cinema.payments.models import Interval, PaymentKind, PaymentStatus
+
+
+class PlanOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    interval: Interval
+    price: Price
+
+
+class SubscriptionCheckout(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["subscription"]
+    plan_id: uuid.UUID
+
+
+class FilmCheckout(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["film"]
+    film_id: uuid.UUID
+
+
+CheckoutIn = Annotated[SubscriptionCheckout | FilmCheckout, Field(discriminator="kind")]
+
+
+class CheckoutOut(BaseModel):
+    checkout_url: str = Field(description="Stripe Checkout: send the browser here")
+    session_id: str
+
+
+class PortalOut(BaseModel):
+    url: str = Field(description="Stripe's customer portal for this user: send the browser here")
+
+
+class WebhookOut(BaseModel):
+    received: bool = True
+    result: Literal["applied", "duplicate", "ignored"] = Field(
+        description="applied; duplicate (already applied: nothing changed); ignored (a type not handled)"
+    )
+
+
+class PaymentOut(BaseModel):
+    id: uuid.UUID
+    kind: PaymentKind = Field(description="what it bought: a subscription period or one film")
+    status: PaymentStatus
+    amount: int = Field(description="minor units")
+    currency: str
+    amount_refunded: int
+    description: str = Field(description="the film's title or the plan's name")
+    film_id: uuid.UUID | None
+    plan_id: uuid.UUID | None
+    created_at: datetime = Field(description="when Stripe created the invoice or the checkout")
+
+
+class SubscriptionNone(BaseModel):
+    status: Literal["none"] = "none"
+
+
+class SubscriptionOut(BaseModel):
+    status: str = Field(description="Stripe's status: active, trialing, past_due, unpaid, canceled ...")
+    plan: PlanOut | None
+    current_period_end: datetime | None
+    cancel_at_period_end: bool
+    entitled: bool = Field(description="whether it lets the user watch subscription films now")
