@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from cinema.catalog import popularity
 from cinema.core import db
 
@@ -49,3 +51,17 @@ async def test_unpublished_films_leave_the_popular_list(client, catalog, admin):
     await client.patch(f"{API}/admin/films/{film['id']}", json={"status": "draft"}, headers=admin.auth)
     titles = [f["title"] for f in (await client.get(f"{API}/films/popular")).json()["items"]]
     assert "Gone soon" not in titles
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "abc", "-3", "1.5", ""])
+async def test_popular_refuses_a_bad_limit_exactly_as_the_other_lists(client, limit):
+    popular = await client.get(f"{API}/films/popular", params={"limit": limit})
+    listing = await client.get(f"{API}/films", params={"limit": limit})
+    assert popular.status_code == listing.status_code == 422
+    assert popular.json() == listing.json()
+
+
+async def test_popular_documents_its_limit(client):
+    schema = (await client.get(f"{API}/openapi.json")).json()
+    (parameter,) = schema["paths"][f"{API}/films/popular"]["get"]["parameters"]
+    assert (parameter["name"], parameter["in"], parameter["schema"]["maximum"]) == ("limit", "query", 100)

@@ -147,6 +147,8 @@ class Film(UuidPk, Timestamps, Base):
     # Maintained by cinema_film_search_refresh(): titles, people and description, ru+en+simple.
     # Never read in Python (deferred, raising if touched), only matched and ranked in SQL.
     search_vector: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True, deferred_raiseload=True)
+    # Its titles and people only (no description): what ranking reads, a fraction of the size.
+    rank_vector: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True, deferred_raiseload=True)
 
     genres: Mapped[list[Genre]] = relationship(secondary="film_genres", lazy="raise", order_by=Genre.name)
     credits: Mapped[list[FilmPerson]] = relationship(lazy="raise", order_by=FilmPerson.ord)

@@ -12,7 +12,7 @@ from cinema.catalog import caching, service
 from cinema.catalog import repository as repo
 from cinema.catalog.schemas import Country, FilmOut, FilmSummary, GenreOut, PopularFilm, Slug
 from cinema.core.db import DbSession
-from cinema.core.pagination import Cursor, Limit, Page
+from cinema.core.pagination import LIMIT_OPENAPI, Cursor, Limit, Page, limit_of
 
 router = APIRouter(tags=["catalog"])
 
@@ -68,8 +68,16 @@ async def list_films(
     return _json(await service.film_list(filters, sort=sort, cursor=cursor, limit=limit))
 
 
-@router.get("/films/popular", response_model=Page[PopularFilm], summary="Most watched over the last 7 days")
-async def popular_films(limit: Limit = 20) -> Response:
+@router.get(
+    "/films/popular",
+    response_model=Page[PopularFilm],
+    summary="Most watched over the last 7 days",
+    openapi_extra=LIMIT_OPENAPI,
+)
+async def popular_films(request: Request) -> Response:
+    # A hot read: `limit` is read by hand (same rules, same 422) rather than by FastAPI's
+    # parameter machinery, and a level-1 hit returns before any other work.
+    limit = limit_of(request)
     key = caching.local_listing_key("popular", str(limit))
     hit = caching.local_hit(key) if key else None
     return _json(hit if hit is not None else await service.popular(limit=limit))

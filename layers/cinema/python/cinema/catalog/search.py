@@ -9,8 +9,9 @@
 2. `lenient`: the same, leaving out words that match no vocabulary word at all.
 3. `similar`: the query as typed, full text or (with pg_trgm) titles similar to it.
 
-The first step that finds anything answers. Ranking: an exact title first, then ts_rank
-plus (with pg_trgm) closeness to the title. There is no `%q%` scan anywhere.
+The first step that finds anything answers. Ranking: an exact title first, then ts_rank over
+titles and people (a match in the description alone adds nothing there) plus (with pg_trgm)
+closeness to the title. There is no `%q%` scan anywhere.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def terms(q: str, step: Step, *, trigram: bool) -> SearchTerms:
         )
         tsq = select(query.c.tsq).scalar_subquery()
     full_text = Film.search_vector.op("@@")(tsq)
-    score = _exact(qn) + func.ts_rank(Film.search_vector, tsq)
+    score = _exact(qn) + func.ts_rank(Film.rank_vector, tsq)  # titles and people; 0 for the rest
     if not trigram:
         return SearchTerms(match=full_text, score=score.cast(Float))
     if step is not Step.similar:

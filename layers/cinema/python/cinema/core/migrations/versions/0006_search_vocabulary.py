@@ -10,7 +10,8 @@ deletes (SymSpell): each vocabulary word is stored with every string made by del
 of its letters, and a query word finds its candidates, the words one insertion, deletion,
 substitution or transposition away, by equality lookups on a B-tree. The corrected query
 is then an ordinary GIN full-text match, which stays fast on any catalog size; pg_trgm is
-left for ranking and for the rare query whose words match nothing.
+left for ranking and for the rare query whose words match nothing. Ranking reads a smaller
+copy of the document without the description (`films.rank_vector`).
 
 `cinema_search_query(q, lenient)` turns a query string into that tsquery: every word (or one
 of its corrections) must match; the last word, unless it is a whole vocabulary word, also
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0006"
 down_revision = "0005"
@@ -43,6 +45,29 @@ REFRESH_BODY = """
       FROM film_people fp JOIN people pe ON pe.id = fp.person_id
       WHERE fp.film_id = f2.id
   ) p ON true
+  WHERE f.id = f2.id AND f2.id = ANY(film_ids);
+"""
+
+# The same document, and beside it the part ranking reads (titles and people, no description):
+# ts_rank walks the whole vector of every match, and the description is most of it.
+RANKED_REFRESH_BODY = """
+  UPDATE films f SET
+      search_vector = v.head
+          || setweight(to_tsvector('russian', cinema_norm(f2.description)), 'C')
+          || setweight(to_tsvector('english', cinema_norm(f2.description)), 'D'),
+      rank_vector = v.head
+  FROM films f2
+  LEFT JOIN LATERAL (
+      SELECT string_agg(pe.name || ' ' || coalesce(fp.character, ''), ' ') AS names
+      FROM film_people fp JOIN people pe ON pe.id = fp.person_id
+      WHERE fp.film_id = f2.id
+  ) p ON true
+  CROSS JOIN LATERAL (
+      SELECT setweight(to_tsvector('simple', cinema_norm(f2.title || ' ' || f2.original_title)), 'A')
+          || setweight(to_tsvector('russian', cinema_norm(f2.title || ' ' || f2.original_title)), 'A')
+          || setweight(to_tsvector('english', cinema_norm(f2.title || ' ' || f2.original_title)), 'A')
+          || setweight(to_tsvector('simple', cinema_norm(coalesce(p.names, ''))), 'B') AS head
+  ) v
   WHERE f.id = f2.id AND f2.id = ANY(film_ids);
 """
 
@@ -138,9 +163,10 @@ def upgrade() -> None:
         $$
         """
     )
+    op.add_column("films", sa.Column("rank_vector", postgresql.TSVECTOR(), nullable=True))
     op.execute(
         "CREATE OR REPLACE FUNCTION cinema_film_search_refresh(film_ids uuid[]) RETURNS void "
-        f"LANGUAGE sql AS $$ {REFRESH_BODY} {VOCABULARY_BODY} $$"
+        f"LANGUAGE sql AS $$ {RANKED_REFRESH_BODY} {VOCABULARY_BODY} $$"
     )
     op.execute(SEARCH_QUERY)
     op.execute("SELECT cinema_film_search_refresh(array_agg(id)) FROM films HAVING count(*) > 0")
@@ -153,5 +179,6 @@ def downgrade() -> None:
         f"LANGUAGE sql AS $$ {REFRESH_BODY} $$"
     )
     op.execute("DROP FUNCTION IF EXISTS cinema_deletes(text)")
+    op.drop_column("films", "rank_vector")
     op.drop_table("search_word_variants")
     op.drop_table("search_words")
