@@ -86,11 +86,14 @@ def terms(q: str, step: Step, *, trigram: bool) -> SearchTerms:
         return SearchTerms(match=full_text, score=score.cast(Float))
     if step is not Step.similar:
         # Every word matched already: closeness of the whole title is enough to put the
-        # intended one first, and costs half of `_closeness` on every match ranked.
+        # intended one first. Only matches in titles or people are scored; a match in the
+        # description alone scores 0 (ts_rank over titles and people would be 0 anyway),
+        # so ranking costs little however many descriptions mention the words.
         title = func.greatest(
             func.similarity(Film.title_norm, qn), func.similarity(Film.original_title_norm, qn)
         )
-        return SearchTerms(match=full_text, score=(score + title).cast(Float))
+        in_head = Film.rank_vector.op("@@")(tsq)
+        return SearchTerms(match=full_text, score=case((in_head, score + title), else_=0.0).cast(Float))
     score = score + _closeness(qn)
     match = or_(
         full_text,
