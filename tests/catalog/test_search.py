@@ -194,3 +194,11 @@ async def test_the_last_word_matches_as_a_prefix_while_typing(client, library, q
 async def test_a_word_matching_nothing_is_left_out_when_the_rest_matches(client, library):
     assert (await search(client, "сталкер qwzxv"))[0] == "Сталкер"
     assert (await search(client, "qwzxv keanu reeves"))[0] == "Матрица"
+
+
+async def test_corrections_are_one_edit_away_not_two(client, catalog):
+    """"tmo" is "tom" with two letters swapped; "omt" shares a deleted form with "tom" but is
+    two edits away, so it is not taken for it."""
+    await catalog.film(title="Tom", year=2001)
+    assert await search(client, "tmo") == ["Tom"]
+    assert await search(client, "omt") == []

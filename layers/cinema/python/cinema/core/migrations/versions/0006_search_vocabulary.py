@@ -119,7 +119,7 @@ BEGIN
     IF NOT known AND length(token) >= 3 THEN
       FOR alternative IN
         SELECT DISTINCT v.word FROM search_word_variants AS v
-        WHERE v.variant = ANY (token || cinema_deletes(token))
+        WHERE v.variant = ANY (token || cinema_deletes(token)) AND cinema_one_edit(v.word, token)
         ORDER BY v.word LIMIT 12
       LOOP
         part := part || plainto_tsquery('simple', alternative) || plainto_tsquery('russian', alternative)
@@ -163,6 +163,25 @@ def upgrade() -> None:
         $$
         """
     )
+    # Shared deletes also pair words two edits apart ("кто" and "ком" both give "ко"): the
+    # candidates are kept only when one insertion, deletion, substitution or transposition
+    # of adjacent letters turns one into the other.
+    op.execute(
+        """
+        CREATE FUNCTION cinema_one_edit(a text, b text) RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+          SELECT CASE
+            WHEN length(a) = length(b) + 1 THEN b = ANY (cinema_deletes(a))
+            WHEN length(b) = length(a) + 1 THEN a = ANY (cinema_deletes(b))
+            WHEN length(a) = length(b) THEN a <> b AND EXISTS (
+              SELECT 1 FROM generate_series(1, length(a)) AS i
+              WHERE overlay(a PLACING '' FROM i FOR 1) = overlay(b PLACING '' FROM i FOR 1)
+                 OR (i < length(a) AND overlay(a PLACING substr(a, i + 1, 1) || substr(a, i, 1) FROM i FOR 2) = b)
+            )
+            ELSE false
+          END
+        $$
+        """
+    )
     op.add_column("films", sa.Column("rank_vector", postgresql.TSVECTOR(), nullable=True))
     op.execute(
         "CREATE OR REPLACE FUNCTION cinema_film_search_refresh(film_ids uuid[]) RETURNS void "
@@ -178,6 +197,7 @@ def downgrade() -> None:
         "CREATE OR REPLACE FUNCTION cinema_film_search_refresh(film_ids uuid[]) RETURNS void "
         f"LANGUAGE sql AS $$ {REFRESH_BODY} $$"
     )
+    op.execute("DROP FUNCTION IF EXISTS cinema_one_edit(text, text)")
     op.execute("DROP FUNCTION IF EXISTS cinema_deletes(text)")
     op.drop_column("films", "rank_vector")
     op.drop_table("search_word_variants")
