@@ -197,7 +197,7 @@ async def test_a_word_matching_nothing_is_left_out_when_the_rest_matches(client,
 
 
 async def test_corrections_are_one_edit_away_not_two(client, catalog):
-    """"tmo" is "tom" with two letters swapped; "omt" shares a deleted form with "tom" but is
+    """A swap of two letters ("tmo" for "tom") is corrected; "omt" shares a deleted form with "tom" but is
     two edits away, so it is not taken for it."""
     await catalog.film(title="Tom", year=2001)
     assert await search(client, "tmo") == ["Tom"]
