@@ -8,7 +8,6 @@ go with it (ON DELETE CASCADE).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,21 +19,7 @@ from cinema.auth.roles import STAFF
 from cinema.catalog import presenters
 from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.models import FilmStatus
-from cinema.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
-
-
-def _after(cursor: str | None) -> repo.Keyset | None:
-    if cursor is None:
-        return None
-    at, film_id = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(at), uuid.UUID(film_id)
-    except (TypeError, ValueError):
-        raise InvalidCursor() from None
-
-
-def _next_cursor(at: datetime, film_id: uuid.UUID) -> str:
-    return encode_cursor(at.isoformat(), film_id)
+from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor
 
 
 async def watched(
@@ -46,7 +31,7 @@ async def watched(
         user_id=user.id,
         published_only=user.role not in STAFF,
         resumable_only=resumable_only,
-        after=_after(cursor),
+        after=decode_time_cursor(cursor),
         limit=limit,
     )
     page = rows[:limit]
@@ -61,18 +46,22 @@ async def watched(
         for row in page
     ]
     more = len(rows) > limit
-    next_cursor = _next_cursor(page[-1].updated_at, page[-1].film_id) if more else None
+    next_cursor = encode_time_cursor(page[-1].updated_at, page[-1].film_id) if more else None
     return Page[WatchedOut](items=items, total=total, next_cursor=next_cursor)
 
 
 async def favorites(db: AsyncSession, *, user: User, cursor: str | None, limit: int) -> Page[FavoriteOut]:
     rows, total = await repo.list_favorites(
-        db, user_id=user.id, published_only=user.role not in STAFF, after=_after(cursor), limit=limit
+        db,
+        user_id=user.id,
+        published_only=user.role not in STAFF,
+        after=decode_time_cursor(cursor),
+        limit=limit,
     )
     page = rows[:limit]
     items = [FavoriteOut(film=presenters.summary(row.film), added_at=row.created_at) for row in page]
     more = len(rows) > limit
-    next_cursor = _next_cursor(page[-1].created_at, page[-1].film_id) if more else None
+    next_cursor = encode_time_cursor(page[-1].created_at, page[-1].film_id) if more else None
     return Page[FavoriteOut](items=items, total=total, next_cursor=next_cursor)
 
 

@@ -12,7 +12,7 @@ from cinema.auth.errors import LastAdmin, UserNotFound
 from cinema.auth.models import User
 from cinema.auth.roles import Role
 from cinema.auth.schemas import AdminUserOut, AdminUserPatch, ProfilePatch
-from cinema.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor
 
 
 async def update_profile(db: AsyncSession, user: User, data: ProfilePatch) -> User:
@@ -25,19 +25,13 @@ async def update_profile(db: AsyncSession, user: User, data: ProfilePatch) -> Us
 async def list_users(
     db: AsyncSession, *, role: Role | None, q: str | None, cursor: str | None, limit: int
 ) -> Page[AdminUserOut]:
-    after = None
-    if cursor:
-        created_at, last_id = decode_cursor(cursor, 2)
-        try:
-            after = (datetime.fromisoformat(created_at), uuid.UUID(last_id))
-        except (TypeError, ValueError):
-            raise InvalidCursor() from None
+    after = decode_time_cursor(cursor)
     users, total = await repo.list_users(db, role=role, q=q, after=after, limit=limit)
     next_cursor = None
     if len(users) > limit:
         users = users[:limit]
         last = users[-1]
-        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
+        next_cursor = encode_time_cursor(last.created_at, last.id)
     return Page[AdminUserOut](
         items=[AdminUserOut.model_validate(u) for u in users], total=total, next_cursor=next_cursor
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request
@@ -89,3 +91,19 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
     if not isinstance(values, list) or len(values) != size:
         raise InvalidCursor()
     return values
+
+
+def encode_time_cursor(at: datetime, row_id: uuid.UUID) -> str:
+    """The cursor of a list in (time, id) order: created_at, updated_at, ..."""
+    return encode_cursor(at.isoformat(), row_id)
+
+
+def decode_time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """The (time, id) a `encode_time_cursor` cursor carries; None for no cursor, 422 for a bad one."""
+    if not cursor:
+        return None
+    at, row_id = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(str(at)), uuid.UUID(str(row_id))
+    except (TypeError, ValueError):
+        raise InvalidCursor() from None

@@ -11,7 +11,6 @@ import hashlib
 import json
 import time
 import uuid
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +18,7 @@ from cinema.auth.models import User
 from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.models import Access
 from cinema.catalog.schemas import Price
-from cinema.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor
 from cinema.core.settings import get_settings
 from cinema.payments import entitlements
 from cinema.payments import repository as repo
@@ -147,17 +146,10 @@ def _payment_out(payment: object) -> PaymentOut:
 async def payment_history(
     db: AsyncSession, *, user: User, limit: int, cursor: str | None
 ) -> Page[PaymentOut]:
-    after = None
-    if cursor:
-        stamp, ident = decode_cursor(cursor, 2)
-        try:
-            after = (datetime.fromisoformat(str(stamp)), uuid.UUID(str(ident)))
-        except ValueError as exc:
-            raise InvalidCursor() from exc
-    rows, total = await repo.payments_page(db, user.id, limit=limit, after=after)
+    rows, total = await repo.payments_page(db, user.id, limit=limit, after=decode_time_cursor(cursor))
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].created_at.isoformat(), rows[-1].id) if more else None
+    next_cursor = encode_time_cursor(rows[-1].created_at, rows[-1].id) if more else None
     return Page[PaymentOut](items=[_payment_out(p) for p in rows], total=total, next_cursor=next_cursor)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +13,7 @@ from cinema.auth.roles import STAFF
 from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.models import FilmStatus
 from cinema.core.errors import TooManyRequests
-from cinema.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor
 from cinema.core.settings import get_settings
 from cinema.reviews import ratings
 from cinema.reviews import repository as repo
@@ -96,16 +95,6 @@ async def delete(db: AsyncSession, *, user: User, review_id: uuid.UUID) -> None:
     await repo.delete_review(db, review.id)
 
 
-def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    if cursor is None:
-        return None
-    created_at, last_id = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(created_at), uuid.UUID(last_id)
-    except (TypeError, ValueError):
-        raise InvalidCursor() from None
-
-
 async def list_for_film(
     db: AsyncSession, *, film_id: uuid.UUID, viewer: User | None, cursor: str | None, limit: int
 ) -> Page[ReviewOut]:
@@ -118,14 +107,14 @@ async def list_for_film(
         film_id=film_id,
         viewer_id=viewer.id if viewer else None,
         staff=staff,
-        after=_after(cursor),
+        after=decode_time_cursor(cursor),
         limit=limit,
     )
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
         last = page[-1][0]
-        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
+        next_cursor = encode_time_cursor(last.created_at, last.id)
     return Page[ReviewOut](
         items=[_out(review, review.author, score) for review, score in page],
         total=total,
