@@ -58,3 +58,7 @@ class UserNotFound(NotFound):
 
 class LastAdmin(Conflict):
     detail = "this would leave the platform without an active admin"
+
+
+class CrossSiteRequest(Forbidden):
+    detail = "the refresh cookie is accepted only from this site's own pages"

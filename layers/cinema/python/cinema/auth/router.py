@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from cinema.auth import service
+from cinema.auth import cookies, service
 from cinema.auth.dependencies import ClientIp, CurrentUser
+from cinema.auth.errors import InvalidRefreshToken
 from cinema.auth.schemas import (
     Accepted,
     PasswordResetConfirmIn,
@@ -35,26 +36,76 @@ async def register(body: RegisterIn, db: DbSession) -> object:
     "/token",
     response_model=TokenOut,
     summary="Sign in (OAuth2 password flow: username is the email)",
+    description="Besides the body, the refresh token is set as the httpOnly cookie "
+    f"`{cookies.REFRESH_COOKIE}` (path `{cookies.COOKIE_PATH}`, SameSite=Strict, Secure except on a "
+    "loopback host; not set for a request from another site), for POST /auth/refresh and /auth/logout.",
     responses={
         401: {"description": "incorrect email or password"},
         429: {"description": "too many attempts"},
     },
 )
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbSession, ip: ClientIp
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    db: DbSession,
+    ip: ClientIp,
+    request: Request,
+    response: Response,
 ) -> TokenOut:
-    return await service.login(db, email=form.username.strip(), password=form.password, client_ip=ip)
+    tokens = await service.login(db, email=form.username.strip(), password=form.password, client_ip=ip)
+    cookies.set_refresh_cookie(response, request, tokens.refresh_token)
+    return tokens
 
 
-@router.post("/refresh", response_model=TokenOut, summary="Trade a refresh token for a new pair")
-async def refresh(body: RefreshIn, db: DbSession) -> TokenOut:
-    return await service.refresh(db, body.refresh_token)
+@router.post(
+    "/refresh",
+    response_model=TokenOut,
+    summary="Trade a refresh token (body or cookie) for a new pair",
+    description="The old refresh token is spent; presenting a spent one revokes its whole family. "
+    + cookies.CSRF_NOTE
+    + " A 401 for the cookie's token also clears the cookie.",
+    responses={
+        401: {"description": "no refresh token, or an invalid, expired or already used one"},
+        403: {"description": "the refresh cookie sent by a page of another site"},
+    },
+)
+async def refresh(
+    request: Request, response: Response, db: DbSession, body: RefreshIn | None = None
+) -> TokenOut:
+    given = body.refresh_token if body is not None else None
+    token = given or cookies.token_from_cookie(request)
+    if token is None:
+        raise InvalidRefreshToken("no refresh token: send it in the body or the refresh cookie")
+    try:
+        tokens = await service.refresh(db, token)
+    except InvalidRefreshToken as exc:
+        if given is None:  # the browser holds a dead cookie: drop it
+            exc.headers = {**(exc.headers or {}), "set-cookie": cookies.clearing_header(request)}
+        raise
+    cookies.set_refresh_cookie(response, request, tokens.refresh_token)
+    return tokens
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshIn, user: CurrentUser, db: DbSession) -> Response:
-    await service.logout(db, user=user, token=body.refresh_token)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="End the session of a refresh token (body or cookie) and clear the cookie",
+    description="Revokes the token's family (every token rotated from the same sign-in). Without a "
+    "token (none in the body, no cookie) nothing is revoked and the answer is still 204. "
+    + cookies.CSRF_NOTE,
+    responses={
+        401: {"description": "missing or invalid access token"},
+        403: {"description": "the refresh cookie sent by a page of another site, or a disabled account"},
+    },
+)
+async def logout(
+    request: Request, user: CurrentUser, db: DbSession, body: RefreshIn | None = None
+) -> Response:
+    token = (body.refresh_token if body is not None else None) or cookies.token_from_cookie(request)
+    if token is not None:
+        await service.logout(db, user=user, token=token)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    cookies.clear_refresh_cookie(response, request)
+    return response
 
 
 @router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)

@@ -49,7 +49,9 @@ class TokenOut(BaseModel):
 
 
 class RefreshIn(Strict):
-    refresh_token: str = Field(min_length=1, max_length=256)
+    refresh_token: str | None = Field(
+        default=None, min_length=1, max_length=256, description="omitted or null: the refresh cookie is used"
+    )
 
 
 class PasswordResetIn(Strict):
