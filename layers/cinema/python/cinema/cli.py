@@ -91,5 +91,20 @@ def seed(
         typer.echo(f"synthetic catalog: {added} films added")
 
 
+@app.command()
+def openapi(out: str = typer.Option("-", help="file to write, - for standard output")) -> None:
+    """Print the OpenAPI document of the whole API (the web app's client is generated from it)."""
+    import json  # noqa: PLC0415
+
+    from cinema.local.app import create_app  # noqa: PLC0415 - every module's routers in one app
+
+    document = json.dumps(create_app().openapi(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if out == "-":
+        typer.echo(document, nl=False)
+    else:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(document)
+
+
 def main() -> None:
     app()

@@ -1,0 +1,83 @@
+import Hls, { type ErrorData, type Level } from 'hls.js'
+import { useEffect, useRef, useState, type RefObject } from 'react'
+
+import { setGrantCookies, signedUrlFactory } from './signing'
+
+export interface Quality {
+  index: number // -1 = auto
+  height: number
+}
+
+export type PlaybackProblem = 'network' | 'media' | 'unsupported' | 'forbidden' | null
+
+interface Grant {
+  manifest_url: string
+  cookies?: Record<string, string>
+}
+
+/** Attaches the signed HLS stream to the <video>: hls.js where MSE exists, native HLS otherwise. */
+export function useHls(video: RefObject<HTMLVideoElement | null>, grant: Grant | undefined) {
+  const hls = useRef<Hls | null>(null)
+  const [levels, setLevels] = useState<Quality[]>([])
+  const [level, setLevel] = useState(-1)
+  const [autoHeight, setAutoHeight] = useState<number | null>(null)
+  const [problem, setProblem] = useState<PlaybackProblem>(null)
+
+  useEffect(() => {
+    const element = video.current
+    if (!element || !grant) return
+    setProblem(null)
+    // hls.js first: Chromium also says "maybe" to native m3u8, which would bypass all of this.
+    if (Hls.isSupported()) {
+      const sign = signedUrlFactory(grant.manifest_url)
+      const player = new Hls({
+        xhrSetup: (xhr, url) => xhr.open('GET', sign(url), true),
+        capLevelToPlayerSize: true,
+        startLevel: -1,
+      })
+      hls.current = player
+      let recovered = false
+      player.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
+        setLevels(
+          data.levels
+            .map((l: Level, index: number) => ({ index, height: l.height }))
+            .sort((a: Quality, b: Quality) => b.height - a.height),
+        )
+      })
+      player.on(Hls.Events.LEVEL_SWITCHED, (_e, data) => setAutoHeight(player.levels[data.level]?.height ?? null))
+      player.on(Hls.Events.ERROR, (_e, data: ErrorData) => {
+        if (!data.fatal) return // e.g. bufferSeekOverHole: hls.js handles it
+        const status = data.response?.code
+        if (status === 403 || status === 401) setProblem('forbidden')
+        else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && !recovered) {
+          recovered = true
+          player.recoverMediaError()
+        } else if (data.type === Hls.ErrorTypes.NETWORK_ERROR) setProblem('network')
+        else setProblem('media')
+      })
+      player.loadSource(grant.manifest_url)
+      player.attachMedia(element)
+      return () => {
+        player.destroy()
+        hls.current = null
+      }
+    }
+    if (element.canPlayType('application/vnd.apple.mpegurl')) {
+      if (grant.cookies) setGrantCookies(grant.cookies, grant.manifest_url)
+      element.src = grant.manifest_url
+      return () => {
+        element.removeAttribute('src')
+        element.load()
+      }
+    }
+    setProblem('unsupported')
+    return undefined
+  }, [video, grant])
+
+  function chooseLevel(index: number) {
+    setLevel(index)
+    if (hls.current) hls.current.currentLevel = index // -1 = adaptive
+  }
+
+  return { levels, level, autoHeight, chooseLevel, problem }
+}

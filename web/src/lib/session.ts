@@ -1,0 +1,71 @@
+// The signed-in session lives in memory only: the access token here, the refresh token in the
+// httpOnly cookie the API sets (scoped to /api/v1/auth). A reload restores the session through
+// that cookie; nothing is ever written to localStorage.
+import { useSyncExternalStore } from 'react'
+
+const REFRESH_URL = '/api/v1/auth/refresh'
+const EARLY_MS = 60_000 // refresh a minute before the access token expires
+
+interface Session {
+  accessToken: string
+  expiresAt: number
+}
+
+let current: Session | null = null
+let timer: ReturnType<typeof setTimeout> | undefined
+let inflight: Promise<boolean> | null = null
+const listeners = new Set<() => void>()
+
+function emit(): void {
+  for (const listener of listeners) listener()
+}
+
+export function accessToken(): string | null {
+  return current?.accessToken ?? null
+}
+
+export function startSession(token: { access_token: string; expires_in: number }): void {
+  current = { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000 }
+  clearTimeout(timer)
+  timer = setTimeout(() => void refreshSession(), Math.max(5_000, token.expires_in * 1000 - EARLY_MS))
+  emit()
+}
+
+export function endSession(): void {
+  current = null
+  clearTimeout(timer)
+  emit()
+}
+
+/** Trades the refresh cookie for a new pair. Concurrent callers share one request. */
+export function refreshSession(): Promise<boolean> {
+  inflight ??= (async () => {
+    try {
+      const response = await fetch(REFRESH_URL, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'cinema-web' },
+      })
+      if (!response.ok) {
+        endSession()
+        return false
+      }
+      startSession(await response.json())
+      return true
+    } catch {
+      return false // offline: keep what we have, the next request tries again
+    } finally {
+      inflight = null
+    }
+  })()
+  return inflight
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener)
+  return () => listeners.delete(listener)
+}
+
+export function useAccessToken(): string | null {
+  return useSyncExternalStore(subscribe, accessToken)
+}
