@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Date, and_, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.auth.models import PasswordResetToken, RefreshToken, User
@@ -65,6 +65,13 @@ async def list_users(
         )
     query = query.order_by(User.created_at.desc(), User.id.desc()).limit(limit + 1)
     return list((await db.execute(query)).scalars()), total
+
+
+async def signups_by_day(db: AsyncSession, since: datetime, until: datetime) -> dict[date, int]:
+    """{UTC day: accounts created} for accounts created in [since, until)."""
+    day = cast(func.timezone("UTC", User.created_at), Date).label("day")
+    query = select(day, func.count()).where(User.created_at >= since, User.created_at < until).group_by(day)
+    return {row[0]: int(row[1]) for row in (await db.execute(query)).all()}
 
 
 async def count_active_admins(db: AsyncSession) -> int:

@@ -8,10 +8,59 @@ from fastapi import APIRouter, Response, status
 
 from cinema.auth.dependencies import AdminUser
 from cinema.catalog import presenters, service
-from cinema.catalog.schemas import FilmCreate, FilmOut, FilmPatch, GenreIn, GenreOut, GenrePatch
+from cinema.catalog import repository as repo
+from cinema.catalog.models import FilmStatus
+from cinema.catalog.router import SearchParam, SortParam
+from cinema.catalog.schemas import (
+    FilmCreate,
+    FilmOut,
+    FilmPatch,
+    FilmSummary,
+    GenreIn,
+    GenreOut,
+    GenrePatch,
+)
 from cinema.core.db import DbSession
+from cinema.core.pagination import Cursor, Limit, Page
 
 router = APIRouter(prefix="/admin", tags=["catalog admin"])
+
+STAFF_ONLY = {
+    401: {"description": "missing or invalid access token"},
+    403: {"description": "not an admin"},
+}
+
+
+@router.get(
+    "/films",
+    response_model=Page[FilmSummary],
+    summary="Every film, drafts included: filter by status, search, page",
+    description="`q` is the catalog's full-text, typo-tolerant search; without `q` and `sort` the "
+    "newest films come first (`-new`: by first publication, a draft by its creation).",
+    responses={**STAFF_ONLY, 422: {"description": "invalid filter, sort, cursor or limit"}},
+)
+async def list_films(
+    _: AdminUser,
+    status: FilmStatus | None = None,
+    q: SearchParam = None,
+    sort: SortParam = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Response:
+    filters = repo.FilmFilters(q=q.strip() or None if q else None, published_only=False, status=status)
+    sort = sort or (None if filters.q else "-new")
+    body = await service.film_list(filters, sort=sort, cursor=cursor, limit=limit)
+    return Response(content=body, media_type="application/json")
+
+
+@router.get(
+    "/films/{film_id}",
+    response_model=FilmOut,
+    summary="One film, a draft too",
+    responses={**STAFF_ONLY, 404: {"description": "no such film"}},
+)
+async def get_film(film_id: uuid.UUID, _: AdminUser) -> Response:
+    return Response(content=await service.film_page(film_id, staff=True), media_type="application/json")
 
 
 @router.post(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,3 +41,18 @@ async def refresh(db: AsyncSession, *, force: bool = False) -> None:
     if force or now - _last_refresh >= REFRESH_EVERY_S:
         _last_refresh = now
         await repo.refresh_popularity(db, window_start())
+
+
+async def views_per_day(db: AsyncSession, days: Sequence[date]) -> list[tuple[date, int]]:
+    """Counted views of all films on each of `days` (consecutive, oldest first), 0 when none."""
+    if not days:
+        return []
+    found = await repo.views_by_day(db, days[0], days[-1])
+    return [(day, found.get(day, 0)) for day in days]
+
+
+async def top_films(
+    db: AsyncSession, days: Sequence[date], limit: int = 10
+) -> list[tuple[uuid.UUID, str, int]]:
+    """(film id, title, views) of the most viewed films over `days`, most viewed first."""
+    return await repo.most_viewed(db, days[0], days[-1], limit) if days else []

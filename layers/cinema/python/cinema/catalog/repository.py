@@ -26,6 +26,7 @@ class FilmFilters:
     country: str | None = None
     q: str | None = None
     published_only: bool = True
+    status: FilmStatus | None = None  # staff lists: only drafts, or only published films
 
 
 # sort name -> the column it orders by (ties broken by id)
@@ -54,6 +55,14 @@ async def get_film(db: AsyncSession, film_id: uuid.UUID, *, published_only: bool
     return (await db.execute(query)).scalar_one_or_none()
 
 
+async def get_film_row(db: AsyncSession, film_id: uuid.UUID, *, published_only: bool) -> Film | None:
+    """The film's own columns only (no genres, no credits, no search vectors)."""
+    query = select(Film).where(Film.id == film_id)
+    if published_only:
+        query = query.where(Film.status == FilmStatus.published)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
 async def get_film_for_update(db: AsyncSession, film_id: uuid.UUID) -> Film | None:
     query = _with_details(select(Film).where(Film.id == film_id)).with_for_update(of=Film)
     return (await db.execute(query)).scalar_one_or_none()
@@ -63,6 +72,8 @@ def _conditions(filters: FilmFilters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.published_only:
         conditions.append(Film.status == FilmStatus.published)
+    if filters.status is not None:
+        conditions.append(Film.status == filters.status)
     if filters.genres:
         conditions.append(
             exists()
@@ -236,6 +247,39 @@ async def top_viewed(db: AsyncSession, since: date, limit: int) -> list[tuple[uu
         .limit(limit)
     )
     return [(row[0], int(row[1])) for row in (await db.execute(query)).all()]
+
+
+async def views_by_day(db: AsyncSession, since: date, until: date) -> dict[date, int]:
+    """Views of every film (drafts too) per day, days without views left out."""
+    query = (
+        select(FilmViewsDaily.day, func.sum(FilmViewsDaily.views))
+        .where(FilmViewsDaily.day.between(since, until))
+        .group_by(FilmViewsDaily.day)
+    )
+    return {row[0]: int(row[1]) for row in (await db.execute(query)).all()}
+
+
+async def most_viewed(
+    db: AsyncSession, since: date, until: date, limit: int
+) -> list[tuple[uuid.UUID, str, int]]:
+    """(id, title, views) of the most viewed films of the period, whatever their status now."""
+    views = func.sum(FilmViewsDaily.views).label("views")
+    query = (
+        select(Film.id, Film.title, views)
+        .join(FilmViewsDaily, FilmViewsDaily.film_id == Film.id)
+        .where(FilmViewsDaily.day.between(since, until))
+        .group_by(Film.id)
+        .order_by(views.desc(), Film.id)
+        .limit(limit)
+    )
+    return [(row[0], row[1], int(row[2])) for row in (await db.execute(query)).all()]
+
+
+async def titles(db: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = await db.execute(select(Film.id, Film.title).where(Film.id.in_(set(ids))))
+    return {row[0]: row[1] for row in rows.all()}
 
 
 async def films_by_ids(db: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Film]:

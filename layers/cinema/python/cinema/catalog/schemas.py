@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -133,6 +134,40 @@ class FilmOut(FilmSummary):
 
 class PopularFilm(FilmSummary):
     views_7d: int
+
+
+class DayViews(BaseModel):
+    date: dt.date
+    views: int = Field(description="views counted that day (a viewer counts once per film and 24 h)")
+
+
+class DayRevenue(BaseModel):
+    date: dt.date
+    amount: int = Field(description="paid minus refunded, in minor units (kopecks, cents)")
+    currency: str
+
+
+class DaySignups(BaseModel):
+    date: dt.date
+    count: int
+
+
+class TopFilm(BaseModel):
+    film_id: uuid.UUID
+    title: str
+    views: int = Field(description="views over the whole period")
+
+
+class StatsOut(BaseModel):
+    """Every list covers every day of the period (UTC dates, oldest first), 0 on quiet days;
+    revenue has one line per day and currency (the currencies paid in during the period, or
+    the plans' currency when nothing was paid)."""
+
+    days: int
+    views_per_day: list[DayViews]
+    revenue_per_day: list[DayRevenue]
+    signups_per_day: list[DaySignups]
+    top_films: list[TopFilm] = Field(description="up to 10, most viewed first (drafts included)")
 
 
 def rating(value: Decimal | float) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,20 @@ from cinema.catalog.schemas import CreditIn, FilmCreate, FilmPatch, GenreIn, Gen
 from cinema.core.db import after_commit, reading, transaction
 from cinema.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cinema.core.settings import get_settings
+
+
+async def visible_film(db: AsyncSession, film_id: uuid.UUID, *, staff: bool) -> Film:
+    """The film row as its viewer may see it (staff: drafts too); 404 otherwise. For other
+    domains that need a film's access or status (its genres and credits are not loaded)."""
+    film = await repo.get_film_row(db, film_id, published_only=not staff)
+    if film is None:
+        raise FilmNotFound()
+    return film
+
+
+async def film_titles(db: AsyncSession, film_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Titles of the films that exist among `film_ids` (any status)."""
+    return await repo.titles(db, film_ids)
 
 
 async def film_page(film_id: uuid.UUID, *, staff: bool) -> bytes:
@@ -105,6 +120,7 @@ async def film_list(
                 filters.rating_min,
                 filters.country,
                 filters.q,
+                filters.status,
                 sort,
                 limit,
             ]

@@ -14,6 +14,7 @@ from cinema.auth.router import router as auth_router
 from cinema.auth.users_router import router as users_router
 from cinema.catalog.admin_router import router as catalog_admin_router
 from cinema.catalog.router import router as catalog_router
+from cinema.catalog.stats_router import router as stats_router
 from cinema.core.app import build_app
 from cinema.core.settings import get_settings
 from cinema.local.docs import mount_docs
@@ -75,6 +76,7 @@ def create_app() -> FastAPI:
         auth_router,
         users_router,
         catalog_admin_router,
+        stats_router,
         media_admin_router,
         reviews_router,
         account_router,

@@ -153,6 +153,8 @@ class Payment(UuidPk, Base):
             name="stripe_ref",
         ),
         Index("ix_payments_user_id_created_at", "user_id", text("created_at DESC"), text("id DESC")),
+        # Revenue per day (GET /admin/stats).
+        Index("ix_payments_paid_created_at", "created_at", postgresql_where=text("status = 'paid'")),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(

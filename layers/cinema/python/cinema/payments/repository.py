@@ -4,10 +4,10 @@ independent of the order events arrive in (see webhooks.py for the rules themsel
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, tuple_
+from sqlalchemy import Date, and_, case, cast, exists, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -294,6 +294,31 @@ async def attribution_of_intent(
     )
     row = (await db.execute(query)).first()
     return (row.user_id, row.film_id) if row is not None else None
+
+
+def _utc_day(column: Any) -> Any:
+    return cast(func.timezone("UTC", column), Date)
+
+
+async def revenue_by_day(db: AsyncSession, since: datetime, until: datetime) -> dict[tuple[date, str], int]:
+    """{(UTC day, currency): paid minus refunded} of paid payments created in [since, until)."""
+    day = _utc_day(Payment.created_at).label("day")
+    query = (
+        select(day, Payment.currency, func.sum(Payment.amount - Payment.amount_refunded))
+        .where(
+            Payment.status == PaymentStatus.paid,
+            Payment.created_at >= since,
+            Payment.created_at < until,
+        )
+        .group_by(day, Payment.currency)
+    )
+    return {(row[0], row[1]): int(row[2]) for row in (await db.execute(query)).all()}
+
+
+async def plans_currency(db: AsyncSession) -> str | None:
+    """The currency of the cheapest active plan (what the platform charges in), if any."""
+    query = select(Plan.price_currency).where(Plan.active).order_by(Plan.price_amount).limit(1)
+    return (await db.execute(query)).scalar_one_or_none()
 
 
 async def payments_page(

@@ -36,6 +36,9 @@ class Review(UuidPk, Timestamps, Base):
         UniqueConstraint("film_id", "author_id", name="uq_reviews_film_id_author_id"),
         # A film's reviews, newest first (the keyset of GET /films/{id}/reviews).
         Index("ix_reviews_film_id_created_at", "film_id", "created_at", "id"),
+        # The moderation queue (GET /admin/reviews): every film, newest first; or the hidden ones.
+        Index("ix_reviews_created_at_id", "created_at", "id"),
+        Index("ix_reviews_hidden_created_at_id", "created_at", "id", postgresql_where=text("hidden")),
         CheckConstraint(f"char_length(body) BETWEEN 1 AND {BODY_MAX}", name="body"),
     )
     # created_at/updated_at come back with the INSERT/UPDATE (RETURNING): no lazy reload.

@@ -141,3 +141,20 @@ async def list_reviews(
         .limit(limit + 1)
     )
     return [(row[0], row[1]) for row in (await db.execute(query)).all()], total
+
+
+async def list_all_reviews(
+    db: AsyncSession, *, hidden: bool | None, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> tuple[list[tuple[Review, int | None]], int]:
+    """Every film's reviews, newest first (the moderation queue), `limit + 1` rows, and the total."""
+    conditions = [] if hidden is None else [Review.hidden.is_(hidden)]
+    total = (await db.execute(select(func.count()).select_from(Review).where(*conditions))).scalar_one()
+    query = select(Review, Rating.score).outerjoin(Rating, _author_score()).where(*conditions)
+    if after is not None:
+        query = query.where(tuple_(Review.created_at, Review.id) < tuple_(*after))
+    query = (
+        query.options(joinedload(Review.author))
+        .order_by(Review.created_at.desc(), Review.id.desc())
+        .limit(limit + 1)
+    )
+    return [(row[0], row[1]) for row in (await db.execute(query)).all()], total

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
-from cinema.auth.dependencies import CurrentUser, bearer, current_user
+from cinema.auth.dependencies import CurrentUser, ModeratorUser, bearer, current_user
 from cinema.auth.models import User
 from cinema.core.db import DbSession
 from cinema.core.pagination import Cursor, Limit, Page
 from cinema.reviews import ratings, service
-from cinema.reviews.schemas import RatingIn, RatingOut, ReviewIn, ReviewOut, ReviewPatch
+from cinema.reviews.schemas import QueuedReviewOut, RatingIn, RatingOut, ReviewIn, ReviewOut, ReviewPatch
 
 router = APIRouter(tags=["reviews"])
 
@@ -107,3 +107,25 @@ async def rate_film(film_id: uuid.UUID, body: RatingIn, user: CurrentUser, db: D
 async def unrate_film(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> Response:
     await ratings.unrate(db, user_id=user.id, film_id=film_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/admin/reviews",
+    response_model=Page[QueuedReviewOut],
+    summary="The moderation queue: every film's reviews, newest first (moderators, admins)",
+    responses={
+        401: {"description": "missing or invalid access token"},
+        403: {"description": "neither a moderator nor an admin"},
+        422: {"description": "invalid `hidden`, cursor or limit"},
+    },
+)
+async def moderation_queue(
+    _: ModeratorUser,
+    db: DbSession,
+    hidden: Annotated[
+        bool | None, Query(description="true: only hidden reviews; false: only visible ones; absent: all")
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[QueuedReviewOut]:
+    return await service.moderation_queue(db, hidden=hidden, cursor=cursor, limit=limit)

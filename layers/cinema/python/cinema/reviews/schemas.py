@@ -68,6 +68,17 @@ class ReviewOut(BaseModel):
     updated_at: datetime
 
 
+class FilmRef(BaseModel):
+    id: uuid.UUID
+    title: str
+
+
+class QueuedReviewOut(ReviewOut):
+    """A review in the moderation queue: with the film it is about."""
+
+    film: FilmRef
+
+
 class RatingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinema.auth import ratelimit
 from cinema.auth.models import User
 from cinema.auth.roles import STAFF
+from cinema.catalog import service as catalog
 from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.models import FilmStatus
 from cinema.core.errors import TooManyRequests
@@ -19,7 +20,7 @@ from cinema.reviews import ratings
 from cinema.reviews import repository as repo
 from cinema.reviews.errors import NotModerator, NotReviewAuthor, ReviewExists, ReviewNotFound
 from cinema.reviews.models import Review
-from cinema.reviews.schemas import AuthorOut, ReviewIn, ReviewOut, ReviewPatch
+from cinema.reviews.schemas import AuthorOut, FilmRef, QueuedReviewOut, ReviewIn, ReviewOut, ReviewPatch
 
 
 class ReviewRateLimited(TooManyRequests):
@@ -120,3 +121,26 @@ async def list_for_film(
         total=total,
         next_cursor=next_cursor,
     )
+
+
+async def moderation_queue(
+    db: AsyncSession, *, hidden: bool | None, cursor: str | None, limit: int
+) -> Page[QueuedReviewOut]:
+    """Every film's reviews for staff, newest first; `hidden` keeps only hidden or visible ones."""
+    rows, total = await repo.list_all_reviews(
+        db, hidden=hidden, after=decode_time_cursor(cursor), limit=limit
+    )
+    page = rows[:limit]
+    titles = await catalog.film_titles(db, [review.film_id for review, _ in page])
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1][0]
+        next_cursor = encode_time_cursor(last.created_at, last.id)
+    items = [
+        QueuedReviewOut(
+            **_out(review, review.author, score).model_dump(),
+            film=FilmRef(id=review.film_id, title=titles.get(review.film_id, "")),
+        )
+        for review, score in page
+    ]
+    return Page[QueuedReviewOut](items=items, total=total, next_cursor=next_cursor)
