@@ -132,6 +132,7 @@ async def test_upload_for_an_unknown_film_or_upload(client, catalog, admin):
         "error": None,
         "upload_id": None,
         "duration_seconds": None,
+        "open_upload": None,
     }
 
 

@@ -52,6 +52,20 @@ async def film_status(db: AsyncSession, film_id: uuid.UUID) -> FilmStatus | None
     return (await db.execute(select(Film.status).where(Film.id == film_id))).scalar_one_or_none()
 
 
+async def get_progress(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -> tuple[int, int] | None:
+    """(position, duration) of the user's progress in the film, if they played it."""
+    query = select(WatchProgress.position_seconds, WatchProgress.duration_seconds).where(
+        WatchProgress.user_id == user_id, WatchProgress.film_id == film_id
+    )
+    row = (await db.execute(query)).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def is_favorite(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -> bool:
+    query = select(Favorite.film_id).where(Favorite.user_id == user_id, Favorite.film_id == film_id)
+    return (await db.execute(query)).first() is not None
+
+
 async def add_favorite(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -> None:
     statement = insert(Favorite).values(user_id=user_id, film_id=film_id)
     await db.execute(statement.on_conflict_do_nothing(index_elements=[Favorite.user_id, Favorite.film_id]))

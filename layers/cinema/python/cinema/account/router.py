@@ -10,10 +10,14 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from cinema.account import service
-from cinema.account.schemas import FavoriteOut, WatchedOut
+from cinema.account.schemas import FavoriteOut, MyFilmOut, WatchedOut
 from cinema.auth.dependencies import CurrentUser
+from cinema.auth.roles import STAFF
+from cinema.catalog import service as catalog
 from cinema.core.db import DbSession
 from cinema.core.pagination import Cursor, Limit, Page
+from cinema.payments import entitlements
+from cinema.reviews import ratings
 
 router = APIRouter(prefix="/me", tags=["account"])
 
@@ -66,3 +70,28 @@ async def add_favorite(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> 
 async def remove_favorite(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> Response:
     await service.remove_favorite(db, user=user, film_id=film_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/films/{film_id}",
+    response_model=MyFilmOut,
+    summary="Your state of one film in one call: favorite, rating, entitlement, resume position",
+    description="Assembled from each owner: favorites and progress (account), your rating (reviews), "
+    "`can_watch` (payments' entitlements). Staff also get drafts, as on GET /films/{id}.",
+    responses={
+        401: {"description": "missing or invalid access token"},
+        404: {"description": "no such film, or not published"},
+        422: {"description": "a malformed film id"},
+    },
+)
+async def my_film(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> MyFilmOut:
+    film = await catalog.visible_film(db, film_id, staff=user.role in STAFF)
+    resume = await service.resume_point(db, user=user, film_id=film.id)
+    return MyFilmOut(
+        film_id=film.id,
+        favorite=await service.is_favorite(db, user=user, film_id=film.id),
+        my_rating=await ratings.score(db, user_id=user.id, film_id=film.id),
+        can_watch=await entitlements.can_watch(db, user, film),
+        position_seconds=resume[0] if resume else None,
+        completed=resume[1] if resume else False,
+    )

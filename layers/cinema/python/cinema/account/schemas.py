@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -20,3 +21,14 @@ class WatchedOut(BaseModel):
 class FavoriteOut(BaseModel):
     film: FilmSummary
     added_at: datetime
+
+
+class MyFilmOut(BaseModel):
+    """The signed-in user's own state of one film, for the film page."""
+
+    film_id: uuid.UUID
+    favorite: bool
+    my_rating: int | None = Field(description="your rating 1..10, null when you have not rated it")
+    can_watch: bool = Field(description="whether GET /films/{id}/play would let you watch (no 402)")
+    position_seconds: int | None = Field(description="where you stopped; null when you never played it")
+    completed: bool = Field(description="watched to 90 % or more")

@@ -74,3 +74,17 @@ async def add_favorite(db: AsyncSession, *, user: User, film_id: uuid.UUID) -> N
 
 async def remove_favorite(db: AsyncSession, *, user: User, film_id: uuid.UUID) -> None:
     await repo.remove_favorite(db, user_id=user.id, film_id=film_id)
+
+
+async def resume_point(db: AsyncSession, *, user: User, film_id: uuid.UUID) -> tuple[int, bool] | None:
+    """(position to resume at, whether the film counts as watched) of the user's progress in
+    the film; None when they never played it."""
+    found = await repo.get_progress(db, user_id=user.id, film_id=film_id)
+    if found is None:
+        return None
+    position, duration = found
+    return position, progress.completed(position, duration)
+
+
+async def is_favorite(db: AsyncSession, *, user: User, film_id: uuid.UUID) -> bool:
+    return await repo.is_favorite(db, user_id=user.id, film_id=film_id)

@@ -20,6 +20,16 @@ class UploadNotOpen(Conflict):
     detail = "this upload is already completed or aborted"
 
 
+class UploadExpired(Conflict):
+    """S3 no longer knows the multipart upload (aborted, or dropped by the bucket's lifecycle
+    rule after 7 days): the row is marked aborted, and that must be committed."""
+
+    detail = (
+        "this upload no longer exists on S3 (unfinished uploads are dropped after 7 days): start a new one"
+    )
+    commit = True
+
+
 class InvalidParts(CinemaError):
     status_code = 422
     detail = "the parts do not match what was uploaded (part numbers and ETags)"

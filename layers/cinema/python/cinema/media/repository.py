@@ -30,6 +30,16 @@ async def latest_upload(db: AsyncSession, film_id: uuid.UUID) -> MediaUpload | N
     return (await db.execute(query)).scalar_one_or_none()
 
 
+async def newest_open_upload(db: AsyncSession, film_id: uuid.UUID) -> MediaUpload | None:
+    query = (
+        select(MediaUpload)
+        .where(MediaUpload.film_id == film_id, MediaUpload.status == "open")
+        .order_by(MediaUpload.created_at.desc())
+        .limit(1)
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
 async def playing_upload(db: AsyncSession, film_id: uuid.UUID) -> MediaUpload | None:
     query = (
         select(MediaUpload)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -50,6 +51,30 @@ class UploadOut(BaseModel):
     expires_in: int
 
 
+class UploadedPart(BaseModel):
+    part_number: int
+    etag: str = Field(description="as S3 reports it (quoted): send it back unchanged to complete")
+    size: int = Field(description="bytes S3 holds for this part")
+
+
+class UploadResumeOut(UploadOut):
+    """An open upload, to carry on after a reload or on another machine: every part's URL signed
+    afresh (`expires_in` from now) and the parts S3 already has (skip those whose size is right)."""
+
+    filename: str
+    content_type: str
+    size_bytes: int
+    uploaded: list[UploadedPart] = Field(description="parts S3 holds, by part number")
+
+
+class OpenUploadOut(BaseModel):
+    upload_id: uuid.UUID
+    filename: str
+    content_type: str
+    size_bytes: int
+    created_at: datetime
+
+
 class CompletedPart(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -76,3 +101,8 @@ class MediaOut(BaseModel):
     error: str | None = None
     upload_id: uuid.UUID | None = None
     duration_seconds: int | None = None
+    open_upload: OpenUploadOut | None = Field(
+        default=None,
+        description="the newest upload still open (started, neither completed nor aborted; not counted "
+        "in `status`): GET .../upload/{upload_id} resumes it, DELETE .../upload/{upload_id} aborts it",
+    )

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from cinema.core.settings import get_settings
 
@@ -55,6 +56,37 @@ async def complete_multipart(bucket: str, key: str, upload_id: str, parts: list[
         UploadId=upload_id,
         MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag} for n, etag in parts]},
     )
+
+
+LIST_PARTS_PAGE = 1000  # S3's own maximum per ListParts call
+
+
+async def list_parts(bucket: str, key: str, upload_id: str) -> list[tuple[int, str, int]]:
+    """(part number, ETag, size) of every part S3 holds for the upload, all pages, in a thread."""
+
+    def every_page() -> list[tuple[int, str, int]]:
+        pages = (
+            s3_client()
+            .get_paginator("list_parts")
+            .paginate(
+                Bucket=bucket, Key=key, UploadId=upload_id, PaginationConfig={"PageSize": LIST_PARTS_PAGE}
+            )
+        )
+        return [
+            (int(part["PartNumber"]), str(part["ETag"]), int(part["Size"]))
+            for page in pages
+            for part in page.get("Parts", [])
+        ]
+
+    return await asyncio.to_thread(every_page)
+
+
+async def abort_multipart(bucket: str, key: str, upload_id: str) -> None:
+    await asyncio.to_thread(s3_client().abort_multipart_upload, Bucket=bucket, Key=key, UploadId=upload_id)
+
+
+def no_such_upload(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "NoSuchUpload"
 
 
 async def object_size(bucket: str, key: str) -> int:

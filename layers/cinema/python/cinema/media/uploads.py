@@ -17,9 +17,20 @@ from cinema.catalog.errors import FilmNotFound
 from cinema.core.settings import get_settings
 from cinema.media import repository as repo
 from cinema.media import storage
-from cinema.media.errors import InvalidParts, UploadNotFound, UploadNotOpen, UploadTooLarge
+from cinema.media.errors import InvalidParts, UploadExpired, UploadNotFound, UploadNotOpen, UploadTooLarge
 from cinema.media.models import MediaUpload, UploadStatus
-from cinema.media.schemas import VIDEO_TYPES, CompleteIn, MediaOut, PartUrl, RenditionOut, UploadIn, UploadOut
+from cinema.media.schemas import (
+    VIDEO_TYPES,
+    CompleteIn,
+    MediaOut,
+    OpenUploadOut,
+    PartUrl,
+    RenditionOut,
+    UploadedPart,
+    UploadIn,
+    UploadOut,
+    UploadResumeOut,
+)
 
 MIB = 1024 * 1024
 MIN_PART = 8 * MIB
@@ -59,27 +70,79 @@ async def start(db: AsyncSession, film_id: uuid.UUID, data: UploadIn) -> UploadO
         )
     )
     await db.flush()
-    ttl = settings.upload_url_ttl_s
-    parts = [
-        PartUrl(part_number=n, url=storage.presign_part(settings.uploads_bucket, key, s3_upload_id, n, ttl))
-        for n in range(1, math.ceil(data.size_bytes / part_size) + 1)
-    ]
     return UploadOut(
         upload_id=upload_id,
         key=key,
         part_size=part_size,
-        parts=parts,
-        complete_url=f"{settings.base_url}/api/v1/admin/films/{film_id}/upload/complete",
-        expires_in=ttl,
+        parts=_part_urls(key, s3_upload_id, data.size_bytes, part_size),
+        complete_url=_complete_url(film_id),
+        expires_in=settings.upload_url_ttl_s,
     )
 
 
-async def complete(db: AsyncSession, film_id: uuid.UUID, data: CompleteIn) -> MediaUpload:
-    upload = await repo.get_upload(db, data.upload_id, lock=True)
+def _part_urls(key: str, s3_upload_id: str, size_bytes: int, part_size: int) -> list[PartUrl]:
+    settings = get_settings()
+    bucket, ttl = settings.uploads_bucket, settings.upload_url_ttl_s
+    return [
+        PartUrl(part_number=n, url=storage.presign_part(bucket, key, s3_upload_id, n, ttl))
+        for n in range(1, math.ceil(size_bytes / part_size) + 1)
+    ]
+
+
+def _complete_url(film_id: uuid.UUID) -> str:
+    return f"{get_settings().base_url}/api/v1/admin/films/{film_id}/upload/complete"
+
+
+async def _open_upload(db: AsyncSession, film_id: uuid.UUID, upload_id: uuid.UUID) -> MediaUpload:
+    upload = await repo.get_upload(db, upload_id, lock=True)
     if upload is None or upload.film_id != film_id:
         raise UploadNotFound()
     if upload.status is not UploadStatus.open:
         raise UploadNotOpen()
+    return upload
+
+
+async def resume(db: AsyncSession, film_id: uuid.UUID, upload_id: uuid.UUID) -> UploadResumeOut:
+    """An open upload with fresh part URLs and the parts S3 already holds. An upload S3 has
+    forgotten (lifecycle after 7 days) is marked aborted: 409."""
+    upload = await _open_upload(db, film_id, upload_id)
+    try:
+        uploaded = await storage.list_parts(get_settings().uploads_bucket, upload.key, upload.s3_upload_id)
+    except ClientError as exc:
+        if not storage.no_such_upload(exc):
+            raise
+        upload.status = UploadStatus.aborted
+        await db.flush()
+        raise UploadExpired() from exc
+    return UploadResumeOut(
+        upload_id=upload.id,
+        key=upload.key,
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size_bytes=upload.size_bytes,
+        part_size=upload.part_size,
+        parts=_part_urls(upload.key, upload.s3_upload_id, upload.size_bytes, upload.part_size),
+        uploaded=[UploadedPart(part_number=n, etag=etag, size=size) for n, etag, size in uploaded],
+        complete_url=_complete_url(film_id),
+        expires_in=get_settings().upload_url_ttl_s,
+    )
+
+
+async def abort(db: AsyncSession, film_id: uuid.UUID, upload_id: uuid.UUID) -> None:
+    """Aborts an open upload on S3 (its parts are deleted) and marks it aborted. S3 having
+    forgotten it already is no error: the result is the same."""
+    upload = await _open_upload(db, film_id, upload_id)
+    try:
+        await storage.abort_multipart(get_settings().uploads_bucket, upload.key, upload.s3_upload_id)
+    except ClientError as exc:
+        if not storage.no_such_upload(exc):
+            raise
+    upload.status = UploadStatus.aborted
+    await db.flush()
+
+
+async def complete(db: AsyncSession, film_id: uuid.UUID, data: CompleteIn) -> MediaUpload:
+    upload = await _open_upload(db, film_id, data.upload_id)
     numbers = [p.part_number for p in data.parts]
     if numbers != sorted(set(numbers)):
         raise InvalidParts("part numbers must be unique and in ascending order")
@@ -103,12 +166,24 @@ async def media_state(db: AsyncSession, film_id: uuid.UUID) -> MediaOut:
         raise FilmNotFound()
     latest = await repo.latest_upload(db, film_id)
     playing = await repo.playing_upload(db, film_id)
+    still_open = await repo.newest_open_upload(db, film_id)
     renditions = [
         RenditionOut(height=r["height"], bitrate=r["bitrate"])
         for r in (playing.renditions if playing else [])
     ]
+    open_upload = (
+        OpenUploadOut(
+            upload_id=still_open.id,
+            filename=still_open.filename,
+            content_type=still_open.content_type,
+            size_bytes=still_open.size_bytes,
+            created_at=still_open.created_at,
+        )
+        if still_open
+        else None
+    )
     if latest is None:
-        return MediaOut(status="none", percent=0, renditions=renditions)
+        return MediaOut(status="none", percent=0, renditions=renditions, open_upload=open_upload)
     return MediaOut(
         status=latest.status.value,  # type: ignore[arg-type] - open/aborted are filtered out
         percent=latest.percent,
@@ -116,4 +191,5 @@ async def media_state(db: AsyncSession, film_id: uuid.UUID) -> MediaOut:
         error=latest.error,
         upload_id=latest.id,
         duration_seconds=(playing or latest).duration_seconds,
+        open_upload=open_upload,
     )

@@ -53,3 +53,8 @@ async def mine(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -> R
     _, avg, count = found
     score = await repo.get_score(db, film_id=film_id, user_id=user_id)
     return RatingOut(film_id=film_id, score=score, rating_avg=rating(avg), rating_count=count)
+
+
+async def score(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -> int | None:
+    """The user's rating of the film, if any (the caller knows the film is visible to them)."""
+    return await repo.get_score(db, film_id=film_id, user_id=user_id)
