@@ -1,7 +1,9 @@
-"""Lambda: staff writes (catalog: /admin/films, /admin/genres; media: uploads and status)."""
+"""Lambda: staff work (catalog: /admin/films, /admin/genres; the dashboard: /admin/stats;
+media: uploads, their resumption and status)."""
 
 from cinema.catalog.admin_router import router as catalog_admin_router
+from cinema.catalog.stats_router import router as stats_router
 from cinema.core.lambda_http import http_handler
 from cinema.media.admin_router import router as media_admin_router
 
-handler = http_handler("admin", catalog_admin_router, media_admin_router)
+handler = http_handler("admin", catalog_admin_router, stats_router, media_admin_router)

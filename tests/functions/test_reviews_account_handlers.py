@@ -2,43 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-import pytest
-import yaml  # cfn-lint's dependency
-from fastapi.routing import APIRoute
 from tests.functions.test_catalog_handlers import run
-
-from cinema.account.router import router as account_router
-from cinema.reviews.router import router as reviews_router
-
-TEMPLATE = Path(__file__).parents[2] / "template.yaml"
-
-
-class _CfnLoader(yaml.SafeLoader):
-    """Reads template.yaml with CloudFormation's short tags (!Ref, !Sub ...) as plain values."""
-
-
-_CfnLoader.add_multi_constructor("!", lambda loader, _tag, node: None)
-
-
-@pytest.mark.parametrize(
-    ("function", "router"), [("ReviewsFunction", reviews_router), ("AccountFunction", account_router)]
-)
-def test_the_template_routes_every_route_of_the_function_and_no_other(function, router):
-    resource = yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)["Resources"][function]  # noqa: S506
-    routed = {
-        (e["Properties"]["Method"], re.sub(r"\{\w+\}", "{}", e["Properties"]["Path"]))
-        for e in resource["Properties"]["Events"].values()
-    }
-    served = {
-        (method, re.sub(r"\{\w+\}", "{}", "/api/v1" + route.path))
-        for route in router.routes
-        if isinstance(route, APIRoute)
-        for method in route.methods
-    }
-    assert routed == served
 
 
 async def test_reviews_and_account_functions(catalog, viewer):
