@@ -43,5 +43,17 @@ check-aws: $(SAM)
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region eu-central-1
 	SAM_CLI_TELEMETRY=0 $(SAM) build --region eu-central-1 --build-dir .cache/sam-build
 
+# Publishes the web app: a clean install and production build of web/, then infra/deploy_web.py
+# syncs web/dist into the web bucket (assets/ immutable for a year, the other files no-cache,
+# stale files deleted last) and invalidates /index.html and / on the distribution. Bucket and
+# distribution come from the stack outputs (stack and region of samconfig.toml's CONFIG_ENV), or
+# from WEB_BUCKET= and DISTRIBUTION_ID=. Needs AWS credentials (environment, AWS_PROFILE, SSO).
+CONFIG_ENV ?= default
+.PHONY: deploy-web
+deploy-web: $(STAMP)
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund && npm run build
+	$(BIN)/python infra/deploy_web.py --dist web/dist --config-env $(CONFIG_ENV) \
+		$(if $(WEB_BUCKET),--bucket $(WEB_BUCKET)) $(if $(DISTRIBUTION_ID),--distribution-id $(DISTRIBUTION_ID))
+
 clean:
 	rm -rf .cache/sam-build .pytest_cache .coverage htmlcov
