@@ -139,3 +139,27 @@ async def test_outbox_page_lists_mail_as_html(client, accounts):
     assert page.status_code == 200
     assert "Reset your Cinema password" in page.text
     assert page.headers["content-type"].startswith("text/html")
+
+
+async def test_reset_request_time_does_not_tell_whether_the_email_exists(client, accounts, monkeypatch):
+    """The answer costs the same whether an account exists or not: the lookup, the token and
+    the mail happen after the response, in a job of fixed length (what a client could time,
+    the whole app call, is measured here: ASGITransport waits for background tasks too)."""
+    import statistics  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    monkeypatch.setattr(get_settings(), "reset_account_limit", 100)
+    known = [await accounts.create() for _ in range(2)]
+
+    async def timed(email: str) -> float:
+        started = time.perf_counter()
+        response = await client.post(f"{API}/auth/password-reset", json={"email": email})
+        assert response.status_code == 202
+        return time.perf_counter() - started
+
+    samples: dict[str, list[float]] = {"known": [], "unknown": []}
+    for i in range(5):  # interleaved, so that machine noise hits both alike
+        samples["known"].append(await timed(known[i % 2].email))
+        samples["unknown"].append(await timed(f"ghost{i}@kino.io"))
+    known_median, unknown_median = (statistics.median(v) for v in samples.values())
+    assert abs(known_median - unknown_median) <= 0.25 * max(known_median, unknown_median), samples

@@ -86,3 +86,41 @@ async def test_malformed_registrations_get_422_and_create_nothing(client, payloa
     )
     assert retry.status_code == 201
     assert retry.json()["role"] == "user"
+
+
+# ---- issue 14: one canonical form per address; lookalikes of an existing address refused -----
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    [
+        "ｓｔａｒ@kino.io",  # fullwidth letters
+        "STAR@ｋｉｎｏ.io",  # fullwidth domain, other case
+        "st\u1d43r@kino.io",  # modifier letter small a (a compatibility form)
+        "stаr@kino.io",  # Cyrillic а
+        "ѕtar@kino.io",  # Cyrillic dze
+    ],
+)
+async def test_lookalikes_of_an_existing_address_are_refused(client, lookalike):
+    first = await client.post(
+        f"{API}/auth/register", json={"email": "star@kino.io", "password": "long enough pw"}
+    )
+    assert first.status_code == 201
+    second = await client.post(
+        f"{API}/auth/register", json={"email": lookalike, "password": "long enough pw"}
+    )
+    assert second.status_code == 409, second.text
+    assert "already exists" in second.json()["detail"]
+
+
+async def test_addresses_are_stored_nfkc_normalised_and_sign_in_accepts_any_form(client):
+    created = await client.post(
+        f"{API}/auth/register", json={"email": "\ufb01lm@kino.io", "password": "long enough pw"}
+    )
+    assert created.status_code == 201
+    assert created.json()["email"] == "film@kino.io"  # the ligature ﬁ is two letters
+    for username in ("film@kino.io", "\ufb01lm@kino.io", "ＦＩＬＭ@ＫＩＮＯ.ＩＯ"):
+        response = await client.post(
+            f"{API}/auth/token", data={"username": username, "password": "long enough pw"}
+        )
+        assert response.status_code == 200, username

@@ -176,3 +176,24 @@ async def test_concurrent_use_of_one_refresh_token_yields_one_pair_and_revokes_t
     winner = next(r.json() for r in responses if r.status_code == 200)
     after = await client.post(f"{API}/auth/refresh", json={"refresh_token": winner["refresh_token"]})
     assert after.status_code == 401
+
+
+async def test_a_disabled_account_answers_like_bad_credentials_until_the_password_is_right(
+    client, accounts, admin
+):
+    account, active = await accounts.create(), await accounts.create()
+    off = await client.patch(f"{API}/admin/users/{account.id}", json={"is_active": False}, headers=admin.auth)
+    assert off.status_code == 200
+
+    async def sign_in(email: str, password: str):
+        return await client.post(f"{API}/auth/token", data={"username": email, "password": password})
+
+    disabled_wrong = await sign_in(account.email, "not the password")
+    active_wrong = await sign_in(active.email, "not the password")
+    assert disabled_wrong.status_code == active_wrong.status_code == 401
+    assert disabled_wrong.json() == active_wrong.json()
+    assert disabled_wrong.headers.get("www-authenticate") == active_wrong.headers.get("www-authenticate")
+    right = await sign_in(account.email, account.password)
+    assert right.status_code == 403
+    assert right.json() == {"detail": "this account is disabled"}
+    assert "set-cookie" not in right.headers

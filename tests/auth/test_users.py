@@ -107,7 +107,7 @@ async def test_admin_list_rejects_bad_parameters(client, admin):
         assert response.status_code == 422, params
 
 
-async def test_deactivated_user_is_refused_everywhere(client, viewer, admin):
+async def test_deactivated_user_is_refused_everywhere(client, accounts, viewer, admin):
     response = await client.patch(
         f"{API}/admin/users/{viewer.id}", json={"is_active": False}, headers=admin.auth
     )
@@ -120,7 +120,14 @@ async def test_deactivated_user_is_refused_everywhere(client, viewer, admin):
     refresh = await client.post(f"{API}/auth/refresh", json={"refresh_token": viewer.refresh_token})
     assert (me.status_code, login.status_code, refresh.status_code) == (403, 403, 401)
     await client.patch(f"{API}/admin/users/{viewer.id}", json={"is_active": True}, headers=admin.auth)
-    assert (await client.get(f"{API}/users/me", headers=viewer.auth)).status_code == 200
+    # Reactivation does not revive the sessions the deactivation ended (issue 14, point 7):
+    # the old access token stays refused, a new sign-in works.
+    assert (await client.get(f"{API}/users/me", headers=viewer.auth)).status_code == 401
+    fresh = await accounts.login(viewer.email, viewer.password)
+    me_again = await client.get(
+        f"{API}/users/me", headers={"Authorization": f"Bearer {fresh['access_token']}"}
+    )
+    assert me_again.status_code == 200
 
 
 async def test_the_last_admin_cannot_step_down(client, accounts, admin):

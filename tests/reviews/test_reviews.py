@@ -263,3 +263,15 @@ async def test_reviews_and_ratings_go_with_their_film(client, accounts, catalog,
             await conn.execute(text("SELECT (SELECT count(*) FROM reviews), (SELECT count(*) FROM ratings)"))
         ).one()
     assert tuple(counts) == (0, 0)
+
+
+async def test_parallel_posts_never_exceed_the_review_rate(client, catalog, viewer):
+    import asyncio  # noqa: PLC0415
+
+    films = [await catalog.film(title=f"Parallel {i}") for i in range(30)]
+    responses = await asyncio.gather(*(_review(client, film["id"], viewer) for film in films))
+    codes = [r.status_code for r in responses]
+    assert (codes.count(201), codes.count(429)) == (10, 20), codes
+    async with db.engine().connect() as conn:
+        stored = (await conn.execute(text("SELECT count(*) FROM reviews"))).scalar_one()
+    assert stored == 10

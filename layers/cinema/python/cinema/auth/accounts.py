@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cinema.auth import emails, service
 from cinema.auth import repository as repo
-from cinema.auth.errors import LastAdmin, UserNotFound
+from cinema.auth.errors import InsufficientRole, LastAdmin, UserNotFound
 from cinema.auth.models import User
 from cinema.auth.roles import Role
 from cinema.auth.schemas import AdminUserOut, AdminUserPatch, ProfilePatch
@@ -48,29 +49,42 @@ async def signups_per_day(db: AsyncSession, days: Sequence[date]) -> list[tuple[
     return [(day, found.get(day, 0)) for day in days]
 
 
-async def admin_update(db: AsyncSession, *, user_id: uuid.UUID, data: AdminUserPatch) -> User:
+async def admin_update(db: AsyncSession, *, actor: User, user_id: uuid.UUID, data: AdminUserPatch) -> User:
+    # Every admin change locks the active admins' rows first, in id order, then its target:
+    # two admins changing each other at once queue instead of deadlocking, and the second
+    # one sees what the first one did.
+    admins = await repo.lock_active_admins(db)
+    if actor.id not in admins:
+        raise InsufficientRole()  # demoted or disabled while this request waited
     user = await repo.get_user_for_update(db, user_id)
     if user is None:
         raise UserNotFound()
-    was_active_admin = user.role is Role.admin and user.is_active
+    was_active_admin = user.id in admins
     if data.role is not None:
         user.role = data.role
     if data.is_active is not None:
         user.is_active = data.is_active
-    await db.flush()
     still_active_admin = user.role is Role.admin and user.is_active
-    if was_active_admin and not still_active_admin and await repo.count_active_admins(db) == 0:
+    if was_active_admin and not still_active_admin and not admins - {user.id}:
         raise LastAdmin()
     if not user.is_active:
-        await repo.revoke_user_tokens(db, user.id, datetime.now(UTC))
+        await service.end_sessions(db, user.id)
+    await db.flush()
     return user
 
 
 async def create_admin(db: AsyncSession, *, email: str, password_hash: str, display_name: str) -> User:
     """Used by the CLI: makes the account an admin, creating it when missing."""
+    email = emails.canonical(email)
     user = await repo.get_user_by_email(db, email)
     if user is None:
-        user = User(email=email, password_hash=password_hash, display_name=display_name, role=Role.admin)
+        user = User(
+            email=email,
+            email_key=emails.lookalike_key(email),
+            password_hash=password_hash,
+            display_name=display_name,
+            role=Role.admin,
+        )
         db.add(user)
     else:
         user.role = Role.admin

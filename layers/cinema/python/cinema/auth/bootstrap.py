@@ -10,7 +10,7 @@ from cinema.auth import accounts, passwords
 from cinema.auth.errors import WeakPassword
 from cinema.auth.schemas import PASSWORD_MAX, PASSWORD_MIN, RegisterIn
 from cinema.core import db
-from cinema.core.security import hash_password
+from cinema.core.security import hash_password_async
 
 _email = TypeAdapter(RegisterIn.model_fields["email"].annotation)
 
@@ -30,7 +30,10 @@ async def ensure_admin(*, email: str, password: str, display_name: str = "Admin"
     try:
         async with db.session_factory()() as session:
             user = await accounts.create_admin(
-                session, email=email, password_hash=hash_password(password), display_name=display_name
+                session,
+                email=email,
+                password_hash=await hash_password_async(password),
+                display_name=display_name,
             )
             await session.commit()
             return user.id

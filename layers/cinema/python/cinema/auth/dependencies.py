@@ -32,6 +32,11 @@ async def current_user(db: DbSession, token: Annotated[str | None, Depends(beare
         raise InvalidToken()
     if not user.is_active:
         raise AccountDisabled()
+    # Logout, a new password, a revoked refresh family or a deactivation end every access
+    # token issued before it at once (`iat` has microseconds: a token issued just after, in
+    # the same second, is not caught).
+    if user.tokens_valid_after is not None and claims.issued_at < user.tokens_valid_after:
+        raise InvalidToken()
     return user
 
 

@@ -31,6 +31,8 @@ class User(UuidPk, Timestamps, Base):
             postgresql_ops={"name_lower": "text_pattern_ops"},
         ),
         Index("ix_users_created_at_id", "created_at", "id"),
+        # One account per address as people read it (auth/emails.py: lookalikes fold together).
+        Index("uq_users_email_key", "email_key", unique=True),
         CheckConstraint("role IN ('user', 'moderator', 'admin')", name="role"),
     )
 
@@ -43,6 +45,11 @@ class User(UuidPk, Timestamps, Base):
         server_default=Role.user.value,
     )
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    # auth.emails.lookalike_key(email); NULL only for the rare pre-existing lookalike pairs.
+    email_key: Mapped[str | None] = mapped_column(String(320))
+    # Access tokens issued before this instant are refused: logout, a password change or reset,
+    # a revoked refresh family and deactivation end every session at once, not at expiry.
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RefreshToken(UuidPk, Base):

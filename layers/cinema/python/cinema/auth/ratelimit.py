@@ -1,8 +1,16 @@
-"""Fixed-window counters for brute-force protection, in Redis with an in-process fallback.
+"""Fixed-window counters for brute-force protection, in Redis with an in-process mirror.
 
-Redis makes the limit hold across every Lambda container and server process. When Redis
-is unreachable the same counters live in this process: weaker (per container), but never
-unlimited guesses and never a 500.
+An attempt is counted and checked in one atomic step (`take`): every rule of the request is
+tested and, only if none is used up, all of them are incremented, in one Lua script in Redis
+and in one synchronous step on the event loop in process. So N parallel requests never get
+more than the limit through, however they interleave. Attempts that turn out not to be
+failures (a right password) are handed back with `give_back`.
+
+Redis makes a limit hold across every Lambda container and server process. This process also
+keeps its own counts of every attempt it sees (a mirror): when Redis becomes unreachable the
+counts carry on from there instead of starting fresh, and when Redis comes back empty the
+mirror still refuses what it has seen. Weaker than Redis (per container), but never unlimited
+guesses and never a 500.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
@@ -19,6 +28,36 @@ from cinema.core import cache
 log = logging.getLogger("cinema.ratelimit")
 
 _MAX_LOCAL_KEYS = 100_000
+
+# KEYS: the counters; ARGV: limit and window of each, in turn. Returns 0 when every counter
+# was below its limit (then all were incremented), else the seconds until the longest-used-up
+# one expires (then nothing was counted).
+_TAKE = """
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local count = tonumber(redis.call('GET', key) or '0')
+  if count >= tonumber(ARGV[2 * i - 1]) then
+    local ttl = redis.call('TTL', key)
+    if ttl < 0 then
+      ttl = tonumber(ARGV[2 * i])
+      redis.call('EXPIRE', key, ttl)
+    end
+    if ttl > wait then wait = ttl end
+  end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[2 * i]) end
+end
+return 0
+"""
+
+_GIVE_BACK = """
+for _, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
+end
+return 0
+"""
 
 
 @dataclass(frozen=True)
@@ -33,7 +72,13 @@ class Rule:
         return f"rl:{self.name}:{digest}"
 
 
+Checks = Sequence[tuple[Rule, str]]
+
+
 class _LocalCounters:
+    """The in-process counters (and marks). Each method runs without awaiting, so on the
+    event loop it is atomic."""
+
     def __init__(self) -> None:
         self._counts: dict[str, tuple[int, float]] = {}
 
@@ -44,58 +89,80 @@ class _LocalCounters:
             return None
         return entry
 
-    def get(self, key: str) -> tuple[int, int]:
-        now = time.monotonic()
-        entry = self._live(key, now)
-        return (0, 0) if entry is None else (entry[0], int(entry[1] - now) + 1)
-
-    def hit(self, key: str, window_s: int) -> None:
+    def take(self, counters: list[tuple[str, int, int]]) -> int:
+        """0 and every counter incremented, or the seconds to wait and nothing counted."""
         now = time.monotonic()
         if len(self._counts) >= _MAX_LOCAL_KEYS:
             self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
-        entry = self._live(key, now)
-        self._counts[key] = (1, now + window_s) if entry is None else (entry[0] + 1, entry[1])
+        wait = 0
+        for key, limit, _ in counters:
+            entry = self._live(key, now)
+            if entry is not None and entry[0] >= limit:
+                wait = max(wait, int(entry[1] - now) + 1)
+        if wait:
+            return wait
+        for key, _, window_s in counters:
+            entry = self._live(key, now)
+            self._counts[key] = (1, now + window_s) if entry is None else (entry[0] + 1, entry[1])
+        return 0
+
+    def give_back(self, keys: list[str]) -> None:
+        now = time.monotonic()
+        for key in keys:
+            entry = self._live(key, now)
+            if entry is not None and entry[0] > 0:
+                self._counts[key] = (entry[0] - 1, entry[1])
 
     def clear(self, key: str) -> None:
         self._counts.pop(key, None)
+
+    def mark(self, key: str, ttl_s: int) -> None:
+        self._counts[key] = (1, time.monotonic() + ttl_s)
+
+    def marked(self, key: str) -> bool:
+        return self._live(key, time.monotonic()) is not None
 
 
 _local = _LocalCounters()
 
 
-async def retry_after(rule: Rule, subject: str) -> int | None:
-    """Seconds to wait when `subject` has used up `rule`, else None."""
-    key = rule.key(subject)
+def _redis_failed() -> None:
+    cache.mark_down()
+    log.warning("rate limiter: Redis unreachable, counting in-process")
+
+
+async def take(checks: Checks) -> int | None:
+    """Counts one attempt against every rule unless one of them is used up. Returns None when
+    the attempt may go ahead (and is counted), else the seconds to wait (nothing counted)."""
+    counters = [(rule.key(subject), rule.limit, rule.window_s) for rule, subject in checks]
+    wait = _local.take(counters)
+    if wait:
+        return wait
     redis = cache.client()
-    count, ttl = 0, 0
-    if redis is not None:
-        try:
-            async with redis.pipeline(transaction=False) as pipe:
-                raw, ttl = await pipe.get(key).ttl(key).execute()
-            count = int(raw or 0)
-        except (RedisError, OSError):
-            cache.mark_down()
-            log.warning("rate limiter: Redis unreachable, counting in-process")
-            redis = None
     if redis is None:
-        count, ttl = _local.get(key)
-    if count >= rule.limit:
-        return max(int(ttl), 1)
+        return None
+    args = [str(n) for _, limit, window_s in counters for n in (limit, window_s)]
+    try:
+        wait = int(await redis.eval(_TAKE, len(counters), *(key for key, _, _ in counters), *args))
+    except (RedisError, OSError):
+        _redis_failed()
+        return None  # counted in process
+    if wait:
+        _local.give_back([key for key, _, _ in counters])
+        return max(wait, 1)
     return None
 
 
-async def hit(rule: Rule, subject: str) -> None:
-    key = rule.key(subject)
+async def give_back(checks: Checks) -> None:
+    """Uncounts an attempt `take` let through that turned out not to be a failure."""
+    keys = [rule.key(subject) for rule, subject in checks]
+    _local.give_back(keys)
     redis = cache.client()
     if redis is not None:
         try:
-            async with redis.pipeline(transaction=True) as pipe:
-                await pipe.set(key, 0, ex=rule.window_s, nx=True).incr(key).execute()
-            return
+            await redis.eval(_GIVE_BACK, len(keys), *keys)
         except (RedisError, OSError):
-            cache.mark_down()
-            log.warning("rate limiter: Redis unreachable, counting in-process")
-    _local.hit(key, rule.window_s)
+            _redis_failed()
 
 
 async def clear(rule: Rule, subject: str) -> None:
@@ -106,4 +173,30 @@ async def clear(rule: Rule, subject: str) -> None:
         try:
             await redis.delete(key)
         except (RedisError, OSError):
-            cache.mark_down()
+            _redis_failed()
+
+
+async def mark(rule: Rule, subject: str) -> None:
+    """Remembers `subject` under `rule` for `rule.window_s` seconds (e.g. a known address)."""
+    key = rule.key(subject)
+    _local.mark(key, rule.window_s)
+    redis = cache.client()
+    if redis is not None:
+        try:
+            await redis.set(key, 1, ex=rule.window_s)
+        except (RedisError, OSError):
+            _redis_failed()
+
+
+async def marked(rule: Rule, subject: str) -> bool:
+    key = rule.key(subject)
+    if _local.marked(key):
+        return True
+    redis = cache.client()
+    if redis is None:
+        return False
+    try:
+        return bool(await redis.exists(key))
+    except (RedisError, OSError):
+        _redis_failed()
+        return False

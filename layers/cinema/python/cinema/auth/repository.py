@@ -17,17 +17,38 @@ async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
 
 
 async def get_user_for_update(db: AsyncSession, user_id: uuid.UUID) -> User | None:
-    return await db.get(User, user_id, with_for_update=True)
+    """FOR NO KEY UPDATE: enough to serialise changes of the row, and no wait for inserts
+    that merely reference it (a refresh token being issued for this user)."""
+    return await db.get(User, user_id, with_for_update={"key_share": True}, populate_existing=True)
 
 
 async def get_user_by_email(db: AsyncSession, email: str) -> User | None:
-    result = await db.execute(select(User).where(func.lower(User.email) == email.lower()))
+    """`email` in canonical form (auth.emails); both sides lowered by PostgreSQL, as the index is."""
+    result = await db.execute(select(User).where(func.lower(User.email) == func.lower(email)))
     return result.scalar_one_or_none()
 
 
-async def email_taken(db: AsyncSession, email: str) -> bool:
-    result = await db.execute(select(User.id).where(func.lower(User.email) == email.lower()))
-    return result.first() is not None
+async def email_taken(db: AsyncSession, email: str, key: str) -> bool:
+    """True when the address, or one that reads like it (same lookalike key), has an account."""
+    query = select(User.id).where(or_(func.lower(User.email) == func.lower(email), User.email_key == key))
+    return (await db.execute(query.limit(1))).first() is not None
+
+
+async def lock_active_admins(db: AsyncSession) -> set[uuid.UUID]:
+    """Locks every active admin row, always in id order: two admin changes at once then queue
+    one behind the other instead of each holding a row the other one needs (a deadlock)."""
+    query = (
+        select(User.id)
+        .where(User.role == Role.admin, User.is_active.is_(True))
+        .order_by(User.id)
+        .with_for_update(key_share=True)
+    )
+    return set((await db.execute(query)).scalars())
+
+
+async def revoke_access_tokens(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    """Access tokens of the user issued before `now` stop working at once."""
+    await db.execute(update(User).where(User.id == user_id).values(tokens_valid_after=now))
 
 
 def _like_prefix(value: str) -> str:
@@ -72,13 +93,6 @@ async def signups_by_day(db: AsyncSession, since: datetime, until: datetime) -> 
     day = cast(func.timezone("UTC", User.created_at), Date).label("day")
     query = select(day, func.count()).where(User.created_at >= since, User.created_at < until).group_by(day)
     return {row[0]: int(row[1]) for row in (await db.execute(query)).all()}
-
-
-async def count_active_admins(db: AsyncSession) -> int:
-    """Locks the admin rows it counts, so two admins demoting each other at once cannot
-    both see the other one still standing."""
-    query = select(User.id).where(User.role == Role.admin, User.is_active.is_(True)).with_for_update()
-    return len((await db.execute(query)).all())
 
 
 async def get_refresh_token(db: AsyncSession, token_hash: str) -> RefreshToken | None:

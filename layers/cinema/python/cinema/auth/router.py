@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from cinema.auth import cookies, service
+from cinema.auth import cookies, resets, service
 from cinema.auth.dependencies import ClientIp, CurrentUser
 from cinema.auth.errors import InvalidRefreshToken
 from cinema.auth.schemas import (
@@ -20,16 +20,25 @@ from cinema.auth.schemas import (
     UserOut,
 )
 from cinema.core.db import DbSession
-from cinema.mail.mailer import get_mailer
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 RESET_ACCEPTED = "if an account exists for this email, a reset link is on its way"
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
-async def register(body: RegisterIn, db: DbSession) -> object:
-    return await service.register(db, body)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    summary="Create an account (the email is stored NFKC-normalised)",
+    responses={
+        409: {"description": "an account with this email, or one that reads like it, already exists"},
+        422: {"description": "invalid body, or a password the policy refuses"},
+        429: {"description": "too many registrations from this address (see Retry-After)"},
+    },
+)
+async def register(body: RegisterIn, db: DbSession, ip: ClientIp) -> object:
+    return await service.register(db, body, client_ip=ip)
 
 
 @router.post(
@@ -108,19 +117,29 @@ async def logout(
     return response
 
 
-@router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
-async def password_reset(
-    body: PasswordResetIn, db: DbSession, ip: ClientIp, background: BackgroundTasks
-) -> Accepted:
-    request = await service.request_password_reset(db, email=str(body.email), client_ip=ip)
-    if request.mail is not None:
-        # Sent after the response: the answer takes the same time whether or not the
-        # account exists, and the token is committed before the mail can be read.
-        background.add_task(get_mailer().send, request.mail)
+@router.post(
+    "/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    summary="Mail a single-use reset link (the same answer, in the same time, for any address)",
+    responses={429: {"description": "too many requests for this address or from this client"}},
+)
+async def password_reset(body: PasswordResetIn, ip: ClientIp, background: BackgroundTasks) -> Accepted:
+    email = await resets.request_password_reset(email=str(body.email), client_ip=ip)
+    # The account lookup, the token and the mail happen after the response (see resets).
+    background.add_task(resets.deliver, email)
     return Accepted(detail=RESET_ACCEPTED)
 
 
-@router.post("/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Set a new password with a reset token; every session of the account ends",
+    responses={
+        400: {"description": "the reset token is invalid, expired or already used"},
+        422: {"description": "invalid body, or a password the policy refuses"},
+    },
+)
 async def password_reset_confirm(body: PasswordResetConfirmIn, db: DbSession) -> Response:
-    await service.confirm_password_reset(db, token=body.token, new_password=body.new_password)
+    await resets.confirm_password_reset(db, token=body.token, new_password=body.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,52 +1,79 @@
-"""Account rules: registration, login, token rotation, password reset. Flushes, never commits."""
+"""Account rules: registration, login, token rotation, sessions. Flushes, never commits.
+
+Password hashes are computed and checked in the hashing pool (core.security), never on the
+event loop, and while no database connection is held where that can be arranged, so a storm
+of sign-ins waits in the pool's queue without stalling other requests or draining the pool.
+Locks are taken in one order everywhere: the users row, then refresh tokens.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema.auth import passwords, ratelimit
+from cinema.auth import emails, limits, passwords, ratelimit
 from cinema.auth import repository as repo
 from cinema.auth.errors import (
     AccountDisabled,
     BadCredentials,
     EmailTaken,
     InvalidRefreshToken,
-    InvalidResetToken,
     RefreshTokenReplayed,
     WrongCurrentPassword,
 )
-from cinema.auth.limits import login_rules, reset_rules
-from cinema.auth.models import PasswordResetToken, RefreshToken, User
+from cinema.auth.models import RefreshToken, User
 from cinema.auth.schemas import RegisterIn, TokenOut
+from cinema.core.db import reading
 from cinema.core.errors import TooManyRequests
 from cinema.core.security import (
     create_access_token,
-    hash_password,
+    hash_password_async,
     new_opaque_token,
     token_digest,
-    verify_password,
+    verify_password_async,
 )
 from cinema.core.settings import get_settings
-from cinema.mail.mailer import Mail
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def register(db: AsyncSession, data: RegisterIn) -> User:
-    passwords.check_policy(data.password, email=data.email)
-    if await repo.email_taken(db, data.email):
+async def _take(checks: ratelimit.Checks) -> None:
+    wait = await ratelimit.take(checks)
+    if wait is not None:
+        raise TooManyRequests(wait)
+
+
+async def end_sessions(db: AsyncSession, user_id: uuid.UUID, *, family_id: uuid.UUID | None = None) -> None:
+    """Revokes the user's access tokens at once and the refresh tokens of one family (or all).
+    The users row first, then refresh tokens: the one lock order of the domain."""
+    now = _now()
+    await repo.revoke_access_tokens(db, user_id, now)
+    if family_id is None:
+        await repo.revoke_user_tokens(db, user_id, now)
+    else:
+        await repo.revoke_family(db, family_id, now)
+
+
+async def register(db: AsyncSession, data: RegisterIn, *, client_ip: str) -> User:
+    await _take(limits.register_checks(client_ip))
+    email = emails.canonical(data.email)
+    passwords.check_policy(data.password, email=email)
+    # Hashed before any database work: a queue of registrations holds no connection. A taken
+    # address costs the same hash, so the answer's timing does not depend on it either.
+    password_hash = await hash_password_async(data.password)
+    key = emails.lookalike_key(email)
+    if await repo.email_taken(db, email, key):
         raise EmailTaken()
     user = User(
-        email=data.email,
-        password_hash=hash_password(data.password),
-        display_name=data.display_name or data.email.split("@", 1)[0][:64],
+        email=email,
+        email_key=key,
+        password_hash=password_hash,
+        display_name=data.display_name or email.split("@", 1)[0][:64],
     )
     db.add(user)
     try:
@@ -71,24 +98,22 @@ async def _issue_tokens(db: AsyncSession, user: User, family_id: uuid.UUID | Non
     return TokenOut(access_token=access, refresh_token=refresh, expires_in=expires_in)
 
 
-async def _refuse_if_limited(rules: list[tuple[ratelimit.Rule, str]]) -> None:
-    waits = [w for rule, subject in rules if (w := await ratelimit.retry_after(rule, subject)) is not None]
-    if waits:
-        raise TooManyRequests(max(waits))
-
-
 async def login(db: AsyncSession, *, email: str, password: str, client_ip: str) -> TokenOut:
-    account_rule, ip_rule = login_rules()
-    await _refuse_if_limited([(account_rule, email), (ip_rule, client_ip)])
-    user = await repo.get_user_by_email(db, email)
+    email = emails.canonical(email)
+    # Counted before the hash, in the same step that checks the limit: parallel guesses
+    # cannot all slip in between a check and a count.
+    checks = await limits.login_checks(email, client_ip)
+    await _take(checks)
+    async with reading() as reader:  # no connection held while the verify waits its turn
+        user = await repo.get_user_by_email(reader, email)
     # Unknown email and wrong password take the same path and the same argon2 time.
-    if not verify_password(password, user.password_hash if user else None) or user is None:
-        await ratelimit.hit(account_rule, email)
-        await ratelimit.hit(ip_rule, client_ip)
+    if not await verify_password_async(password, user.password_hash if user else None) or user is None:
         raise BadCredentials()
     if not user.is_active:
+        # Said only to whoever knows the password, and nothing more.
+        await ratelimit.give_back(checks)
         raise AccountDisabled()
-    await ratelimit.clear(account_rule, email)
+    await limits.login_succeeded(checks, email, client_ip)
     return await _issue_tokens(db, user)
 
 
@@ -97,7 +122,7 @@ async def refresh(db: AsyncSession, token: str) -> TokenOut:
     if stored is None:
         raise InvalidRefreshToken()
     if stored.used_at is not None or stored.revoked_at is not None:
-        await repo.revoke_family(db, stored.family_id, _now())
+        await end_sessions(db, stored.user_id, family_id=stored.family_id)
         raise RefreshTokenReplayed()
     if stored.expires_at <= _now():
         raise InvalidRefreshToken()
@@ -108,79 +133,30 @@ async def refresh(db: AsyncSession, token: str) -> TokenOut:
         # Two presentations of one token at once: one of them is not the owner. This
         # statement runs after the winner committed, so it also sees (and revokes) the
         # pair the winner was just given.
-        await repo.revoke_family(db, stored.family_id, _now())
+        await end_sessions(db, stored.user_id, family_id=stored.family_id)
         raise RefreshTokenReplayed()
     return await _issue_tokens(db, user, family_id=stored.family_id)
 
 
-async def logout(db: AsyncSession, *, user: User, token: str) -> None:
-    """Ends the session the refresh token belongs to; someone else's token is left alone."""
+async def logout(db: AsyncSession, *, user: User, token: str | None) -> None:
+    """Ends the caller's access tokens and the session the refresh token belongs to; someone
+    else's refresh token is left alone."""
+    await repo.revoke_access_tokens(db, user.id, _now())
+    if token is None:
+        return
     stored = await repo.get_refresh_token_for_update(db, token_digest(token))
     if stored is not None and stored.user_id == user.id:
         await repo.revoke_family(db, stored.family_id, _now())
 
 
-@dataclass(frozen=True)
-class ResetRequest:
-    """What to send after the transaction commits (None when nothing is to be sent)."""
-
-    mail: Mail | None
-
-
-async def request_password_reset(db: AsyncSession, *, email: str, client_ip: str) -> ResetRequest:
-    account_rule, ip_rule = reset_rules()
-    await _refuse_if_limited([(account_rule, email), (ip_rule, client_ip)])
-    await ratelimit.hit(account_rule, email)
-    await ratelimit.hit(ip_rule, client_ip)
-    user = await repo.get_user_by_email(db, email)
-    if user is None or not user.is_active:
-        return ResetRequest(mail=None)
-    settings = get_settings()
-    now = _now()
-    await repo.spend_open_reset_tokens(db, user.id, now)  # only the newest link works
-    token = new_opaque_token()
-    db.add(
-        PasswordResetToken(
-            user_id=user.id,
-            token_hash=token_digest(token),
-            expires_at=now + timedelta(minutes=settings.password_reset_minutes),
-        )
-    )
-    await db.flush()
-    link = f"{settings.web_base_url}/reset-password?token={token}"
-    text = (
-        f"Hello {user.display_name},\n\n"
-        f"Someone (hopefully you) asked to reset the password of your Cinema account.\n"
-        f"Open this link within {settings.password_reset_minutes} minutes to choose a new one:\n\n"
-        f"{link}\n\nOr use this code in the app: {token}\n\n"
-        f"If it was not you, ignore this message: your password stays as it is.\n"
-    )
-    return ResetRequest(mail=Mail(to=user.email, subject="Reset your Cinema password", text=text))
-
-
-async def confirm_password_reset(db: AsyncSession, *, token: str, new_password: str) -> None:
-    stored = await repo.get_reset_token_for_update(db, token_digest(token))
-    now = _now()
-    if stored is None or stored.used_at is not None or stored.expires_at <= now:
-        raise InvalidResetToken()
-    user = await repo.get_user_for_update(db, stored.user_id)
-    if user is None or not user.is_active:
-        raise InvalidResetToken()
-    passwords.check_policy(new_password, email=user.email)
-    stored.used_at = now
-    user.password_hash = hash_password(new_password)
-    await repo.revoke_user_tokens(db, user.id, now)
-    await db.flush()
-
-
 async def change_password(db: AsyncSession, *, user: User, current: str, new: str) -> None:
-    account_rule, _ = login_rules()
-    await _refuse_if_limited([(account_rule, user.email)])
-    if not verify_password(current, user.password_hash):
-        await ratelimit.hit(account_rule, user.email)
+    checks = limits.password_change_checks(user.email)
+    await _take(checks)
+    if not await verify_password_async(current, user.password_hash):
         raise WrongCurrentPassword()
+    await ratelimit.give_back(checks)
     passwords.check_policy(new, email=user.email)
-    user.password_hash = hash_password(new)
-    # Every other session signs in again with the new password.
-    await repo.revoke_user_tokens(db, user.id, _now())
+    user.password_hash = await hash_password_async(new)
+    # Every session, this one included, signs in again with the new password.
+    await end_sessions(db, user.id)
     await db.flush()

@@ -27,7 +27,17 @@ async def update_me(body: ProfilePatch, user: CurrentUser, db: DbSession) -> obj
     return await accounts.update_profile(db, user, body)
 
 
-@router.post("/users/me/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/users/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change the password; every session, this one included, signs in again",
+    responses={
+        400: {"description": "the current password is not correct"},
+        401: {"description": "missing or invalid access token"},
+        403: {"description": "a disabled account"},
+        429: {"description": "too many wrong current passwords (see Retry-After)"},
+    },
+)
 async def change_password(body: PasswordChangeIn, user: CurrentUser, db: DbSession) -> Response:
     await service.change_password(db, user=user, current=body.current_password, new=body.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -47,6 +57,16 @@ async def list_users(
     return await accounts.list_users(db, role=role, q=q, cursor=cursor, limit=limit)
 
 
-@router.patch("/admin/users/{user_id}", response_model=AdminUserOut)
-async def update_user(user_id: uuid.UUID, body: AdminUserPatch, _: AdminUser, db: DbSession) -> object:
-    return await accounts.admin_update(db, user_id=user_id, data=body)
+@router.patch(
+    "/admin/users/{user_id}",
+    response_model=AdminUserOut,
+    summary="Change a user's role or active flag (deactivation ends their sessions at once)",
+    responses={
+        401: {"description": "missing or invalid access token"},
+        403: {"description": "not an admin (or no longer: demoted while the request waited)"},
+        404: {"description": "no such user"},
+        409: {"description": "this would leave the platform without an active admin"},
+    },
+)
+async def update_user(user_id: uuid.UUID, body: AdminUserPatch, admin: AdminUser, db: DbSession) -> object:
+    return await accounts.admin_update(db, actor=admin, user_id=user_id, data=body)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import os
 import secrets
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -15,6 +20,11 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from cinema.core.settings import get_settings
+
+# Hashing threads yield the CPU to the event loop: a storm of sign-ins queues for the hasher
+# instead of slowing every other request of the process (argon2 spreads one hash over
+# several threads of its own, which inherit this niceness).
+HASHER_NICENESS = 10
 
 
 @lru_cache
@@ -28,16 +38,48 @@ def _dummy_hash() -> str:
 
 
 def hash_password(password: str) -> str:
+    """Blocking: for the CLI and scripts. Request handlers await `hash_password_async`."""
     return _hasher().hash(password)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     """Check a password; with no hash (unknown account) burn the same argon2 time anyway,
-    so response time does not reveal which emails have accounts."""
+    so response time does not reveal which emails have accounts. Blocking, as above."""
     if password_hash is None:
         _hasher().verify(password, _dummy_hash())
         return False
     return _hasher().verify(password, password_hash)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _lower_priority() -> None:
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):  # per thread on Linux; best-effort elsewhere
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHER_NICENESS)
+
+
+@lru_cache
+def _hashing_pool() -> ThreadPoolExecutor:
+    """A few threads, one less than the cores (at least one): argon2 releases the GIL, so the
+    loop keeps a core of its own and a storm waits in this pool's queue."""
+    workers = get_settings().password_hash_workers or max(1, _cores() - 1)
+    return ThreadPoolExecutor(workers, thread_name_prefix="argon2", initializer=_lower_priority)
+
+
+async def hash_password_async(password: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(_hashing_pool(), hash_password, password)
+
+
+async def verify_password_async(password: str, password_hash: str | None) -> bool:
+    """`verify_password` in the hashing pool (the dummy verify of an unknown account too)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_hashing_pool(), verify_password, password, password_hash)
 
 
 def new_opaque_token() -> str:
@@ -54,6 +96,7 @@ class AccessClaims:
     user_id: uuid.UUID
     role: str
     jti: str
+    issued_at: datetime
     expires_at: datetime
 
 
@@ -64,7 +107,9 @@ def create_access_token(user_id: uuid.UUID, role: str) -> tuple[str, int]:
     claims: dict[str, Any] = {
         "sub": str(user_id),
         "role": role,
-        "iat": int(now.timestamp()),
+        # Microseconds (a NumericDate may be fractional): a token issued just after its user's
+        # sessions were revoked, in the same second, is still newer than the revocation.
+        "iat": round(now.timestamp(), 6),
         "exp": int((now + ttl).timestamp()),
         "jti": uuid.uuid4().hex,
         "iss": settings.jwt_issuer,
@@ -89,7 +134,8 @@ def decode_access_token(token: str) -> AccessClaims | None:
             user_id=uuid.UUID(claims["sub"]),
             role=str(claims["role"]),
             jti=str(claims["jti"]),
+            issued_at=datetime.fromtimestamp(float(claims["iat"]), UTC),
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         )
-    except (jwt.PyJWTError, ValueError, TypeError):
+    except (jwt.PyJWTError, ValueError, TypeError, OverflowError):
         return None

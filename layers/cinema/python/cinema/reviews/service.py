@@ -46,10 +46,20 @@ def _out(review: Review, author: User, score: int | None) -> ReviewOut:
 
 
 async def create(db: AsyncSession, *, author: User, film_id: uuid.UUID, data: ReviewIn) -> ReviewOut:
-    rule, subject = _creation_rule(), str(author.id)
-    wait = await ratelimit.retry_after(rule, subject)
+    # Counted and checked in one step before anything else, so parallel posts cannot all pass
+    # the check before any of them is counted; a post that then fails is handed back.
+    checks = [(_creation_rule(), str(author.id))]
+    wait = await ratelimit.take(checks)
     if wait is not None:
         raise ReviewRateLimited(wait)
+    try:
+        return await _create(db, author=author, film_id=film_id, data=data)
+    except BaseException:
+        await ratelimit.give_back(checks)
+        raise
+
+
+async def _create(db: AsyncSession, *, author: User, film_id: uuid.UUID, data: ReviewIn) -> ReviewOut:
     if await repo.film_status(db, film_id) is not FilmStatus.published:
         raise FilmNotFound()
     if await repo.review_exists(db, film_id=film_id, author_id=author.id):
@@ -63,7 +73,6 @@ async def create(db: AsyncSession, *, author: User, film_id: uuid.UUID, data: Re
         raise ReviewExists() from exc
     if data.score is not None:
         await ratings.rate(db, user_id=author.id, film_id=film_id, score=data.score)
-    await ratelimit.hit(rule, subject)
     return _out(review, author, data.score)
 
 

@@ -1,0 +1,44 @@
+"""Password hashing runs beside the event loop, never on it (issue 14: a login storm stalled
+every other request of the process)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from cinema.core.security import hash_password, verify_password
+
+API = "/api/v1"
+
+
+async def _loop_lags_during(work: asyncio.Future) -> list[float]:
+    """How late each 5 ms sleep of this loop wakes up while `work` runs."""
+    lags = []
+    while not work.done():
+        started = time.perf_counter()
+        await asyncio.sleep(0.005)
+        lags.append(time.perf_counter() - started - 0.005)
+    await work
+    return lags
+
+
+async def test_a_sign_in_storm_does_not_stall_the_event_loop(client, accounts):
+    account = await accounts.create()
+    one_verify = min(_timed_verify() for _ in range(3))
+    storm = asyncio.gather(
+        *(
+            client.post(f"{API}/auth/token", data={"username": email, "password": "wrong password!"})
+            for email in [account.email] * 4 + [f"nobody{i}@kino.io" for i in range(4)]
+        )
+    )
+    lags = sorted(await _loop_lags_during(storm))
+    assert [r.status_code for r in storm.result()] == [401] * 8
+    # On the loop, each argon2 verify would hold every other request for its whole length.
+    assert lags[-2] < one_verify / 2, (lags[-5:], one_verify)
+
+
+def _timed_verify() -> float:
+    digest = hash_password("some password")
+    started = time.perf_counter()
+    verify_password("some password", digest)
+    return time.perf_counter() - started
