@@ -6,7 +6,14 @@ STAMP  := $(VENV)/.installed-stamp
 SAM_VENV := .cache/sam
 SAM    := $(SAM_VENV)/bin/sam
 
-.PHONY: run test lint format check-aws bench clean
+NPM    ?= npm
+# The web app (web/): rebuilt when any of its sources changed, installed when its lock changed.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json \
+	web/vite.config.ts web/tsconfig.json web/tsconfig.app.json web/tsconfig.node.json
+WEB_MODULES := web/node_modules/.package-lock.json
+WEB_DIST    := web/dist/index.html
+
+.PHONY: run test lint format check-aws bench clean web web-check
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -17,10 +24,31 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+$(WEB_MODULES): web/package-lock.json
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_DIST): $(WEB_MODULES) $(WEB_SOURCES)
+	cd web && $(NPM) run build
+	@touch $@
+
+web: $(WEB_DIST)
+
+# `make run` builds the web app when Node.js is there; without it the API still starts.
 run: $(STAMP)
+	@if command -v $(NPM) >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory web || echo "!! the web app did not build (see above): the API starts without it"; \
+	else \
+		echo "!! Node.js 20+ with npm is not installed: the API starts without the web app."; \
+		echo "!! Install it (Debian: apt-get install nodejs npm), then run 'make run' again."; \
+	fi
 	@$(BIN)/cinema serve
 
-test: $(STAMP)
+# Lint, types, unit tests and a production build of the web app; the browser tests run in pytest.
+web-check: $(WEB_MODULES)
+	cd web && $(NPM) run lint && $(NPM) run typecheck && $(NPM) test && $(NPM) run build
+
+test: $(STAMP) web-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml

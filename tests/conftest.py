@@ -20,8 +20,9 @@ import pytest
 from sqlalchemy import text
 
 from cinema.core import cache, db, migrate
-from cinema.core.settings import get_settings
+from cinema.core.settings import Settings, get_settings
 from cinema.local.services import LocalServices
+from cinema.local.web import browser_origins
 from cinema.media.signing import generate_key_pair
 
 CLOUDFRONT_KEY_ID = "KTESTKEYPAIR01"
@@ -37,6 +38,8 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServices
         redis_url=os.environ.get("CINEMA_TEST_REDIS_URL", ""),
         s3_endpoint_url=os.environ.get("CINEMA_TEST_S3_ENDPOINT_URL", ""),
         buckets=["cinema-uploads", "cinema-media", "cinema-web"],
+        # as `cinema serve` does: the app's default origin (http://127.0.0.1:8000) and the dev server's
+        bucket_cors={"cinema-uploads": browser_origins(Settings())},
         persistent_ports=False,
         fast=True,
     ).start()

@@ -59,6 +59,10 @@ def test_serve_runs_the_platform_and_a_restart_keeps_accounts(tmp_path: Path) ->
         console = "".join(first.console)
         for what in ("postgresql", "redis", "s3", "/docs", "/dev/outbox.html"):
             assert what in console, console
+        # the web app: where it is served from, or how to build it
+        assert re.search(
+            r"\n  web +(http://127\.0\.0\.1:\d+/ +\(the web app|not built .*Node\.js 20\+)", console
+        )
         admin = json.loads((data_dir / "admin-credentials.json").read_text())
         assert admin["password"] in console  # shown once, on the first run
         assert oct((data_dir / "admin-credentials.json").stat().st_mode & 0o777) == "0o600"

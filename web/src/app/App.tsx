@@ -1,47 +1,37 @@
-import { lazy, Suspense } from 'react'
 import { createBrowserRouter, RouterProvider } from 'react-router'
 
-import { Spinner } from '../components/Spinner'
-import { ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage } from '../features/auth/pages'
-import { CabinetPage } from '../features/cabinet/CabinetPage'
-import { CatalogPage } from '../features/catalog/CatalogPage'
-import { CheckoutCancelPage, CheckoutSuccessPage, PlansPage } from '../features/checkout/pages'
-import { FilmPage } from '../features/film/FilmPage'
 import { HomePage } from '../features/home/HomePage'
 import { Layout, NotFound, RouteError } from './Layout'
 import { Providers } from './providers'
 
-// hls.js and the staff pages load only on their routes.
-const PlayerPage = lazy(() => import('../features/player/PlayerPage'))
-const AdminApp = lazy(() => import('../features/admin/AdminApp'))
-
-function Lazy({ children }: { children: React.ReactNode }) {
-  return <Suspense fallback={<Spinner />}>{children}</Suspense>
-}
-
+// Only the home page is in the first download; every other page (hls.js with the player, the
+// charts with the staff area) loads when its route is first visited.
 const router = createBrowserRouter([
   {
     element: <Layout />,
     errorElement: <RouteError />,
     children: [
       { index: true, element: <HomePage /> },
-      { path: 'films', element: <CatalogPage /> },
-      { path: 'films/:filmId', element: <FilmPage /> },
-      { path: 'login', element: <LoginPage /> },
-      { path: 'register', element: <RegisterPage /> },
-      { path: 'forgot-password', element: <ForgotPasswordPage /> },
-      { path: 'reset-password', element: <ResetPasswordPage /> },
-      { path: 'account', element: <CabinetPage /> },
-      { path: 'account/:tab', element: <CabinetPage /> },
-      { path: 'subscribe', element: <PlansPage /> },
-      { path: 'payments/success', element: <CheckoutSuccessPage /> },
-      { path: 'payments/cancel', element: <CheckoutCancelPage /> },
-      { path: 'admin/*', element: <Lazy><AdminApp /></Lazy> },
+      { path: 'films', lazy: async () => ({ Component: (await import('../features/catalog/CatalogPage')).CatalogPage }) },
+      { path: 'films/:filmId', lazy: async () => ({ Component: (await import('../features/film/FilmPage')).FilmPage }) },
+      { path: 'login', lazy: async () => ({ Component: (await import('../features/auth/pages')).LoginPage }) },
+      { path: 'register', lazy: async () => ({ Component: (await import('../features/auth/pages')).RegisterPage }) },
+      { path: 'forgot-password', lazy: async () => ({ Component: (await import('../features/auth/pages')).ForgotPasswordPage }) },
+      { path: 'reset-password', lazy: async () => ({ Component: (await import('../features/auth/pages')).ResetPasswordPage }) },
+      { path: 'account/:tab?', lazy: async () => ({ Component: (await import('../features/cabinet/CabinetPage')).CabinetPage }) },
+      { path: 'subscribe', lazy: async () => ({ Component: (await import('../features/checkout/pages')).PlansPage }) },
+      { path: 'payments/success', lazy: async () => ({ Component: (await import('../features/checkout/pages')).CheckoutSuccessPage }) },
+      { path: 'payments/cancel', lazy: async () => ({ Component: (await import('../features/checkout/pages')).CheckoutCancelPage }) },
+      { path: 'admin/*', lazy: async () => ({ Component: (await import('../features/admin/AdminApp')).default }) },
       { path: '*', element: <NotFound /> },
     ],
   },
   // The player takes the whole screen: no header.
-  { path: 'watch/:filmId', element: <Lazy><PlayerPage /></Lazy>, errorElement: <RouteError /> },
+  {
+    path: 'watch/:filmId',
+    errorElement: <RouteError />,
+    lazy: async () => ({ Component: (await import('../features/player/PlayerPage')).default }),
+  },
 ])
 
 export function App() {

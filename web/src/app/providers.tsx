@@ -11,7 +11,7 @@ function retry(failures: number, error: unknown): boolean {
   return failures < 2
 }
 
-export const queryClient = new QueryClient({
+const queryClient = new QueryClient({
   queryCache: new QueryCache(),
   mutationCache: new MutationCache(),
   defaultOptions: {

@@ -39,16 +39,14 @@ export function Upload({ filmId }: { filmId: string }) {
   const [pending, setPending] = useState<SavedUpload | null>(() => savedUpload(filmId))
   const [resumed, setResumed] = useState(0)
   const abort = useRef<AbortController | null>(null)
-  const media = useMediaStatus(filmId, phase === 'sent')
+  const media = useMediaStatus(filmId)
   const status = media.data?.status
 
   useEffect(() => () => abort.current?.abort(), [])
   useEffect(() => {
-    if (phase !== 'sent' || (status !== 'ready' && status !== 'failed')) return
-    setPhase('idle')
-    // the poster captured from the new video appears on the film
-    void client.invalidateQueries({ queryKey: ['admin', 'film', filmId] })
-  }, [phase, status, client, filmId])
+    // the poster captured from a new video appears on the film once it is ready
+    if (status === 'ready') void client.invalidateQueries({ queryKey: ['admin', 'film', filmId] })
+  }, [status, client, filmId])
 
   async function send(file: File) {
     setError(null)

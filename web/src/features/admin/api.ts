@@ -154,15 +154,15 @@ export function useStats(days: number) {
   })
 }
 
-/** Polled while a transcode runs (or was just started, before the status says so). */
-export function useMediaStatus(filmId: string, justSent: boolean) {
+/** Polled while a transcode runs; completing an upload puts its 'uploaded' state in the cache. */
+export function useMediaStatus(filmId: string) {
   return useQuery({
     queryKey: ['admin', 'media', filmId],
     queryFn: async ({ signal }) =>
       unwrap(await api.GET('/api/v1/admin/films/{film_id}/media', { params: { path: { film_id: filmId } }, signal })),
     refetchInterval: (query) => {
       const status = query.state.data?.status
-      return justSent || status === 'uploaded' || status === 'transcoding' ? 2_000 : false
+      return status === 'uploaded' || status === 'transcoding' ? 2_000 : false
     },
   })
 }

@@ -108,10 +108,10 @@ export function RegisterPage() {
             onChange={(e) => setForm({ ...form, password: e.target.value })}
             aria-describedby="password-hint"
           />
-          <span id="password-hint" className="hint">
-            {t('auth.passwordHint', { min: PASSWORD_MIN })}
-          </span>
         </label>
+        <span id="password-hint" className="hint">
+          {t('auth.passwordHint', { min: PASSWORD_MIN })}
+        </span>
         <ErrorMessage error={register.error} />
         <Button type="submit" busy={register.isPending}>
           {t('auth.register')}
@@ -204,9 +204,12 @@ export function ResetPasswordPage() {
                 minLength={PASSWORD_MIN}
                 value={password}
                 onChange={(e) => setPassword(e.target.value)}
+                aria-describedby="new-password-hint"
               />
-              <span className="hint">{t('auth.passwordHint', { min: PASSWORD_MIN })}</span>
             </label>
+            <span id="new-password-hint" className="hint">
+              {t('auth.passwordHint', { min: PASSWORD_MIN })}
+            </span>
             <ErrorMessage error={confirm.error} />
             <Button type="submit" busy={confirm.isPending} disabled={!token}>
               {t('auth.setPassword')}

@@ -9,8 +9,8 @@ import { useCatalog, useGenres, type Filters } from './api'
 import { COUNTRIES, RATINGS, SORTS, readFilters, writeFilters } from './filters'
 
 function YearInput({ label, value, onCommit }: { label: string; value?: number; onCommit: (v?: number) => void }) {
+  // remounted (by key) when the URL changes the value, so no effect has to copy it over
   const [text, setText] = useState(value ? String(value) : '')
-  useEffect(() => setText(value ? String(value) : ''), [value])
   const commit = () => {
     const n = Number(text)
     onCommit(text && Number.isInteger(n) && n >= 1888 && n <= 2100 ? n : undefined)
@@ -58,8 +58,8 @@ function FilterBar({ filters, onChange }: { filters: Filters; onChange: (f: Filt
         ))}
       </div>
       <div className="filter-fields">
-        <YearInput label={t('catalog.yearFrom')} value={filters.year_from} onCommit={(v) => onChange({ ...filters, year_from: v })} />
-        <YearInput label={t('catalog.yearTo')} value={filters.year_to} onCommit={(v) => onChange({ ...filters, year_to: v })} />
+        <YearInput key={`from-${filters.year_from ?? ''}`} label={t('catalog.yearFrom')} value={filters.year_from} onCommit={(v) => onChange({ ...filters, year_from: v })} />
+        <YearInput key={`to-${filters.year_to ?? ''}`} label={t('catalog.yearTo')} value={filters.year_to} onCommit={(v) => onChange({ ...filters, year_to: v })} />
         <label className="field-inline">
           {t('catalog.rating')}
           <select

@@ -12,7 +12,7 @@ import { sendProgress, useFilmAndState, usePlay } from './api'
 import { useHls, type PlaybackProblem } from './useHls'
 
 const HEARTBEAT_MS = 15_000
-const RESUME_MIN_S = 10
+const RESUME_MIN_S = 2 // ask from a couple of seconds in: coming back to the start is rarely what a viewer wants
 
 function Paywall({ filmId, access }: { filmId: string; access: string | undefined }) {
   const { t } = useTranslation()

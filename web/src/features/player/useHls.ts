@@ -21,12 +21,14 @@ export function useHls(video: RefObject<HTMLVideoElement | null>, grant: Grant |
   const [levels, setLevels] = useState<Quality[]>([])
   const [level, setLevel] = useState(-1)
   const [autoHeight, setAutoHeight] = useState<number | null>(null)
-  const [problem, setProblem] = useState<PlaybackProblem>(null)
+  // a problem belongs to the grant it happened with: a new grant starts clean
+  const [failure, setFailure] = useState<{ grant: Grant; problem: PlaybackProblem } | null>(null)
+  const problem = failure && failure.grant === grant ? failure.problem : null
 
   useEffect(() => {
     const element = video.current
     if (!element || !grant) return
-    setProblem(null)
+    const setProblem = (p: PlaybackProblem) => setFailure({ grant, problem: p })
     // hls.js first: Chromium also says "maybe" to native m3u8, which would bypass all of this.
     if (Hls.isSupported()) {
       const sign = signedUrlFactory(grant.manifest_url)
@@ -64,7 +66,7 @@ export function useHls(video: RefObject<HTMLVideoElement | null>, grant: Grant |
     }
     if (element.canPlayType('application/vnd.apple.mpegurl')) {
       if (grant.cookies) setGrantCookies(grant.cookies, grant.manifest_url)
-      element.src = grant.manifest_url
+      element.setAttribute('src', grant.manifest_url)
       return () => {
         element.removeAttribute('src')
         element.load()

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     public_url: str = ""  # how browsers reach the API; defaults to http://host:port
     web_url: str = ""  # where the web app lives (links in mail); defaults to public_url
     media_url: str = ""  # public images (posters) base URL: CloudFront in AWS; defaults to <public_url>/media
+    # The built web app the local server serves at / (local shape only; CloudFront serves it in
+    # AWS). None: web/dist of the repository, found from the package's location or the current
+    # directory (see local/web.py).
+    web_dist: Path | None = None
     catalog_cache_ttl_s: int = 300  # film pages and first pages of listings; writes invalidate at once
     popular_cache_ttl_s: int = 60
     catalog_local_cache_ttl_s: float = 2.0  # in-process level in front of Redis; 0 turns it off

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,8 +114,10 @@ def start_failed(what: str, log: Path, reason: str) -> RuntimeError:
     return RuntimeError(f"{what} did not start: {reason}. Last lines of {log}:\n{log_tail(log)}")
 
 
-def spawn(argv: list[str], log: Path, *, cwd: Path | None = None) -> subprocess.Popen[bytes]:
-    """Starts a server as our child in its own session.
+def spawn(
+    argv: list[str], log: Path, *, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Starts a server as our child in its own session, with our environment plus `env`.
 
     Its own session keeps a terminal's Ctrl-C away from it, so that we stop it ourselves, in
     order (the S3 snapshot needs the S3 server still running).
@@ -127,6 +129,7 @@ def spawn(argv: list[str], log: Path, *, cwd: Path | None = None) -> subprocess.
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=cwd,
+            env={**os.environ, **env} if env else None,
             start_new_session=True,
         )
 

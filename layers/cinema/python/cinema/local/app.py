@@ -20,6 +20,7 @@ from cinema.core.settings import get_settings
 from cinema.local.docs import mount_docs
 from cinema.local.edge import edge_router
 from cinema.local.outbox_router import router as outbox_router
+from cinema.local.web import WebApp
 from cinema.media import storage
 from cinema.media.admin_router import router as media_admin_router
 from cinema.media.playback_router import router as playback_router
@@ -91,6 +92,8 @@ def create_app() -> FastAPI:
     # Local-only routes sit outside /api/v1: they are not part of the contract.
     app.include_router(outbox_router)
     _mount_stripe(app)
+    # Last: the built web app answers only what no route above took (the router's fallback).
+    app.router.default = WebApp(get_settings(), app.router.not_found)
     return app
 
 

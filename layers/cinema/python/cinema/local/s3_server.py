@@ -24,7 +24,7 @@ import shutil
 import sys
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -196,10 +196,33 @@ def _rescue_leftover(pidfile: PidFile, store: Path, buckets: Sequence[str], regi
     pidfile.remove()
 
 
+def allow_browser_puts(client: BaseClient, bucket: str, origins: Sequence[str]) -> None:
+    """The bucket CORS template.yaml gives the uploads bucket: browsers of `origins` PUT the parts
+    of presigned multipart uploads and read each part's ETag."""
+    rule = {
+        "AllowedOrigins": list(origins),
+        "AllowedMethods": ["PUT"],
+        "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"],
+        "MaxAgeSeconds": 3000,
+    }
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [rule]})
+
+
 def start_s3(
-    data_dir: Path, buckets: Sequence[str], *, port: int | None = None, region: str = "eu-central-1"
+    data_dir: Path,
+    buckets: Sequence[str],
+    *,
+    port: int | None = None,
+    region: str = "eu-central-1",
+    cors: Mapping[str, Sequence[str]] | None = None,
 ) -> RunningService:
-    """Starts moto's server on 127.0.0.1, creates `buckets` and restores their snapshot from data_dir/s3."""
+    """Starts moto's server on 127.0.0.1, creates `buckets` and restores their snapshot from data_dir/s3.
+
+    `cors` maps a bucket to the browser origins that may PUT into it (see allow_browser_puts).
+    moto's blanket CORS (`*` on every answer) is off, so the server answers cross-origin
+    requests as S3 does: by the bucket's CORS configuration only.
+    """
     data_dir = data_dir.resolve()
     store = data_dir / "s3"
     store.mkdir(parents=True, exist_ok=True)
@@ -208,7 +231,11 @@ def start_s3(
     _rescue_leftover(pidfile, store, buckets, region, log)
     port = choose_port(data_dir, "s3", port)
     endpoint = f"http://127.0.0.1:{port}"
-    process = spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], log)
+    process = spawn(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        log,
+        env={"MOTO_DISABLE_GLOBAL_CORS": "true"},
+    )
     pidfile.write(process.pid, port)  # at once: a run killed during the restore must not leak it
     try:
         wait_until(
@@ -224,6 +251,9 @@ def start_s3(
         )
         for bucket in buckets:
             client.create_bucket(Bucket=bucket, **location)
+        for bucket, origins in (cors or {}).items():
+            if origins:
+                allow_browser_puts(client, bucket, origins)
         restored = restore(client, store, buckets)
     except BaseException as error:
         terminate(process)

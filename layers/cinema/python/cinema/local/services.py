@@ -12,7 +12,7 @@ import atexit
 import contextlib
 import socket
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -65,12 +65,14 @@ class LocalServices(contextlib.AbstractContextManager["LocalServices"]):
         redis_url: str = "",
         s3_endpoint_url: str = "",
         buckets: Sequence[str] = (),
+        bucket_cors: Mapping[str, Sequence[str]] | None = None,
         region: str = "eu-central-1",
         persistent_ports: bool = True,
         fast: bool = False,
         database: str = "cinema",
     ) -> None:
-        """`persistent_ports` keeps each embedded server's port between runs (stable URLs for a
+        """`bucket_cors` maps a bucket of the embedded S3 to the browser origins that may PUT into
+        it. `persistent_ports` keeps each embedded server's port between runs (stable URLs for a
         developer); tests turn it off to take fresh ports. `fast` trades PostgreSQL's crash
         safety for speed (see start_postgres).
         """
@@ -79,6 +81,7 @@ class LocalServices(contextlib.AbstractContextManager["LocalServices"]):
         self.redis_url = redis_url
         self.s3_endpoint_url = s3_endpoint_url
         self.buckets = tuple(buckets)
+        self.bucket_cors = dict(bucket_cors or {})
         self.region = region
         self.persistent_ports = persistent_ports
         self.fast = fast
@@ -104,7 +107,9 @@ class LocalServices(contextlib.AbstractContextManager["LocalServices"]):
             "s3": (
                 (lambda: connect_s3(self.s3_endpoint_url))
                 if self.s3_endpoint_url
-                else lambda: start_s3(data_dir, self.buckets, port=s3_port, region=self.region)
+                else lambda: start_s3(
+                    data_dir, self.buckets, port=s3_port, region=self.region, cors=self.bucket_cors
+                )
             ),
         }
 

@@ -23,6 +23,7 @@ import uvicorn
 from cinema.core import migrate
 from cinema.core.logging import configure_local_logging
 from cinema.core.settings import Settings, get_settings
+from cinema.local import web
 from cinema.local.edge import ensure_key_pair
 from cinema.local.services import LocalServices
 
@@ -58,9 +59,13 @@ def local_stripe_webhook_secret(data_dir: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def configure_stripe(data_dir: Path, base_url: str) -> str:
+def configure_stripe(data_dir: Path, base_url: str, *, web_app: bool) -> str:
     """Stripe on this machine: the local fake at /dev/stripe, unless CINEMA_STRIPE_API_KEY
-    names a real (test) account. Returns the console line."""
+    names a real (test) account. Returns the console line.
+
+    Checkout and the portal return to the web app's routes (/payments/success?session_id=...,
+    /payments/cancel, /account, from settings.web_base_url) when it is served (`web_app`: a
+    build is there, or CINEMA_WEB_URL names one); without one, to the local Stripe's own pages."""
     os.environ.setdefault("CINEMA_STRIPE_WEBHOOK_SECRET", local_stripe_webhook_secret(data_dir))
     if os.environ.get("CINEMA_STRIPE_API_KEY"):
         api = os.environ.get("CINEMA_STRIPE_API_BASE") or "api.stripe.com"
@@ -68,7 +73,7 @@ def configure_stripe(data_dir: Path, base_url: str) -> str:
     fake = f"{base_url}/dev/stripe"
     os.environ["CINEMA_STRIPE_API_KEY"] = "sk_test_local"  # the fake takes any test key
     os.environ.setdefault("CINEMA_STRIPE_API_BASE", fake)
-    if not os.environ.get("CINEMA_WEB_URL"):  # no web app: land on the fake's own pages
+    if not web_app and not os.environ.get("CINEMA_WEB_URL"):  # no web app: the fake's own pages
         os.environ.setdefault(
             "CINEMA_CHECKOUT_SUCCESS_URL", f"{fake}/done?session_id={{CHECKOUT_SESSION_ID}}"
         )
@@ -150,13 +155,14 @@ def run() -> int:
         redis_url=settings.redis_url,
         s3_endpoint_url=settings.s3_endpoint_url,
         buckets=[settings.uploads_bucket, settings.media_bucket, settings.web_bucket],
+        bucket_cors={settings.uploads_bucket: web.browser_origins(settings)},
         region=settings.aws_region,
     )
     try:
         services.start()
         os.environ.update(services.environment())
         os.environ.setdefault("CINEMA_JWT_SECRET", local_jwt_secret(data_dir))
-        stripe_line = configure_stripe(data_dir, settings.base_url)
+        stripe_line = configure_stripe(data_dir, settings.base_url, web_app=web.built(settings) is not None)
         os.environ.setdefault("CINEMA_DEMO_MEDIA", "true")
         if not os.environ.get("CINEMA_CLOUDFRONT_PRIVATE_KEY"):
             # The local edge trusts one key pair, made once and kept in the data dir.
@@ -174,7 +180,12 @@ def run() -> int:
 
         from cinema.local.app import create_app  # noqa: PLC0415 - after settings are final
 
-        lines = [("account", admin_line), ("catalog", catalog_line), ("payments", stripe_line)]
+        lines = [
+            ("web", web.console_line(settings)),
+            ("account", admin_line),
+            ("catalog", catalog_line),
+            ("payments", stripe_line),
+        ]
         _banner(services, settings, lines, seeded, started)
         config = uvicorn.Config(
             create_app(),
