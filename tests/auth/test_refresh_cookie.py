@@ -66,12 +66,20 @@ async def test_a_reload_restores_the_session_with_the_cookie_and_no_body(browser
     assert me.json()["email"] == account.email
     again = await browser.post(f"{API}/auth/refresh", json={})  # an empty JSON object works too
     assert again.status_code == 200
+    # what the web app sends: a JSON content type, no body at all
+    web_app = await browser.post(
+        f"{API}/auth/refresh",
+        headers={"Content-Type": "application/json", "X-Requested-With": "cinema-web"},
+    )
+    assert web_app.status_code == 200, web_app.text
 
 
 async def test_no_cookie_and_no_body_is_401(browser):
     response = await browser.post(f"{API}/auth/refresh")
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+    typed = await browser.post(f"{API}/auth/refresh", headers={"Content-Type": "application/json"})
+    assert typed.status_code == 401
 
 
 async def test_a_spent_cookie_is_401_and_cleared(browser, accounts):
