@@ -80,6 +80,7 @@ async def remove_favorite(film_id: uuid.UUID, user: CurrentUser, db: DbSession) 
     "`can_watch` (payments' entitlements). Staff also get drafts, as on GET /films/{id}.",
     responses={
         401: {"description": "missing or invalid access token"},
+        403: {"description": "the account is disabled"},
         404: {"description": "no such film, or not published"},
         422: {"description": "a malformed film id"},
     },
