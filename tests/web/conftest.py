@@ -57,7 +57,9 @@ class Staff:
         films: list[dict[str, Any]] = []
         cursor = None
         while True:
-            answer = self.http.get(f"{API}/films", params={"limit": 100, **query, **({"cursor": cursor} if cursor else {})})
+            answer = self.http.get(
+                f"{API}/films", params={"limit": 100, **query, **({"cursor": cursor} if cursor else {})}
+            )
             assert answer.status_code == 200, answer.text
             films += answer.json()["items"]
             cursor = answer.json()["next_cursor"]
@@ -210,3 +212,28 @@ async def wait_playing(page: Page, beyond: float, timeout_s: float = 30) -> floa
             return now
         await page.wait_for_timeout(100)
     pytest.fail(f"the video never played past {beyond} s (at {await video_time(page)} s)")
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    from cinema.local.demo_media import make_test_clip  # noqa: PLC0415
+
+    path = tmp_path_factory.mktemp("clip") / "clip.mp4"
+    make_test_clip(path, seconds=6, size="640x360", preset="ultrafast")
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def paid_films(staff: Staff, clip: bytes) -> dict[str, dict[str, Any]]:
+    """A subscription film and a film sold singly, each with a playable video."""
+    films = {
+        "subscription": staff.create_film(title="Подписочный фильм", access="subscription"),
+        "purchase": staff.create_film(
+            title="Фильм на продажу", access="purchase", price={"amount": 19900, "currency": "RUB"}
+        ),
+    }
+    for film in films.values():
+        staff.upload(film["id"], clip)
+    for film in films.values():
+        staff.wait_ready(film["id"])
+    return films

@@ -31,7 +31,7 @@ export function Moderation() {
         {items.map((r) => (
           <li key={r.id} className={`review ${r.hidden ? 'review-hidden' : ''}`}>
             <div className="review-head">
-              <Link to={`/films/${r.film_id}`}>{r.film_title}</Link>
+              <Link to={`/films/${r.film_id}`}>{r.film.title}</Link>
               <strong>{r.author.display_name}</strong>
               <span className="muted">{date(r.created_at, i18n.language)}</span>
               {r.hidden ? <span className="badge badge-warn">{t('reviews.hidden')}</span> : null}

@@ -134,7 +134,7 @@ export function Upload({ filmId }: { filmId: string }) {
         </label>
       ) : null}
       {phase === 'starting' ? <p className="muted">{t('upload.starting')}</p> : null}
-      {busy && progress ? (
+      {(busy || phase === 'sent') && progress ? (
         <>
           <ProgressBar
             value={(progress.sent / progress.total) * 100}
@@ -150,9 +150,11 @@ export function Upload({ filmId }: { filmId: string }) {
               .filter(Boolean)
               .join(' · ')}
           />
-          <Button variant="ghost" onClick={() => abort.current?.abort()} disabled={phase === 'completing'}>
-            {t('upload.pause')}
-          </Button>
+          {busy ? (
+            <Button variant="ghost" onClick={() => abort.current?.abort()} disabled={phase === 'completing'}>
+              {t('upload.pause')}
+            </Button>
+          ) : null}
         </>
       ) : null}
       {phase === 'completing' ? <p className="muted">{t('upload.completing')}</p> : null}

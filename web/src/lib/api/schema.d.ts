@@ -95,6 +95,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/films/{film_id}/upload/{upload_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Resume an open upload: every part URL signed afresh, and the parts S3 already has
+         * @description For a page reload or another machine: PUT the parts missing from `uploaded` (or whose size is wrong), then complete with every part's ETag. Listing S3's parts takes one request per 1000 parts.
+         */
+        get: operations["resume_upload_api_v1_admin_films__film_id__upload__upload_id__get"];
+        put?: never;
+        post?: never;
+        /** Abort an open upload: S3 deletes its parts */
+        delete: operations["abort_upload_api_v1_admin_films__film_id__upload__upload_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/genres": {
         parameters: {
             query?: never;
@@ -194,7 +215,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update User */
+        /** Change a user's role or active flag (deactivation ends their sessions at once) */
         patch: operations["update_user_api_v1_admin_users__user_id__patch"];
         trace?: never;
     };
@@ -227,7 +248,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Password Reset */
+        /** Mail a single-use reset link (the same answer, in the same time, for any address) */
         post: operations["password_reset_api_v1_auth_password_reset_post"];
         delete?: never;
         options?: never;
@@ -244,7 +265,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Password Reset Confirm */
+        /** Set a new password with a reset token; every session of the account ends */
         post: operations["password_reset_confirm_api_v1_auth_password_reset_confirm_post"];
         delete?: never;
         options?: never;
@@ -281,7 +302,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register */
+        /** Create an account (the email is stored NFKC-normalised) */
         post: operations["register_api_v1_auth_register_post"];
         delete?: never;
         options?: never;
@@ -520,6 +541,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/films/{film_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your state of one film in one call: favorite, rating, entitlement, resume position
+         * @description Assembled from each owner: favorites and progress (account), your rating (reviews), `can_watch` (payments' entitlements). Staff also get drafts, as on GET /films/{id}.
+         */
+        get: operations["my_film_api_v1_me_films__film_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/history": {
         parameters: {
             query?: never;
@@ -684,7 +725,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change Password */
+        /** Change the password; every session, this one included, signs in again */
         post: operations["change_password_api_v1_users_me_password_post"];
         delete?: never;
         options?: never;
@@ -1090,6 +1131,8 @@ export interface components {
             duration_seconds?: number | null;
             /** Error */
             error?: string | null;
+            /** @description the newest upload still open (started, neither completed nor aborted; not counted in `status`): GET .../upload/{upload_id} resumes it, DELETE .../upload/{upload_id} aborts it */
+            open_upload?: components["schemas"]["OpenUploadOut"] | null;
             /**
              * Percent
              * @description transcoding progress of the newest upload, 0..100
@@ -1107,6 +1150,58 @@ export interface components {
             status: "none" | "uploaded" | "transcoding" | "ready" | "failed";
             /** Upload Id */
             upload_id?: string | null;
+        };
+        /**
+         * MyFilmOut
+         * @description The signed-in user's own state of one film, for the film page.
+         */
+        MyFilmOut: {
+            /**
+             * Can Watch
+             * @description whether GET /films/{id}/play would let you watch (no 402)
+             */
+            can_watch: boolean;
+            /**
+             * Completed
+             * @description watched to 90 % or more
+             */
+            completed: boolean;
+            /** Favorite */
+            favorite: boolean;
+            /**
+             * Film Id
+             * Format: uuid
+             */
+            film_id: string;
+            /**
+             * My Rating
+             * @description your rating 1..10, null when you have not rated it
+             */
+            my_rating: number | null;
+            /**
+             * Position Seconds
+             * @description where you stopped; null when you never played it
+             */
+            position_seconds: number | null;
+        };
+        /** OpenUploadOut */
+        OpenUploadOut: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Filename */
+            filename: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Upload Id
+             * Format: uuid
+             */
+            upload_id: string;
         };
         /** Page[AdminUserOut] */
         Page_AdminUserOut_: {
@@ -1661,6 +1756,57 @@ export interface components {
              */
             upload_id: string;
         };
+        /**
+         * UploadResumeOut
+         * @description An open upload, to carry on after a reload or on another machine: every part's URL signed
+         *     afresh (`expires_in` from now) and the parts S3 already has (skip those whose size is right).
+         */
+        UploadResumeOut: {
+            /** Complete Url */
+            complete_url: string;
+            /** Content Type */
+            content_type: string;
+            /** Expires In */
+            expires_in: number;
+            /** Filename */
+            filename: string;
+            /** Key */
+            key: string;
+            /**
+             * Part Size
+             * @description bytes per part (the last part may be smaller)
+             */
+            part_size: number;
+            /** Parts */
+            parts: components["schemas"]["PartUrl"][];
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Upload Id
+             * Format: uuid
+             */
+            upload_id: string;
+            /**
+             * Uploaded
+             * @description parts S3 holds, by part number
+             */
+            uploaded: components["schemas"]["UploadedPart"][];
+        };
+        /** UploadedPart */
+        UploadedPart: {
+            /**
+             * Etag
+             * @description as S3 reports it (quoted): send it back unchanged to complete
+             */
+            etag: string;
+            /** Part Number */
+            part_number: number;
+            /**
+             * Size
+             * @description bytes S3 holds for this part
+             */
+            size: number;
+        };
         /** UserOut */
         UserOut: {
             /**
@@ -1723,10 +1869,10 @@ export interface components {
             received: boolean;
             /**
              * Result
-             * @description applied; duplicate (already applied: nothing changed); ignored (a type not handled)
+             * @description applied; duplicate (already applied: nothing changed); ignored (a type not handled); refused (recorded, but paid less than the platform's price: nothing granted)
              * @enum {string}
              */
-            result: "applied" | "duplicate" | "ignored";
+            result: "applied" | "duplicate" | "ignored" | "refused";
         };
     };
     responses: never;
@@ -2045,6 +2191,120 @@ export interface operations {
             };
         };
     };
+    resume_upload_api_v1_admin_films__film_id__upload__upload_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                film_id: string;
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadResumeOut"];
+                };
+            };
+            /** @description missing or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such upload of this film */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the upload is no longer open (completed, aborted, or forgotten by S3) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a malformed film or upload id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    abort_upload_api_v1_admin_films__film_id__upload__upload_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                film_id: string;
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description missing or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such upload of this film */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the upload is no longer open (completed, aborted, or forgotten by S3) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a malformed film or upload id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     create_genre_api_v1_admin_genres_post: {
         parameters: {
             query?: never;
@@ -2295,6 +2555,34 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUserOut"];
                 };
             };
+            /** @description missing or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not an admin (or no longer: demoted while the request waited) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description this would leave the platform without an active admin */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2382,6 +2670,13 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description too many requests for this address or from this client */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     password_reset_confirm_api_v1_auth_password_reset_confirm_post: {
@@ -2404,14 +2699,19 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description the reset token is invalid, expired or already used */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid body, or a password the policy refuses */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
+                content?: never;
             };
         };
     };
@@ -2484,14 +2784,26 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description an account with this email, or one that reads like it, already exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid body, or a password the policy refuses */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                content?: never;
+            };
+            /** @description too many registrations from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
                 };
+                content?: never;
             };
         };
     };
@@ -3114,6 +3426,56 @@ export interface operations {
             };
         };
     };
+    my_film_api_v1_me_films__film_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                film_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyFilmOut"];
+                };
+            };
+            /** @description missing or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the account is disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such film, or not published */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a malformed film id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     history_api_v1_me_history_get: {
         parameters: {
             query?: {
@@ -3490,6 +3852,27 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description the current password is not correct */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description missing or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a disabled account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3498,6 +3881,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description too many wrong current passwords (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
