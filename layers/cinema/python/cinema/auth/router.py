@@ -33,7 +33,6 @@ RESET_ACCEPTED = "if an account exists for this email, a reset link is on its wa
     summary="Create an account (the email is stored NFKC-normalised)",
     responses={
         409: {"description": "an account with this email, or one that reads like it, already exists"},
-        422: {"description": "invalid body, or a password the policy refuses"},
         429: {"description": "too many registrations from this address (see Retry-After)"},
     },
 )
@@ -135,10 +134,7 @@ async def password_reset(body: PasswordResetIn, ip: ClientIp, background: Backgr
     "/password-reset/confirm",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Set a new password with a reset token; every session of the account ends",
-    responses={
-        400: {"description": "the reset token is invalid, expired or already used"},
-        422: {"description": "invalid body, or a password the policy refuses"},
-    },
+    responses={400: {"description": "the reset token is invalid, expired or already used"}},
 )
 async def password_reset_confirm(body: PasswordResetConfirmIn, db: DbSession) -> Response:
     await resets.confirm_password_reset(db, token=body.token, new_password=body.new_password)
