@@ -124,3 +124,11 @@ async def test_addresses_are_stored_nfkc_normalised_and_sign_in_accepts_any_form
             f"{API}/auth/token", data={"username": username, "password": "long enough pw"}
         )
         assert response.status_code == 200, username
+
+
+async def test_the_address_is_validated_in_its_normal_form(client):
+    # Fullwidth full stops are no dots, but NFKC makes them two dots in a row: not an address.
+    response = await client.post(
+        f"{API}/auth/register", json={"email": "a\uff0e\uff0eb@kino.io", "password": "long enough pw"}
+    )
+    assert response.status_code == 422

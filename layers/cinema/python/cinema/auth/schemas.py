@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
 
+from cinema.auth import emails
 from cinema.auth.roles import Role
 
 PASSWORD_MIN = 10
@@ -17,12 +18,20 @@ Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX
 DisplayName = Annotated[str, Field(min_length=1, max_length=64)]
 
 
+def _canonical_email(value: object) -> object:
+    return emails.canonical(value) if isinstance(value, str) else value
+
+
+# NFKC-normalised before it is validated: the address checked is the one stored.
+Email = Annotated[EmailStr, BeforeValidator(_canonical_email), Field(max_length=320)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
 class RegisterIn(Strict):
-    email: EmailStr = Field(max_length=320)
+    email: Email
     password: Password
     display_name: DisplayName | None = None
 
@@ -55,7 +64,7 @@ class RefreshIn(Strict):
 
 
 class PasswordResetIn(Strict):
-    email: EmailStr = Field(max_length=320)
+    email: Email
 
 
 class PasswordResetConfirmIn(Strict):
