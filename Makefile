@@ -13,7 +13,7 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.ht
 WEB_MODULES := web/node_modules/.package-lock.json
 WEB_DIST    := web/dist/index.html
 
-.PHONY: run test lint format check-aws bench clean web web-check
+.PHONY: run test lint format check-aws bench clean web web-api web-check
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -33,6 +33,11 @@ $(WEB_DIST): $(WEB_MODULES) $(WEB_SOURCES)
 	@touch $@
 
 web: $(WEB_DIST)
+
+# The web app's client types, generated from the API's own OpenAPI (a test fails when stale).
+web-api: $(STAMP) $(WEB_MODULES)
+	$(BIN)/cinema openapi --out web/openapi.json
+	cd web && $(NPM) run gen:api
 
 # `make run` builds the web app when Node.js is there; without it the API still starts.
 run: $(STAMP)

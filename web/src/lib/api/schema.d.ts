@@ -2706,12 +2706,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description invalid body, or a password the policy refuses */
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
@@ -2791,12 +2793,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description invalid body, or a password the policy refuses */
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
             /** @description too many registrations from this address (see Retry-After) */
             429: {
