@@ -8,6 +8,7 @@ pages it visits are checked with axe-core.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
@@ -18,7 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 from tests.serving import Serving
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -155,8 +157,16 @@ async def page(browser: Browser, web_platform: Serving) -> AsyncIterator[Page]:
     assert not errors, f"uncaught errors in the page: {errors}"
 
 
+async def settle(page: Page) -> None:
+    """Lets the page finish loading what it shows (a player keeps fetching: bounded wait)."""
+    with contextlib.suppress(PlaywrightTimeout):
+        await page.wait_for_load_state("networkidle", timeout=5_000)
+    await expect(page.locator(".spinner:not(.spinner-inline)")).to_have_count(0, timeout=10_000)
+
+
 async def shoot(page: Page, name: str) -> None:
     """The page as a person sees it, at desktop and at phone width."""
+    await settle(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SHOTS / f"{name}-desktop.png"))
     await page.set_viewport_size(PHONE)
@@ -167,6 +177,7 @@ async def shoot(page: Page, name: str) -> None:
 
 async def check_accessibility(page: Page, name: str) -> None:
     """axe-core on the page as it stands: no serious or critical violation."""
+    await settle(page)
     # evaluated through the debugger protocol: the app's own CSP (script-src 'self') stays enforced
     if not await page.evaluate("typeof axe !== 'undefined'"):
         await page.evaluate(AXE.read_text(encoding="utf-8"))

@@ -50,6 +50,7 @@ async def test_admin_uploads_resumes_publishes_and_a_viewer_watches(
     page.on("request", lambda r: (n := part_number(r)) and sent.append(n))
     await sign_in(page, staff.email, staff.password)
     await page.goto("/admin/films")
+    await expect(page.get_by_role("row").nth(5)).to_be_visible()
     await check_accessibility(page, "admin films")
     await shoot(page, "admin-films")
     await page.get_by_role("link", name=re.compile("Новый фильм")).click()

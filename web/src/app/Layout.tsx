@@ -82,12 +82,14 @@ export function Layout() {
         </nav>
         <SearchBox />
         <UserMenu />
-        <LanguageSwitch />
       </header>
       <main id="main" className="content">
         <Outlet />
       </main>
-      <footer className="footer">{t('footer')}</footer>
+      <footer className="footer">
+        <span>{t('footer')}</span>
+        <LanguageSwitch />
+      </footer>
     </div>
   )
 }

@@ -35,6 +35,7 @@ function YearInput({ label, value, onCommit }: { label: string; value?: number; 
 
 function FilterBar({ filters, onChange }: { filters: Filters; onChange: (f: Filters) => void }) {
   const { t, i18n } = useTranslation()
+  const [open, setOpen] = useState(false) // phones: the panel folds away behind a button
   const genres = useGenres()
   const regionNames = new Intl.DisplayNames([i18n.language], { type: 'region' })
   const toggle = (slug: string) =>
@@ -42,62 +43,70 @@ function FilterBar({ filters, onChange }: { filters: Filters; onChange: (f: Filt
       ...filters,
       genre: filters.genre.includes(slug) ? filters.genre.filter((g) => g !== slug) : [...filters.genre, slug],
     })
+  const active =
+    filters.genre.length + [filters.year_from, filters.year_to, filters.rating_min, filters.country].filter(Boolean).length
   return (
-    <div className="filters" role="group" aria-label={t('catalog.filters')}>
-      <div className="chips" role="group" aria-label={t('catalog.genres')}>
-        {genres.data?.map((g) => (
-          <button
-            key={g.slug}
-            type="button"
-            className={`chip ${filters.genre.includes(g.slug) ? 'chip-on' : ''}`}
-            aria-pressed={filters.genre.includes(g.slug)}
-            onClick={() => toggle(g.slug)}
-          >
-            {t(`genres.${g.slug}`, { defaultValue: g.name })}
-          </button>
-        ))}
+    <>
+      <button type="button" className="btn btn-secondary filters-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {t('catalog.filters')}
+        {active ? ` (${active})` : ''}
+      </button>
+      <div className={`filters ${open ? 'filters-open' : ''}`} role="group" aria-label={t('catalog.filters')}>
+        <div className="chips" role="group" aria-label={t('catalog.genres')}>
+          {genres.data?.map((g) => (
+            <button
+              key={g.slug}
+              type="button"
+              className={`chip ${filters.genre.includes(g.slug) ? 'chip-on' : ''}`}
+              aria-pressed={filters.genre.includes(g.slug)}
+              onClick={() => toggle(g.slug)}
+            >
+              {t(`genres.${g.slug}`, { defaultValue: g.name })}
+            </button>
+          ))}
+        </div>
+        <div className="filter-fields">
+          <YearInput key={`from-${filters.year_from ?? ''}`} label={t('catalog.yearFrom')} value={filters.year_from} onCommit={(v) => onChange({ ...filters, year_from: v })} />
+          <YearInput key={`to-${filters.year_to ?? ''}`} label={t('catalog.yearTo')} value={filters.year_to} onCommit={(v) => onChange({ ...filters, year_to: v })} />
+          <label className="field-inline">
+            {t('catalog.rating')}
+            <select
+              value={filters.rating_min ?? ''}
+              onChange={(e) => onChange({ ...filters, rating_min: e.target.value ? Number(e.target.value) : undefined })}
+            >
+              <option value="">{t('catalog.any')}</option>
+              {RATINGS.map((r) => (
+                <option key={r} value={r}>
+                  {r}+
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field-inline">
+            {t('catalog.country')}
+            <select value={filters.country ?? ''} onChange={(e) => onChange({ ...filters, country: e.target.value || undefined })}>
+              <option value="">{t('catalog.any')}</option>
+              {COUNTRIES.map((c) => (
+                <option key={c} value={c}>
+                  {c === 'SU' ? t('catalog.ussr') : (regionNames.of(c) ?? c)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field-inline">
+            {t('catalog.sort')}
+            <select value={filters.sort ?? ''} onChange={(e) => onChange({ ...filters, sort: e.target.value || undefined })}>
+              <option value="">{filters.q ? t('sort.relevance') : t('sort.-popular')}</option>
+              {SORTS.map((s) => (
+                <option key={s} value={s}>
+                  {t(`sort.${s}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
       </div>
-      <div className="filter-fields">
-        <YearInput key={`from-${filters.year_from ?? ''}`} label={t('catalog.yearFrom')} value={filters.year_from} onCommit={(v) => onChange({ ...filters, year_from: v })} />
-        <YearInput key={`to-${filters.year_to ?? ''}`} label={t('catalog.yearTo')} value={filters.year_to} onCommit={(v) => onChange({ ...filters, year_to: v })} />
-        <label className="field-inline">
-          {t('catalog.rating')}
-          <select
-            value={filters.rating_min ?? ''}
-            onChange={(e) => onChange({ ...filters, rating_min: e.target.value ? Number(e.target.value) : undefined })}
-          >
-            <option value="">{t('catalog.any')}</option>
-            {RATINGS.map((r) => (
-              <option key={r} value={r}>
-                {r}+
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field-inline">
-          {t('catalog.country')}
-          <select value={filters.country ?? ''} onChange={(e) => onChange({ ...filters, country: e.target.value || undefined })}>
-            <option value="">{t('catalog.any')}</option>
-            {COUNTRIES.map((c) => (
-              <option key={c} value={c}>
-                {c === 'SU' ? t('catalog.ussr') : (regionNames.of(c) ?? c)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field-inline">
-          {t('catalog.sort')}
-          <select value={filters.sort ?? ''} onChange={(e) => onChange({ ...filters, sort: e.target.value || undefined })}>
-            <option value="">{filters.q ? t('sort.relevance') : t('sort.-popular')}</option>
-            {SORTS.map((s) => (
-              <option key={s} value={s}>
-                {t(`sort.${s}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
-    </div>
+    </>
   )
 }
 

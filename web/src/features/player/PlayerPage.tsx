@@ -4,6 +4,7 @@ import { Link, Navigate, useNavigate, useParams } from 'react-router'
 
 import { Button } from '../../components/Button'
 import { ErrorMessage } from '../../components/ErrorMessage'
+import { Icon } from '../../components/Icon'
 import { Spinner } from '../../components/Spinner'
 import { ApiError } from '../../lib/errors'
 import { clock } from '../../lib/format'
@@ -216,7 +217,7 @@ export default function PlayerPage() {
       />
       <div className="player-top">
         <button type="button" className="player-btn" onClick={() => navigate(`/films/${filmId}`)} aria-label={t('common.back')}>
-          ←
+          <Icon name="back" />
         </button>
         <span className="player-title">{title}</span>
       </div>
@@ -246,7 +247,7 @@ export default function PlayerPage() {
       ) : null}
       <div className="player-controls">
         <button type="button" className="player-btn" onClick={toggle} aria-label={playing ? t('player.pause') : t('player.play')}>
-          {playing ? '❚❚' : '▶'}
+          <Icon name={playing ? 'pause' : 'play'} />
         </button>
         <span className="player-time">
           {clock(time)} / {clock(duration || film.data?.duration_seconds || 0)}
@@ -270,7 +271,7 @@ export default function PlayerPage() {
           onClick={() => video.current && (video.current.muted = !video.current.muted)}
           aria-label={muted ? t('player.unmute') : t('player.mute')}
         >
-          {muted || volume === 0 ? '🔇' : '🔊'}
+          <Icon name={muted || volume === 0 ? 'mute' : 'volume'} />
         </button>
         <input
           className="player-volume"
@@ -300,7 +301,7 @@ export default function PlayerPage() {
           </label>
         ) : null}
         <button type="button" className="player-btn" onClick={fullscreen} aria-label={t('player.fullscreen')}>
-          ⛶
+          <Icon name="fullscreen" />
         </button>
       </div>
     </div>
