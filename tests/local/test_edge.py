@@ -321,3 +321,40 @@ async def test_posters_are_public_like_the_distribution(
     assert (await http.get(f"/media/posters/{uuid.uuid4()}.jpg")).status_code == 404
     assert (await http.get(f"/media/hls/{FILM}/{upload}/seg_00001.ts")).status_code == 403
     assert (await http.get(f"/media/hls/{FILM}/{upload}/master.m3u8")).status_code == 403
+
+
+# --- numbers too long to be real --------------------------------------------------------------
+
+HUGE = "9" * 5000  # past Python's int-from-string limit, and far past any object size
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "span"),
+    [
+        (f"bytes={HUGE}-", 416, None),
+        (f"bytes={HUGE}-{HUGE}", 416, None),
+        (f"bytes=0-{HUGE}", 206, (0, len(SEGMENT) - 1)),
+        (f"bytes=-{HUGE}", 206, (0, len(SEGMENT) - 1)),
+        (f"bytes=100-{'0' * 5000}", 200, None),  # last < first: ignored, whole object
+    ],
+)
+async def test_huge_range_numbers(
+    header: str, status: int, span: tuple[int, int] | None, http: httpx.AsyncClient, signer: CloudFrontSigner
+) -> None:
+    response = await http.get(
+        f"/media/hls/{FILM}/360p/segment_00000.ts",
+        params=film_access(signer).query,
+        headers={"Range": header},
+    )
+    assert response.status_code == status
+    if span is not None:
+        assert response.headers["content-range"] == f"bytes {span[0]}-{span[1]}/{len(SEGMENT)}"
+
+
+@pytest.mark.parametrize("expires", [HUGE, "²", "99999999999999999999"])
+async def test_canned_expires_that_is_no_epoch_time_is_403(
+    expires: str, http: httpx.AsyncClient, signer: CloudFrontSigner
+) -> None:
+    params = {"Expires": expires, "Signature": "abc~", "Key-Pair-Id": KEY_ID}
+    response = await http.get(f"/media/hls/{FILM}/master.m3u8", params=params)
+    assert response.status_code == 403

@@ -14,11 +14,13 @@ from cinema.auth.models import User
 from cinema.auth.roles import STAFF, Role
 from cinema.core.db import DbSession, transaction
 from cinema.core.errors import Unauthorized
+from cinema.core.openapi import answers
 from cinema.core.security import decode_access_token
 
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
+@answers(401, 403)  # every route that needs a signed-in user documents both
 async def current_user(db: DbSession, token: Annotated[str | None, Depends(bearer)]) -> User:
     if not token:
         raise Unauthorized()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cinema.core.errors import CinemaError, Conflict, Forbidden, NotFound, Unauthorized
+from cinema.core.errors import CinemaError, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 
 
 class EmailTaken(Conflict):
@@ -35,8 +35,8 @@ class InsufficientRole(Forbidden):
     detail = "your role does not allow this"
 
 
-class WeakPassword(CinemaError):
-    status_code = 422
+class WeakPassword(Unprocessable):
+    error_type = "password_too_weak"
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
 
 from cinema.auth import cookies, resets, service
 from cinema.auth.dependencies import ClientIp, CurrentUser
 from cinema.auth.errors import InvalidRefreshToken
 from cinema.auth.schemas import (
     Accepted,
+    LoginForm,
     PasswordResetConfirmIn,
     PasswordResetIn,
     RefreshIn,
@@ -53,7 +53,7 @@ async def register(body: RegisterIn, db: DbSession, ip: ClientIp) -> object:
     },
 )
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Depends()],
     db: DbSession,
     ip: ClientIp,
     request: Request,

@@ -6,16 +6,21 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
+from fastapi import Form
+from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
 
 from cinema.auth import emails
 from cinema.auth.roles import Role
+from cinema.core.text import LINE_PATTERN, plain_text
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256  # argon2 takes any length; a cap keeps hashing cost bounded
 
 Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
-DisplayName = Annotated[str, Field(min_length=1, max_length=64)]
+DisplayName = Annotated[str, plain_text(min_length=1, max_length=64)]
+# Opaque tokens (refresh, password reset): never a control character.
+TokenText = Annotated[str, plain_text(min_length=1, max_length=256)]
 
 
 def _canonical_email(value: object) -> object:
@@ -58,8 +63,8 @@ class TokenOut(BaseModel):
 
 
 class RefreshIn(Strict):
-    refresh_token: str | None = Field(
-        default=None, min_length=1, max_length=256, description="omitted or null: the refresh cookie is used"
+    refresh_token: TokenText | None = Field(
+        default=None, description="omitted or null: the refresh cookie is used"
     )
 
 
@@ -68,7 +73,7 @@ class PasswordResetIn(Strict):
 
 
 class PasswordResetConfirmIn(Strict):
-    token: str = Field(min_length=1, max_length=256)
+    token: TokenText
     new_password: Password
 
 
@@ -84,6 +89,21 @@ class PasswordChangeIn(Strict):
 class AdminUserPatch(Strict):
     role: Role | None = None
     is_active: bool | None = None
+
+
+class LoginForm(OAuth2PasswordRequestForm):
+    """OAuth2's password form, with the username (the email) checked like every text input:
+    bounded, no control characters, so that a NUL never reaches the account lookup."""
+
+    def __init__(
+        self,
+        *,
+        username: Annotated[str, Form(min_length=1, max_length=320, pattern=LINE_PATTERN)],
+        password: Annotated[str, Form(max_length=PASSWORD_MAX, json_schema_extra={"format": "password"})],
+        grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+        scope: Annotated[str, Form(max_length=1000, pattern=LINE_PATTERN)] = "",
+    ) -> None:
+        super().__init__(username=username, password=password, grant_type=grant_type, scope=scope)
 
 
 class Accepted(BaseModel):

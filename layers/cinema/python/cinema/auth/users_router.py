@@ -13,6 +13,7 @@ from cinema.auth.roles import Role
 from cinema.auth.schemas import AdminUserOut, AdminUserPatch, PasswordChangeIn, ProfilePatch, UserOut
 from cinema.core.db import DbSession
 from cinema.core.pagination import Cursor, Limit, Page
+from cinema.core.text import LINE_PATTERN
 
 router = APIRouter(tags=["users"])
 
@@ -49,7 +50,8 @@ async def list_users(
     db: DbSession,
     role: Role | None = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=320, description="start of email or name")
+        str | None,
+        Query(min_length=1, max_length=320, pattern=LINE_PATTERN, description="start of email or name"),
     ] = None,
     cursor: Cursor = None,
     limit: Limit = 20,

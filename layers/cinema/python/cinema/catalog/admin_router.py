@@ -19,6 +19,7 @@ from cinema.catalog.schemas import (
     GenreIn,
     GenreOut,
     GenrePatch,
+    Slug,
 )
 from cinema.core.db import DbSession
 from cinema.core.pagination import Cursor, Limit, Page
@@ -89,11 +90,11 @@ async def create_genre(body: GenreIn, _: AdminUser, db: DbSession) -> GenreOut:
 
 
 @router.patch("/genres/{slug}", response_model=GenreOut)
-async def rename_genre(slug: str, body: GenrePatch, _: AdminUser, db: DbSession) -> GenreOut:
+async def rename_genre(slug: Slug, body: GenrePatch, _: AdminUser, db: DbSession) -> GenreOut:
     return GenreOut.model_validate(await service.rename_genre(db, slug, body))
 
 
 @router.delete("/genres/{slug}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_genre(slug: str, _: AdminUser, db: DbSession) -> Response:
+async def delete_genre(slug: Slug, _: AdminUser, db: DbSession) -> Response:
     await service.delete_genre(db, slug)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cinema.core.errors import CinemaError, Conflict, NotFound
+from cinema.core.errors import Conflict, NotFound, Unprocessable
 
 
 class FilmNotFound(NotFound):
@@ -17,15 +17,15 @@ class GenreExists(Conflict):
     detail = "a genre with this slug already exists"
 
 
-class UnknownGenres(CinemaError):
-    status_code = 422
+class UnknownGenres(Unprocessable):
+    loc = ("body", "genres")
 
     def __init__(self, slugs: list[str]) -> None:
         super().__init__(f"unknown genre slugs: {', '.join(sorted(slugs))}")
 
 
-class InvalidFilm(CinemaError):
-    status_code = 422
+class InvalidFilm(Unprocessable):
+    pass
 
 
 class FilmInUse(Conflict):

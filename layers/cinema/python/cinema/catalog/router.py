@@ -13,6 +13,7 @@ from cinema.catalog import repository as repo
 from cinema.catalog.schemas import Country, FilmOut, FilmSummary, GenreOut, PopularFilm, Slug
 from cinema.core.db import DbSession
 from cinema.core.pagination import LIMIT_OPENAPI, Cursor, Limit, Page, limit_of
+from cinema.core.text import LINE_PATTERN
 
 router = APIRouter(tags=["catalog"])
 
@@ -30,7 +31,7 @@ SearchParam = Annotated[
     Query(
         min_length=1,
         max_length=200,
-        pattern=r"^[^\x00-\x1f\x7f]*$",
+        pattern=LINE_PATTERN,
         description="full-text search over titles, people and descriptions (ru/en), typo-tolerant",
     ),
 ]

@@ -11,16 +11,39 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from cinema.catalog.models import Access, FilmStatus, PersonRole
+from cinema.core.text import plain_text
 
 AgeRating = Literal["0+", "6+", "12+", "16+", "18+"]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=40)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+# A poster is a key of the media bucket where the CDN serves images publicly (template.yaml's
+# cache behaviours `posters/*` and `hls/*.jpg`; the local edge's public keys): a staff poster
+# under posters/, or a frame captured from one of the film's uploads. Path segments start with
+# a letter or digit, so no `..`, no empty segment, no URL of another site.
+_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+PosterKey = Annotated[
+    str,
+    StringConstraints(
+        max_length=500,
+        pattern=rf"^(posters/{_SEGMENT}(/{_SEGMENT})*|hls/[0-9a-f-]{{36}}/[0-9a-f-]{{36}}/{_SEGMENT}\.jpg)$",
+    ),
+    Field(
+        description="a media bucket key: `posters/...` or a captured frame `hls/<film>/<upload>/<name>.jpg`"
+    ),
+]
+Title = Annotated[str, plain_text(strip=True, min_length=1, not_blank=True, max_length=300)]
+Name = Annotated[str, plain_text(strip=True, min_length=1, not_blank=True, max_length=80)]
+PersonName = Annotated[str, plain_text(strip=True, min_length=1, not_blank=True, max_length=200)]
 
 
 def max_year() -> int:
     return datetime.now(UTC).year + 1
+
+
+# The bounds the OpenAPI document shows (fixed when the app starts); the validator below
+# checks the moving upper bound on every request.
+Year = Annotated[int, Field(ge=1888, le=max_year())]
 
 
 class Price(BaseModel):
@@ -39,21 +62,21 @@ class GenreIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slug: Slug
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    name: Name
 
 
 class GenrePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    name: Name
 
 
 class CreditIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: PersonName
     role: PersonRole
-    character: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    character: Annotated[str, plain_text(strip=True, max_length=200)] | None = None
 
 
 class CreditOut(BaseModel):
@@ -66,15 +89,15 @@ class CreditOut(BaseModel):
 class _FilmFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    original_title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
-    description: Annotated[str, Field(max_length=10_000)] | None = None
+    original_title: Annotated[str, plain_text(strip=True, max_length=300)] | None = None
+    description: Annotated[str, plain_text(multiline=True, max_length=10_000)] | None = None
     countries: Annotated[list[Country], Field(max_length=20)] | None = None
     genres: Annotated[list[Slug], Field(max_length=10)] | None = None
     people: Annotated[list[CreditIn], Field(max_length=100)] | None = None
     age_rating: AgeRating | None = None
     access: Access | None = None
     price: Price | None = None
-    poster_key: Annotated[str, Field(max_length=500)] | None = None
+    poster_key: PosterKey | None = None
 
     @model_validator(mode="after")
     def _check_year(self) -> _FilmFields:
@@ -86,7 +109,7 @@ class _FilmFields(BaseModel):
 
 class FilmCreate(_FilmFields):
     title: Title
-    year: int
+    year: Year
     duration_seconds: int = Field(gt=0, le=48 * 3600)
     access: Access = Access.subscription
     age_rating: AgeRating = "0+"
@@ -103,7 +126,7 @@ class FilmPatch(_FilmFields):
     against the merged film by the service."""
 
     title: Title | None = None
-    year: int | None = None
+    year: Year | None = None
     duration_seconds: int | None = Field(default=None, gt=0, le=48 * 3600)
     status: FilmStatus | None = None
 

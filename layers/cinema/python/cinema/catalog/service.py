@@ -24,7 +24,15 @@ from cinema.catalog.errors import (
 from cinema.catalog.models import Access, Film, FilmStatus, Genre
 from cinema.catalog.schemas import CreditIn, FilmCreate, FilmPatch, GenreIn, GenrePatch, PopularFilm
 from cinema.core.db import after_commit, reading, transaction
-from cinema.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from cinema.core.pagination import (
+    cursor_float,
+    cursor_int,
+    cursor_text,
+    cursor_time,
+    cursor_uuid,
+    decode_cursor,
+    encode_cursor,
+)
 from cinema.core.settings import get_settings
 
 
@@ -61,23 +69,25 @@ async def film_page(film_id: uuid.UUID, *, staff: bool) -> bytes:
     return await caching.cached(key, get_settings().catalog_cache_ttl_s, build)
 
 
+# What each sort's cursor value must be to be compared with its column (films.popularity is
+# an integer, films.year a smallint; a rating or a relevance score a finite number).
+_CURSOR_VALUE = {
+    "popular": cursor_int,
+    "year": lambda value: cursor_int(value, bound=2**15 - 1),
+    "rating": cursor_float,
+    None: cursor_float,
+    "title": lambda value: cursor_text(value, max_length=1000),
+    "new": cursor_time,
+}
+
+
 def _decode_after(cursor: str | None, sort: str | None) -> tuple[Any, ...] | None:
+    """The (value, id) a cursor continues after, each checked for its column: a tampered
+    cursor is a 422, never a query the database refuses."""
     if cursor is None:
         return None
     value, last_id = decode_cursor(cursor, 2)
-    try:
-        uuid.UUID(str(last_id))
-        if sort in ("popular", "year"):
-            value = int(value)
-        elif sort == "rating" or sort is None:
-            value = float(value)
-        elif sort == "new":
-            value = datetime.fromisoformat(str(value))
-        elif not isinstance(value, str):
-            raise TypeError(value)
-    except (TypeError, ValueError):
-        raise InvalidCursor() from None
-    return value, last_id
+    return _CURSOR_VALUE[sort](value), str(cursor_uuid(last_id))
 
 
 async def film_list(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from cinema.core import health
+from cinema.core.body_limit import BodyLimitMiddleware
 from cinema.core.errors import install_error_handlers
 from cinema.core.middleware import RequestContextMiddleware
+from cinema.core.openapi import document_errors
 from cinema.core.settings import Shape, get_settings
 
 API_PREFIX = "/api/v1"
@@ -26,6 +30,9 @@ def build_app(*routers: APIRouter, title: str = "Cinema API", docs: bool = False
     for router in (health.router, *routers):
         app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)
+    _document_errors_on_first_use(app)
+    # Innermost: its 413 still gets the CORS, security and request id headers.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -49,3 +56,14 @@ def build_app(*routers: APIRouter, title: str = "Cinema API", docs: bool = False
         access_log=settings.shape is not Shape.aws,
     )
     return app
+
+
+def _document_errors_on_first_use(app: FastAPI) -> None:
+    """The error answers of every route are documented when the document is built, so that
+    routes added after `build_app` (the local server's) are documented too."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return document_errors(build(), app.routes)  # idempotent: FastAPI caches the document
+
+    app.openapi = openapi  # type: ignore[method-assign]

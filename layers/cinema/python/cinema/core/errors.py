@@ -1,13 +1,32 @@
-"""One error family: every domain error carries its HTTP status; one handler renders them."""
+"""One error family: every domain error carries its HTTP status; one handler renders them.
+
+Every 422 has FastAPI's shape, `{"detail": [{"loc", "msg", "type"}]}`, whether validation or
+the application raised it, and none echoes a secret field of the request back.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 log = logging.getLogger("cinema.errors")
+
+# Request fields whose value a validation error must never repeat (a 422 lands in logs,
+# browser consoles and bug reports).
+SECRET_FIELDS = frozenset(
+    {"password", "new_password", "current_password", "token", "refresh_token", "access_token"}
+    | {"client_secret", "secret", "pin", "stream_key", "api_key"}
+)
+HIDDEN = "[hidden]"
 
 
 class CinemaError(Exception):
@@ -17,6 +36,9 @@ class CinemaError(Exception):
     # True when the request's writes must be kept although it fails (e.g. revoking a token
     # family on replay): the session dependency then commits before the error is answered.
     commit: bool = False
+    # A 422 names, like FastAPI's own, where the bad value is and what kind of error it is.
+    loc: tuple[str | int, ...] = ("body",)
+    error_type: str = "value_error"
 
     def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
         if detail is not None:
@@ -47,6 +69,13 @@ class Forbidden(CinemaError):
     detail = "not allowed"
 
 
+class Unprocessable(CinemaError):
+    """A request that is well formed but breaks a rule the schema cannot state (422)."""
+
+    status_code = 422
+    detail = "unprocessable request"
+
+
 class TooManyRequests(CinemaError):
     status_code = 429
     detail = "too many attempts, try again later"
@@ -56,9 +85,66 @@ class TooManyRequests(CinemaError):
         self.retry_after = retry_after
 
 
+def validation_detail(loc: tuple[str | int, ...], msg: str, error_type: str) -> list[dict[str, Any]]:
+    """One error in the body shape of FastAPI's validation 422."""
+    return [{"loc": list(loc), "msg": msg, "type": error_type}]
+
+
 async def _cinema_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CinemaError)
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    detail: Any = exc.detail
+    if exc.status_code == 422:
+        detail = validation_detail(exc.loc, exc.detail, exc.error_type)
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def _is_secret(name: object) -> bool:
+    return isinstance(name, str) and name.lower() in SECRET_FIELDS
+
+
+def _scrub(value: Any) -> Any:
+    """The value with every secret field's value replaced, at any depth."""
+    if isinstance(value, Mapping):
+        return {k: HIDDEN if _is_secret(k) else _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def scrubbed_errors(errors: Any) -> list[dict[str, Any]]:
+    """FastAPI's validation errors without the values of secret fields: an error about a
+    secret field says what is wrong, not what was sent, and a whole-body input is masked."""
+    cleaned = []
+    for original in errors:
+        error = dict(original)
+        if "input" in error:
+            loc = error.get("loc") or ()
+            error["input"] = HIDDEN if any(_is_secret(part) for part in loc) else _scrub(error["input"])
+        cleaned.append(error)
+    return cleaned
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": jsonable_encoder(scrubbed_errors(exc.errors()))}, status_code=422)
+
+
+async def _http_error(request: Request, exc: Exception) -> Any:
+    """Starlette's errors (404, 405 ...) as FastAPI answers them; a 405's `Allow` lists every
+    method the path has (Starlette names only those of the first route that matched it)."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        methods: set[str] = set()
+        for route in request.app.router.routes:
+            if (
+                isinstance(route, Route)
+                and route.methods
+                and route.matches(request.scope)[0] is not Match.NONE
+            ):
+                methods |= route.methods
+        if methods:
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(methods))}
+    return await http_exception_handler(request, exc)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -69,4 +155,6 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CinemaError, _cinema_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)

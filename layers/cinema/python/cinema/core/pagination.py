@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
+import math
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
@@ -12,14 +14,16 @@ from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from cinema.core.errors import CinemaError
+from cinema.core.errors import Unprocessable
+from cinema.core.openapi import errors
 
 T = TypeVar("T")
 
 
-class InvalidCursor(CinemaError):
-    status_code = 422
+class InvalidCursor(Unprocessable):
     detail = "invalid cursor"
+    loc = ("query", "cursor")
+    error_type = "cursor_invalid"
 
 
 class Page(BaseModel, Generic[T]):
@@ -41,7 +45,8 @@ LIMIT_OPENAPI = {
             "description": "page size",
             "schema": {"type": "integer", "minimum": 1, "maximum": LIMIT_MAX, "default": LIMIT_DEFAULT},
         }
-    ]
+    ],
+    "responses": {str(code): entry for code, entry in errors(422).items()},
 }
 
 
@@ -51,7 +56,13 @@ def limit_of(request: Request) -> int:
     if not given:
         return LIMIT_DEFAULT
     raw = given[-1]
-    value = int(raw) if raw.strip().lstrip("+-").isdigit() else None
+    digits = raw[1:] if raw[:1] in ("+", "-") else raw
+    if not (digits.isascii() and digits.isdigit()):
+        value = None  # int() would also read "٣" or " 7", and refuse 5,000 digits with a ValueError
+    elif len(digits) > 9:
+        value = -1 if raw.startswith("-") else LIMIT_MAX + 1  # far out of range either way
+    else:
+        value = int(raw)
     if value is None:
         error = {
             "type": "int_parsing",
@@ -82,15 +93,71 @@ def encode_cursor(*values: Any) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a cursor value")  # NaN, Infinity: JSON has no such numbers
+
+
 def decode_cursor(cursor: str, size: int) -> list[Any]:
+    """The `size` values a cursor carries. Cursors come back from clients: every value is
+    checked again by whoever uses it (`cursor_int`, `cursor_float`, `cursor_text` ...)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError) as exc:
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()), parse_constant=_no_constant)
+    except (ValueError, TypeError, binascii.Error, RecursionError) as exc:
         raise InvalidCursor() from exc
     if not isinstance(values, list) or len(values) != size:
         raise InvalidCursor()
     return values
+
+
+INT32 = 2**31 - 1
+INT64 = 2**63 - 1
+
+
+def cursor_int(value: Any, *, bound: int = INT32) -> int:
+    """An integer cursor value that its column can hold (a bool is no integer here)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -bound - 1 <= value <= bound:
+        raise InvalidCursor()
+    return value
+
+
+def cursor_float(value: Any, *, bound: float = 1e12) -> float:
+    """A finite number of sane size (a float cursor orders a rating or a relevance score)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidCursor()
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > bound:
+        raise InvalidCursor()
+    return number
+
+
+def cursor_text(value: Any, *, max_length: int = 300) -> str:
+    """A text cursor value: bounded, no control characters (it goes into a comparison)."""
+    if (
+        not isinstance(value, str)
+        or len(value) > max_length
+        or any(ord(c) < 32 or c == "\x7f" for c in value)
+    ):
+        raise InvalidCursor()
+    return value
+
+
+def cursor_uuid(value: Any) -> uuid.UUID:
+    if not isinstance(value, str):
+        raise InvalidCursor()
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidCursor() from None
+
+
+def cursor_time(value: Any) -> datetime:
+    if not isinstance(value, str) or len(value) > 40:
+        raise InvalidCursor()
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidCursor() from None
 
 
 def encode_time_cursor(at: datetime, row_id: uuid.UUID) -> str:
@@ -103,7 +170,4 @@ def decode_time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     if not cursor:
         return None
     at, row_id = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(str(at)), uuid.UUID(str(row_id))
-    except (TypeError, ValueError):
-        raise InvalidCursor() from None
+    return cursor_time(at), cursor_uuid(row_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from enum import StrEnum
@@ -68,6 +69,10 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://localhost:5173", "http://127.0.0.1:5173"]
     )
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)  # JSON and form bodies; larger: 413
+    # The local dev tools (/dev/outbox, the local Stripe at /dev/stripe) on a bind address other
+    # than loopback: off unless asked for, with a warning (see local/dev_tools.py).
+    dev_tools_public: bool = False
 
     # tokens
     jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
@@ -165,6 +170,19 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def bind_is_loopback(self) -> bool:
+        return self.host == "localhost" or _is_loopback_address(self.host)
+
+    @property
+    def local_stripe(self) -> bool:
+        """The local Stripe stands in for Stripe: no key configured, or the SDK pointed at a
+        /dev/stripe (what `cinema serve` does). A real key with Stripe's API is not local."""
+        if self.shape is not Shape.local:
+            return False
+        base = (self.stripe_api_base or "").rstrip("/")
+        return not self.stripe_api_key.get_secret_value() or base.endswith("/dev/stripe")
+
+    @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
@@ -179,6 +197,13 @@ class Settings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+
+def _is_loopback_address(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @lru_cache

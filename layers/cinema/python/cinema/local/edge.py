@@ -64,6 +64,16 @@ class RangeNotSatisfiable(Exception):
     pass
 
 
+# No object is near 10**18 bytes: a longer number means the same as this one (and int() of
+# 5,000 digits would raise).
+_HUGE = 10**18
+
+
+def _position(digits: str) -> int:
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= 18 else _HUGE
+
+
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
     """The inclusive byte span of a single `bytes=` range over `size` bytes.
 
@@ -76,16 +86,16 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
         return None
     first, last = match.groups()
     if not first:  # suffix: the last N bytes
-        length = int(last)
+        length = _position(last)
         if length == 0 or size == 0:
             raise RangeNotSatisfiable
         return max(0, size - length), size - 1
-    start = int(first)
-    if last and int(last) < start:
+    start = _position(first)
+    if last and _position(last) < start:
         return None
     if start >= size:
         raise RangeNotSatisfiable
-    return start, min(int(last), size - 1) if last else size - 1
+    return start, min(_position(last), size - 1) if last else size - 1
 
 
 def edge_router(

@@ -147,7 +147,8 @@ def _without_signing_params(url: str) -> str:
 
 def _canned_policy(resource_url: str, expires: str) -> bytes:
     """The policy CloudFront rebuilds for a canned signature: built by botocore, as signed."""
-    if not expires.isdigit():
+    # ASCII digits, and few enough for a date (int() reads "²" and refuses 5,000 digits)
+    if not (expires.isascii() and expires.isdigit()) or len(expires) > 11:
         raise SignatureRejected("Expires is not an epoch time")
     moment = datetime.fromtimestamp(int(expires), UTC)
     builder = _BotocoreSigner("", rsa_signer=None)  # building needs no key

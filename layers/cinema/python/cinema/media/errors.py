@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from cinema.core.errors import CinemaError, Conflict, NotFound
+from cinema.core.errors import CinemaError, Conflict, NotFound, Unprocessable
 
 
-class UploadTooLarge(CinemaError):
-    status_code = 422
+class UploadTooLarge(Unprocessable):
+    loc = ("body", "size_bytes")
+    error_type = "less_than_equal"
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"the file is larger than the {limit // 1024**3} GiB limit")
@@ -30,8 +31,8 @@ class UploadExpired(Conflict):
     commit = True
 
 
-class InvalidParts(CinemaError):
-    status_code = 422
+class InvalidParts(Unprocessable):
+    loc = ("body", "parts")
     detail = "the parts do not match what was uploaded (part numbers and ETags)"
 
 
@@ -44,6 +45,7 @@ class NotEntitled(CinemaError):
     detail = "a subscription or a purchase of this film is needed to watch it"
 
 
-class InvalidPosition(CinemaError):
-    status_code = 422
+class InvalidPosition(Unprocessable):
+    loc = ("body", "position_seconds")
+    error_type = "less_than_equal"
     detail = "position_seconds is beyond the end of the film"

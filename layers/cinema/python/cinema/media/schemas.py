@@ -6,7 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
+
+from cinema.core.text import plain_text
 
 # What browsers and cameras actually send for video; anything else is refused up front.
 VIDEO_TYPES = {
@@ -32,7 +34,7 @@ VideoType = Literal[
 class UploadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    filename: Annotated[str, plain_text(strip=True, min_length=1, not_blank=True, max_length=255)]
     content_type: VideoType
     size_bytes: int = Field(gt=0)
 
@@ -79,7 +81,7 @@ class CompletedPart(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     part_number: int = Field(ge=1, le=10_000)
-    etag: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    etag: Annotated[str, plain_text(min_length=1, max_length=128)]
 
 
 class CompleteIn(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cinema.core.errors import CinemaError, Conflict, NotFound
+from cinema.core.errors import CinemaError, Conflict, NotFound, Unprocessable
 
 
 class PlanNotFound(NotFound):
@@ -13,8 +13,8 @@ class AlreadyEntitled(Conflict):
     detail = "you can already watch this: nothing to buy"
 
 
-class NotForSale(CinemaError):
-    status_code = 422
+class NotForSale(Unprocessable):
+    loc = ("body", "film_id")
     detail = "this film is not sold one by one (its access is not 'purchase')"
 
 

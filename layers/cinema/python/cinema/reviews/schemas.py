@@ -6,22 +6,32 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from cinema.core.text import plain_text
 from cinema.reviews.models import BODY_MAX, TITLE_MAX
 
 PLAIN_TEXT = "Plain text, stored exactly as given: consumers must escape it (never render it as HTML)."
 
-Score = Annotated[int, Field(strict=True, ge=1, le=10, description="a whole number 1..10")]
-# Not blank (some non-space character), otherwise kept exactly as sent.
+
+def _whole(value: object) -> object:
+    """JSON has one number type: 7.0 is the integer 7 (as JSON Schema says), 7.5 and "7" are not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Score = Annotated[
+    int, BeforeValidator(_whole), Field(strict=True, ge=1, le=10, description="a whole number 1..10")
+]
+# Not blank (some visible character), no control characters (the body keeps line breaks and
+# tabs), otherwise kept exactly as sent.
 Title = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=TITLE_MAX, pattern=r"\S"),
+    plain_text(min_length=1, max_length=TITLE_MAX, not_blank=True),
     Field(description=f"Optional headline, up to {TITLE_MAX} characters. {PLAIN_TEXT}"),
 ]
 Body = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=BODY_MAX, pattern=r"\S"),
+    plain_text(min_length=1, max_length=BODY_MAX, not_blank=True, multiline=True),
     Field(description=f"1..{BODY_MAX} characters, not blank. {PLAIN_TEXT}"),
 ]
 
