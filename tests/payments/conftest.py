@@ -23,7 +23,8 @@ from cinema.payments.stripe_gateway import StripeGateway, provider
 
 STRIPE_KEY = "sk_test_payments_tests"
 FAKE = "http://testserver/dev/stripe"
-SUCCESS_URL = "http://web.test/payments/success?session_id={CHECKOUT_SESSION_ID}"
+WEB_APP = "http://web.test"
+SUCCESS_URL = f"{WEB_APP}/payments/success?session_id={{CHECKOUT_SESSION_ID}}"
 
 
 class AsgiHttpClient(stripe.HTTPClient):
@@ -63,6 +64,7 @@ def stripe_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("CINEMA_STRIPE_API_KEY", STRIPE_KEY)
     monkeypatch.setenv("CINEMA_STRIPE_API_BASE", FAKE)
     monkeypatch.setenv("CINEMA_CHECKOUT_SUCCESS_URL", SUCCESS_URL)
+    monkeypatch.setenv("CINEMA_WEB_URL", WEB_APP)  # the local Stripe sends people back there only
     monkeypatch.setenv("CINEMA_SUBSCRIPTION_GRACE_DAYS", "3")
     get_settings.cache_clear()
     yield
@@ -82,11 +84,15 @@ async def fake(app, client: httpx.AsyncClient) -> AsyncIterator[StripeFake]:
         return (await client.post(f"{API}/payments/webhook", content=body, headers=headers)).status_code
 
     stripe_fake.deliver = deliver
-    sdk = stripe.StripeClient(
-        STRIPE_KEY, base_addresses={"api": FAKE}, http_client=AsgiHttpClient(app, asyncio.get_running_loop())
-    )
-    gateway = StripeGateway(sdk)
-    app.dependency_overrides[provider] = lambda: gateway
+    http_client = AsgiHttpClient(app, asyncio.get_running_loop())
+
+    def gateway() -> StripeGateway:
+        # the platform's configured key (STRIPE_KEY unless a test configures another): the
+        # local Stripe answers that key only
+        key = get_settings().stripe_api_key.get_secret_value()
+        return StripeGateway(stripe.StripeClient(key, base_addresses={"api": FAKE}, http_client=http_client))
+
+    app.dependency_overrides[provider] = gateway
     yield stripe_fake
     app.dependency_overrides.pop(provider, None)
     stripe_fake.deliver, stripe_fake.state_path = saved

@@ -31,8 +31,8 @@ async def play(client, film, account) -> int:
 
 
 @pytest.fixture
-async def series(catalog):
-    """A subscription film with a playable video."""
+async def series(catalog, plans):
+    """A subscription film with a playable video (and the plans a subscription is sold at)."""
     film = await catalog.film(title="Подписочный", access="subscription", duration_seconds=600)
     await insert_upload(film["id"], ready=True)
     return film

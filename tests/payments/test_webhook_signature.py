@@ -80,3 +80,23 @@ async def test_without_a_webhook_secret_nothing_is_accepted(client, paid_event, 
     response = await post(client, paid_event)
     assert response.status_code == 503
     assert await counts() == EMPTY
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"created": 10**20},
+        {"created": -1},
+        {"created": 2**63},
+        {"object": {"created": 10**20}},
+        {"object": {"created": "soon"}},
+    ],
+)
+async def test_signed_events_with_impossible_times_are_refused(client, paid_event, change):
+    """Signed, so authentic in form, but no such moment exists: 400 and nothing stored."""
+    tampered = paid_event | {k: v for k, v in change.items() if k != "object"}
+    if "object" in change:
+        tampered["data"] = {"object": paid_event["data"]["object"] | change["object"]}
+    response = await post(client, tampered)
+    assert response.status_code == 400, response.text
+    assert await counts() == EMPTY

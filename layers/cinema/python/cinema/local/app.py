@@ -17,9 +17,9 @@ from cinema.catalog.router import router as catalog_router
 from cinema.catalog.stats_router import router as stats_router
 from cinema.core.app import build_app
 from cinema.core.settings import get_settings
+from cinema.local.dev_tools import mount_dev_tools
 from cinema.local.docs import mount_docs
 from cinema.local.edge import edge_router
-from cinema.local.outbox_router import router as outbox_router
 from cinema.local.web import WebApp
 from cinema.media import storage
 from cinema.media.admin_router import router as media_admin_router
@@ -90,25 +90,7 @@ def create_app() -> FastAPI:
     mount_docs(app)
     _mount_edge(app)
     # Local-only routes sit outside /api/v1: they are not part of the contract.
-    app.include_router(outbox_router)
-    _mount_stripe(app)
+    mount_dev_tools(app)
     # Last: the built web app answers only what no route above took (the router's fallback).
     app.router.default = WebApp(get_settings(), app.router.not_found)
     return app
-
-
-def _mount_stripe(app: FastAPI) -> None:
-    """The local Stripe at /dev/stripe: the API the SDK calls when CINEMA_STRIPE_API_BASE points
-    here (`cinema serve` does), the checkout and portal pages, and a dashboard."""
-    from cinema.local.stripe_fake import StripeFake  # noqa: PLC0415
-    from cinema.local.stripe_fake_app import create_stripe_app  # noqa: PLC0415
-
-    settings = get_settings()
-    fake = StripeFake(
-        webhook_url=lambda: f"{get_settings().base_url}/api/v1/payments/webhook",
-        # read afresh on every delivery: the settings may change after the app is built
-        webhook_secret=lambda: get_settings().stripe_webhook_secret.get_secret_value(),  # noqa: PLW0108
-        state_path=settings.data_dir / "stripe-fake.json",
-    )
-    app.state.stripe_fake = fake
-    app.mount("/dev/stripe", create_stripe_app(fake))

@@ -1,4 +1,7 @@
-"""GET /dev/outbox: the mail the platform sent, on one machine only (never in Lambda)."""
+"""GET /dev/outbox: the mail the platform sent, on one machine only (never in Lambda).
+
+It holds every reset link: mounted on a loopback bind only, and answered only to this machine
+(see local/dev_tools.py)."""
 
 from __future__ import annotations
 
@@ -6,13 +9,14 @@ import asyncio
 from html import escape
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from cinema.core.settings import get_settings
+from cinema.local.dev_tools import this_machine_only
 from cinema.mail.outbox import read_outbox
 
-router = APIRouter(prefix="/dev", tags=["local development"])
+router = APIRouter(prefix="/dev", tags=["local development"], dependencies=[Depends(this_machine_only)])
 
 
 @router.get("/outbox", summary="Mail sent by the platform, newest first")

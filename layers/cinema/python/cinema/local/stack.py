@@ -24,6 +24,7 @@ from cinema.core import migrate
 from cinema.core.logging import configure_local_logging
 from cinema.core.settings import Settings, get_settings
 from cinema.local import web
+from cinema.local.dev_tools import bind_check
 from cinema.local.edge import ensure_key_pair
 from cinema.local.services import LocalServices
 
@@ -59,6 +60,14 @@ def local_stripe_webhook_secret(data_dir: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def local_stripe_api_key(data_dir: Path) -> str:
+    """The platform's secret key for the local Stripe, made once: the only key it answers."""
+    path = data_dir / "stripe-api-key"
+    if not path.exists():
+        _private_file(path, f"sk_test_local_{secrets.token_urlsafe(32)}")
+    return path.read_text(encoding="utf-8").strip()
+
+
 def configure_stripe(data_dir: Path, base_url: str, *, web_app: bool) -> str:
     """Stripe on this machine: the local fake at /dev/stripe, unless CINEMA_STRIPE_API_KEY
     names a real (test) account. Returns the console line.
@@ -71,7 +80,7 @@ def configure_stripe(data_dir: Path, base_url: str, *, web_app: bool) -> str:
         api = os.environ.get("CINEMA_STRIPE_API_BASE") or "api.stripe.com"
         return f"Stripe at {api} (your key); its webhooks go to {base_url}/api/v1/payments/webhook"
     fake = f"{base_url}/dev/stripe"
-    os.environ["CINEMA_STRIPE_API_KEY"] = "sk_test_local"  # the fake takes any test key
+    os.environ["CINEMA_STRIPE_API_KEY"] = local_stripe_api_key(data_dir)  # the fake answers it only
     os.environ.setdefault("CINEMA_STRIPE_API_BASE", fake)
     if not web_app and not os.environ.get("CINEMA_WEB_URL"):  # no web app: the fake's own pages
         os.environ.setdefault(
@@ -144,6 +153,12 @@ def run() -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     configure_local_logging(os.environ.get("CINEMA_LOG_LEVEL", "INFO"))
     settings = get_settings()
+    check = bind_check(settings)
+    if check.verdict == "refuse":
+        _say(f"error: {check.message}")
+        return 2
+    if check.verdict == "warn":
+        _say(f"\n{'!' * 78}\n{check.message}\n{'!' * 78}\n")
     if not _port_free(settings.host, settings.port):
         _say(f"error: {settings.host}:{settings.port} is in use; stop what runs there or set CINEMA_PORT")
         return 1

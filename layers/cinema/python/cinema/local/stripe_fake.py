@@ -5,7 +5,8 @@ State lives in memory and, for `cinema serve`, in a JSON file in the data dir (s
 and subscriptions survive a restart, as they do at Stripe). The events that follow each
 action are signed and posted to the platform's webhook by stripe_delivery.py.
 
-The HTTP side (the REST calls of the SDK, the pages) is stripe_fake_app.py.
+The HTTP side (the REST calls of the SDK, the pages) is stripe_fake_app.py; it answers the
+platform's own key only and keeps return URLs inside the platform's app (local/dev_tools.py).
 """
 
 from __future__ import annotations
@@ -64,10 +65,14 @@ class StripeFake:
         *,
         webhook_url: Callable[[], str],
         webhook_secret: Callable[[], str],
+        api_key: Callable[[], str],
+        app_url: Callable[[], str],
         state_path: Path | None = None,
         deliver: Deliver | None = None,
     ) -> None:
         self.webhook_url = webhook_url
+        self.api_key = api_key  # the platform's secret key, the only one answered
+        self.app_url = app_url  # where people may be sent back to
         self.state_path = state_path
         self.sender = EventSender(webhook_url=webhook_url, webhook_secret=webhook_secret, deliver=deliver)
         self.reset()
@@ -218,12 +223,17 @@ class StripeFake:
             spec = objects.LOCAL_PRICES.get(price["id"])
             return price, spec["product_name"] if spec else price["product"]
         data = item.get("price_data")
-        if not data or mode != "payment":
+        if not isinstance(data, dict) or mode != "payment":
             raise StripeError(400, "Each line item needs a price, or price_data in payment mode.")
+        amount, currency = str(data.get("unit_amount", "")), str(data.get("currency", "")).lower()
+        if not (amount.isascii() and amount.isdigit() and 0 < len(amount) <= 9) or int(amount) < 1:
+            raise StripeError(400, "Invalid integer: unit_amount.")
+        if not (currency.isascii() and currency.isalpha() and len(currency) == 3):
+            raise StripeError(400, "Invalid currency.")
         price = objects.price(
             objects.new_id("price", 24),
-            unit_amount=int(data["unit_amount"]),
-            currency=str(data["currency"]).lower(),
+            unit_amount=int(amount),
+            currency=currency,
             interval=None,
             product=objects.new_id("prod", 14),
             created=int(time.time()),

@@ -2,17 +2,22 @@
 Stripe answers them (form-encoded parameters, Bearer secret key, Idempotency-Key replays,
 `{"error": {...}}` bodies), plus the pages a person clicks (stripe_pages.py).
 
-Mounted by the local server at /dev/stripe (loopback, outside the API contract), so that
-`CINEMA_STRIPE_API_BASE=<server>/dev/stripe` makes the SDK talk to it.
+Mounted by the local server at /dev/stripe (outside the API contract; where and for whom:
+local/dev_tools.py), so that `CINEMA_STRIPE_API_BASE=<server>/dev/stripe` makes the SDK talk to
+it. Unlike a test double it is reachable by people, so it serves the platform only: the API
+answers the platform's own secret key (made once per install by `cinema serve`; no other
+`sk_test_` key), and every URL a person is sent back to (success, cancel, portal return) must
+be a page of the platform's app (settings.web_base_url), or the call is refused with a 400.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -51,12 +56,40 @@ def base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}".rstrip("/")
 
 
-def _authorize(request: Request) -> None:
+def _authorize(request: Request, expected: str) -> None:
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not key.startswith(("sk_test_", "rk_test_")):
+    if not (expected and scheme.lower() == "bearer" and hmac.compare_digest(key.encode(), expected.encode())):
         raise StripeError(
-            401, "Invalid API Key provided. This local Stripe takes any test secret key (sk_test_...)."
+            401, "Invalid API Key provided. This local Stripe answers the platform's own key only."
         )
+
+
+def under(url: str, base: str) -> bool:
+    """Whether `url` is `base` or a page under it: same scheme, host and port, no userinfo."""
+    try:
+        target, root = urlsplit(url), urlsplit(base.rstrip("/"))
+        same_port = target.port == root.port
+    except ValueError:
+        return False
+    if target.scheme not in ("http", "https") or "\\" in url or target.username or target.password:
+        return False
+    path = target.path or "/"
+    return (
+        (target.scheme, target.netloc.lower()) == (root.scheme, root.netloc.lower())
+        and same_port
+        and (not root.path or path == root.path or path.startswith(root.path + "/"))
+    )
+
+
+def _returning_to_app(fake: StripeFake, params: Obj, *names: str) -> Obj:
+    """The parameters, if each return URL among `names` is a page of the platform's app."""
+    for name in names:
+        url = params.get(name)
+        if url is not None and not (isinstance(url, str) and under(url, fake.app_url())):
+            error = StripeError(400, f"Invalid URL: {name} must be a page of the platform's app.")
+            error.body["error"]["param"] = name
+            raise error
+    return params
 
 
 def create_stripe_app(fake: StripeFake) -> FastAPI:
@@ -71,7 +104,7 @@ def create_stripe_app(fake: StripeFake) -> FastAPI:
     async def create(request: Request, make: Callable[[Obj], Obj]) -> JSONResponse:
         """A POST that creates an object, replayed for a repeated Idempotency-Key with the same
         parameters and refused (400 idempotency_error) with different ones, as Stripe does."""
-        _authorize(request)
+        _authorize(request, fake.api_key())
         body = await request.body()
         key = request.headers.get("idempotency-key")
         fake.requests.append({"method": "POST", "path": request.url.path, "idempotency_key": key})
@@ -97,7 +130,7 @@ def create_stripe_app(fake: StripeFake) -> FastAPI:
         return JSONResponse(obj, headers={"Idempotency-Key": key} if key else None)
 
     def read(request: Request, kind: str, object_id: str, resource: str) -> JSONResponse:
-        _authorize(request)
+        _authorize(request, fake.api_key())
         fake.requests.append({"method": "GET", "path": request.url.path, "idempotency_key": None})
         return JSONResponse(fake.get(kind, object_id, resource))
 
@@ -111,7 +144,11 @@ def create_stripe_app(fake: StripeFake) -> FastAPI:
 
     @app.post("/v1/checkout/sessions")
     async def create_checkout_session(request: Request) -> JSONResponse:
-        return await create(request, lambda params: fake.create_checkout_session(params, base_url(request)))
+        def make(params: Obj) -> Obj:
+            _returning_to_app(fake, params, "success_url", "cancel_url")
+            return fake.create_checkout_session(params, base_url(request))
+
+        return await create(request, make)
 
     @app.get("/v1/checkout/sessions/{session_id}")
     async def get_checkout_session(request: Request, session_id: str) -> JSONResponse:
@@ -119,7 +156,12 @@ def create_stripe_app(fake: StripeFake) -> FastAPI:
 
     @app.post("/v1/billing_portal/sessions")
     async def create_portal_session(request: Request) -> JSONResponse:
-        return await create(request, lambda params: fake.create_portal_session(params, base_url(request)))
+        def make(params: Obj) -> Obj:
+            return fake.create_portal_session(
+                _returning_to_app(fake, params, "return_url"), base_url(request)
+            )
+
+        return await create(request, make)
 
     @app.get("/v1/subscriptions/{subscription_id}")
     async def get_subscription(request: Request, subscription_id: str) -> JSONResponse:

@@ -3,6 +3,8 @@ dashboard where a person plays Stripe's part later on (renewals that succeed or 
 refund, an immediate cancellation) and sees every webhook delivery and its answer.
 
 Every button posts a form and is answered with a redirect (303), as Stripe's pages are.
+The dashboard and its buttons answer this machine only (`OPERATOR`, see local/dev_tools.py);
+checkout and portal pages are reached through their session ids, as Stripe's are.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from cinema.local import stripe_lifecycle as lifecycle
+from cinema.local.dev_tools import this_machine_only
 from cinema.local.stripe_fake import Obj, StripeError, StripeFake
 
 router = APIRouter()
+OPERATOR = [Depends(this_machine_only)]  # Stripe's own side: refunds, renewals, resends
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
 _STYLE = (
@@ -226,7 +230,7 @@ async def _subscription_action(fake: StripeFake, subscription_id: str, action: s
 # ---- dashboard ---------------------------------------------------------------------------
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse, dependencies=OPERATOR)
 async def dashboard(request: Request) -> HTMLResponse:
     fake = _fake(request)
     prefix = _prefix(request)
@@ -268,7 +272,7 @@ async def dashboard(request: Request) -> HTMLResponse:
     return _page("Local Stripe", body)
 
 
-@router.post("/subscriptions/{subscription_id}/{action}", response_model=None)
+@router.post("/subscriptions/{subscription_id}/{action}", response_model=None, dependencies=OPERATOR)
 async def subscription_action(
     request: Request, subscription_id: str, action: str
 ) -> RedirectResponse | HTMLResponse:
@@ -279,7 +283,7 @@ async def subscription_action(
     return RedirectResponse(f"{_prefix(request)}/", status_code=303)
 
 
-@router.post("/charges/{charge_id}/refund", response_model=None)
+@router.post("/charges/{charge_id}/refund", response_model=None, dependencies=OPERATOR)
 async def refund(request: Request, charge_id: str) -> RedirectResponse | HTMLResponse:
     try:
         await _fake(request).refund(charge_id)
@@ -288,7 +292,7 @@ async def refund(request: Request, charge_id: str) -> RedirectResponse | HTMLRes
     return RedirectResponse(f"{_prefix(request)}/", status_code=303)
 
 
-@router.post("/events/{event_id}/resend", response_model=None)
+@router.post("/events/{event_id}/resend", response_model=None, dependencies=OPERATOR)
 async def resend(request: Request, event_id: str) -> RedirectResponse | HTMLResponse:
     try:
         await _fake(request).resend(event_id)

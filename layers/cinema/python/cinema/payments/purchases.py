@@ -5,7 +5,8 @@ for a delayed method), checkout.session.async_payment_succeeded / _failed and ch
 all land on the same history line, whose status only moves up pending < failed < paid <
 refunded. The purchase that lets the user watch exists once the payment is paid, and a full
 refund revokes it for good: a refund that overtakes the payment's own event leaves a refunded
-purchase behind, so the late event finds it and grants nothing.
+purchase behind, so the late event finds it and grants nothing. A checkout that did not pay
+the film's price (amount and currency: price_check.py) is refused: nothing is written.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cinema.payments import price_check
 from cinema.payments import repository as repo
 from cinema.payments import stripe_fields as f
 from cinema.payments.models import PaymentKind, PaymentStatus, PurchaseStatus
@@ -23,17 +25,27 @@ from cinema.payments.models import PaymentKind, PaymentStatus, PurchaseStatus
 log = logging.getLogger("cinema.payments.purchases")
 
 
-async def film_checkout(db: AsyncSession, session: f.Obj, status: PaymentStatus) -> None:
+async def film_checkout(db: AsyncSession, session: f.Obj, status: PaymentStatus) -> str | None:
     metadata = f.metadata(session)
     intent = session.get("payment_intent")
     if metadata.get("kind") != "film" or not intent:
-        return
+        return None
     user_id = f.as_uuid(metadata.get("user_id") or session.get("client_reference_id"))
     film_id = f.as_uuid(metadata.get("film_id"))
     known_user, title = await repo.user_and_film(db, user_id, film_id) if user_id else (False, None)
     if user_id is None or not known_user:
         log.info("checkout %s belongs to no user of ours: ignored", session.get("id"))
-        return
+        return None
+    if title is not None and film_id is not None:
+        price = await repo.film_price(db, film_id)
+        paid = session.get("amount_total"), session.get("currency")
+        if price is None or not price_check.covers(*paid, *price):
+            return price_check.refuse(
+                f"checkout of film {film_id}",
+                session.get("id"),
+                paid=f"{paid[0]} {paid[1]}",
+                price=f"{price[0]} {price[1]}" if price else "none (not sold one by one)",
+            )
     created_at = f.stamp(session.get("created"))
     await repo.upsert_payment(
         db,
@@ -54,7 +66,7 @@ async def film_checkout(db: AsyncSession, session: f.Obj, status: PaymentStatus)
     if status is PaymentStatus.paid:
         if title is None:  # deleted between checkout and payment: the payment needs a refund by hand
             log.error("film %s of paid checkout %s no longer exists", film_id, session.get("id"))
-            return
+            return None
         await _purchase(
             db,
             user_id=user_id,
@@ -64,6 +76,7 @@ async def film_checkout(db: AsyncSession, session: f.Obj, status: PaymentStatus)
             session_id=str(session["id"]),
             created_at=created_at,
         )
+    return None
 
 
 async def charge_refunded(db: AsyncSession, charge: f.Obj, created: int) -> None:

@@ -80,6 +80,13 @@ async def user_and_film(
     return bool(found), title
 
 
+async def film_price(db: AsyncSession, film_id: uuid.UUID) -> tuple[int, str] | None:
+    """The film's price (minor units, currency) when it is sold one by one."""
+    query = select(Film.price_amount, Film.price_currency).where(Film.id == film_id)
+    found = (await db.execute(query)).first()
+    return (found[0], found[1]) if found is not None and found[0] is not None and found[1] else None
+
+
 async def film_title(db: AsyncSession, film_id: uuid.UUID) -> str | None:
     return (await db.execute(select(Film.title).where(Film.id == film_id))).scalar_one_or_none()
 

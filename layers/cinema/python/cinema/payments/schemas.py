@@ -47,8 +47,9 @@ class PortalOut(BaseModel):
 
 class WebhookOut(BaseModel):
     received: bool = True
-    result: Literal["applied", "duplicate", "ignored"] = Field(
-        description="applied; duplicate (already applied: nothing changed); ignored (a type not handled)"
+    result: Literal["applied", "duplicate", "ignored", "refused"] = Field(
+        description="applied; duplicate (already applied: nothing changed); ignored (a type not "
+        "handled); refused (recorded, but paid less than the platform's price: nothing granted)"
     )
 
 

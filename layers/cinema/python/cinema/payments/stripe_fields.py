@@ -7,11 +7,25 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from cinema.payments.errors import InvalidEvent
+
 Obj = dict[str, Any]
+
+# Stripe's times are whole seconds since the epoch; past this one no date exists (year 9999).
+LAST_SECOND = 253_402_300_799
+
+
+def is_epoch(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= LAST_SECOND
 
 
 def stamp(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(int(value), UTC) if value else None
+    """A Stripe time as a datetime (None for none); anything else makes the event invalid (400)."""
+    if value is None or value == 0:
+        return None
+    if not is_epoch(value):
+        raise InvalidEvent("a time in the event is not a Unix time")
+    return datetime.fromtimestamp(value, UTC)
 
 
 def metadata(obj: Obj) -> dict[str, str]:

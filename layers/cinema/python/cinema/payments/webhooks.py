@@ -7,6 +7,8 @@
    effect: a redelivery finds it and changes nothing (200), and an effect that fails rolls
    the id back with it, so Stripe's retry applies it then.
 3. The effects (billing.py, purchases.py) are order-independent: see their docstrings.
+4. Nothing is granted for less than the platform's price (price_check.py): such an event is
+   stored and answered 200 `refused`, so that Stripe does not retry it for days.
 Types not handled are answered 200 and not stored.
 """
 
@@ -20,8 +22,9 @@ import stripe
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.core.settings import get_settings
-from cinema.payments import billing, purchases
+from cinema.payments import billing, price_check, purchases
 from cinema.payments import repository as repo
+from cinema.payments import stripe_fields as f
 from cinema.payments.errors import InvalidEvent, InvalidSignature, PaymentsNotConfigured
 from cinema.payments.models import PaymentStatus
 from cinema.payments.schemas import WebhookOut
@@ -31,7 +34,8 @@ log = logging.getLogger("cinema.payments.webhooks")
 TOLERANCE_S = 300
 
 Obj = dict[str, Any]
-Handler = Callable[[AsyncSession, Obj, int], Awaitable[None]]
+# A handler answers None when it applied the event, or why it did not ("refused").
+Handler = Callable[[AsyncSession, Obj, int], Awaitable[str | None]]
 
 
 def verify(payload: bytes, signature: str | None) -> Obj:
@@ -50,7 +54,8 @@ def verify(payload: bytes, signature: str | None) -> Obj:
     if (
         not isinstance(body.get("id"), str)
         or not isinstance(body.get("type"), str)
-        or not isinstance(body.get("created"), int)
+        or not f.is_epoch(body.get("created"))
+        or body["created"] == 0
         or not isinstance(data, dict)
         or not isinstance(data.get("object"), dict)
     ):
@@ -58,24 +63,29 @@ def verify(payload: bytes, signature: str | None) -> Obj:
     return body
 
 
-async def _checkout_completed(db: AsyncSession, session: Obj, created: int) -> None:
+async def _checkout_completed(db: AsyncSession, session: Obj, created: int) -> str | None:
     if session.get("mode") == "subscription":
-        await billing.subscription_checkout(db, session)
-    elif session.get("mode") == "payment":
-        paid = session.get("payment_status") == "paid"
-        await purchases.film_checkout(db, session, PaymentStatus.paid if paid else PaymentStatus.pending)
-
-
-async def _async_payment_succeeded(db: AsyncSession, session: Obj, created: int) -> None:
-    if session.get("mode") == "subscription":
-        await billing.subscription_checkout(db, session | {"payment_status": "paid"})
-    elif session.get("mode") == "payment":
-        await purchases.film_checkout(db, session, PaymentStatus.paid)
-
-
-async def _async_payment_failed(db: AsyncSession, session: Obj, created: int) -> None:
+        return await billing.subscription_checkout(db, session)
     if session.get("mode") == "payment":
-        await purchases.film_checkout(db, session, PaymentStatus.failed)
+        paid = session.get("payment_status") == "paid"
+        return await purchases.film_checkout(
+            db, session, PaymentStatus.paid if paid else PaymentStatus.pending
+        )
+    return None
+
+
+async def _async_payment_succeeded(db: AsyncSession, session: Obj, created: int) -> str | None:
+    if session.get("mode") == "subscription":
+        return await billing.subscription_checkout(db, session | {"payment_status": "paid"})
+    if session.get("mode") == "payment":
+        return await purchases.film_checkout(db, session, PaymentStatus.paid)
+    return None
+
+
+async def _async_payment_failed(db: AsyncSession, session: Obj, created: int) -> str | None:
+    if session.get("mode") == "payment":
+        return await purchases.film_checkout(db, session, PaymentStatus.failed)
+    return None
 
 
 HANDLERS: dict[str, Handler] = {
@@ -100,6 +110,7 @@ async def receive(db: AsyncSession, payload: bytes, signature: str | None) -> We
     object_id = data_object.get("id")
     if not await repo.record_event(db, event["id"], event["type"], str(object_id) if object_id else None):
         return WebhookOut(result="duplicate")
-    await handler(db, data_object, event["created"])
+    if await handler(db, data_object, event["created"]) == price_check.REFUSED:
+        return WebhookOut(result="refused")  # the event stays stored: a redelivery is a duplicate
     log.info("applied %s %s (%s)", event["type"], event["id"], object_id)
     return WebhookOut(result="applied")

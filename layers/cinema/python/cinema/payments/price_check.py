@@ -1,0 +1,38 @@
+"""Whether what Stripe says was paid is the platform's price: the last check before a grant.
+
+Only the platform creates checkout sessions (with its secret key), at its own prices, so a
+mismatch means a session made elsewhere (a leaked key, another product of the same Stripe
+account) or a price changed between checkout and payment. Either way nothing is granted:
+the handler answers `refused`, the event is still stored (its redeliveries are duplicates, and
+Stripe stops retrying on the 200), and the error log names the object for a person to refund.
+
+The rule: the same currency, and at least the price (paying more, e.g. after a price cut
+between checkout and payment, still buys the film). A subscription is the platform's when
+its Stripe price is a plan's own price, or when it charges a plan's amount and currency.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+log = logging.getLogger("cinema.payments.price_check")
+
+REFUSED: Final = "refused"
+
+
+def covers(paid_amount: Any, paid_currency: Any, price_amount: int, price_currency: str) -> bool:
+    if isinstance(paid_amount, bool) or not isinstance(paid_amount, int):
+        return False
+    return str(paid_currency or "").upper() == price_currency.upper() and paid_amount >= price_amount
+
+
+def refuse(what: str, object_id: Any, *, paid: str, price: str) -> str:
+    log.error(
+        "REFUSED %s %s: paid %s, the price is %s; nothing granted, refund it by hand",
+        what,
+        object_id,
+        paid,
+        price,
+    )
+    return REFUSED
