@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import text
 from tests.media_rows import insert_upload
 
-from cinema.core import db
+from cinema.account import progress
+from cinema.core import cache, db
 from cinema.media import edge_auth
 
 API = "/api/v1"
@@ -102,6 +103,16 @@ async def test_heartbeats_upsert_one_row_and_coalesce_floods(client, viewer, fre
 
 
 async def test_a_view_counts_once_per_day_after_30_seconds(client, viewer, accounts, free_film):
+    """30 s watched after /play (tests/media/test_views.py has the rules that make it real)."""
+
+    async def play(account) -> None:
+        response = await client.get(f"{API}/films/{free_film['id']}/play", headers=account.auth)
+        assert response.status_code == 200
+        # a minute passes: the /play marker is made that much older
+        redis, key = cache.client(), progress.playing_key(account.id, uuid.UUID(free_film["id"]))
+        at, start = (await redis.get(key)).decode().split(":")
+        await redis.set(key, f"{float(at) - 60}:{start}", keepttl=True)
+
     async def views() -> int:
         async with db.engine().connect() as conn:
             return (
@@ -112,6 +123,7 @@ async def test_a_view_counts_once_per_day_after_30_seconds(client, viewer, accou
         async with db.engine().begin() as conn:
             await conn.execute(text("UPDATE watch_progress SET updated_at = now() - interval '6 seconds'"))
 
+    await play(viewer)
     await _progress(client, free_film["id"], viewer, 10)
     assert await views() == 0
     await later()
@@ -121,6 +133,7 @@ async def test_a_view_counts_once_per_day_after_30_seconds(client, viewer, accou
     await _progress(client, free_film["id"], viewer, 300)
     assert await views() == 1  # the same viewer, the same day
     other = await accounts.create()
+    await play(other)
     await _progress(client, free_film["id"], other, 45)
     assert await views() == 2
     async with db.engine().begin() as conn:
@@ -130,7 +143,8 @@ async def test_a_view_counts_once_per_day_after_30_seconds(client, viewer, accou
                 " updated_at = now() - interval '6 seconds'"
             )
         )
-    await _progress(client, free_film["id"], viewer, 320)
+    await play(viewer)  # the next day, from 300 s on
+    await _progress(client, free_film["id"], viewer, 340)
     assert await views() == 3
 
 

@@ -30,7 +30,9 @@ class ProgressIn(BaseModel):
     summary="A signed HLS manifest URL (and cookies) for the film",
 )
 async def play(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> PlayOut:
-    return await playback.play(db, user, film_id)
+    signed = await playback.play(db, user, film_id)
+    await progress.playing(db, user_id=user.id, film_id=film_id)  # views start from here
+    return signed
 
 
 @router.put(
@@ -39,11 +41,16 @@ async def play(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> PlayOut:
     summary="Playback heartbeat (about every 15 s): feeds history, resume and popularity",
 )
 async def report_progress(film_id: uuid.UUID, body: ProgressIn, user: CurrentUser, db: DbSession) -> Response:
-    film, _, media_duration = await playback.watchable_film(db, user, film_id)
+    film, upload_id, media_duration = await playback.watchable_film(db, user, film_id)
     duration = media_duration or film.duration_seconds
     if body.position_seconds > duration + 60:
         raise InvalidPosition()
     await progress.record(
-        db, user_id=user.id, film_id=film_id, position=min(body.position_seconds, duration), duration=duration
+        db,
+        user_id=user.id,
+        film_id=film_id,
+        position=min(body.position_seconds, duration),
+        duration=duration,
+        playable=upload_id is not None,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
