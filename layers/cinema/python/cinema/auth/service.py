@@ -99,13 +99,16 @@ async def _issue_tokens(db: AsyncSession, user: User, family_id: uuid.UUID | Non
 
 
 async def login(db: AsyncSession, *, email: str, password: str, client_ip: str) -> TokenOut:
-    email = emails.canonical(email)
+    typed, email = email, emails.canonical(email)
     # Counted before the hash, in the same step that checks the limit: parallel guesses
     # cannot all slip in between a check and a count.
     checks = await limits.login_checks(email, client_ip)
     await _take(checks)
     async with reading() as reader:  # no connection held while the verify waits its turn
-        user = await repo.get_user_by_email(reader, email)
+        # An account from before normalisation whose address collides with another one's
+        # normal form kept its address as it was (migration 0009): typed exactly, it is found.
+        user = await repo.get_user_by_email(reader, typed) if typed != email else None
+        user = user or await repo.get_user_by_email(reader, email)
     # Unknown email and wrong password take the same path and the same argon2 time.
     if not await verify_password_async(password, user.password_hash if user else None) or user is None:
         raise BadCredentials()
