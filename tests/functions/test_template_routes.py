@@ -19,6 +19,7 @@ from cinema.catalog.admin_router import router as catalog_admin_router
 from cinema.catalog.router import router as catalog_router
 from cinema.catalog.stats_router import router as stats_router
 from cinema.core.health import router as health_router
+from cinema.live.router import router as live_router
 from cinema.media.admin_router import router as media_admin_router
 from cinema.media.playback_router import router as playback_router
 from cinema.payments.account_router import router as payments_account_router
@@ -41,7 +42,7 @@ FUNCTIONS = {
     "AuthFunction": ("auth", [auth_router, users_router, health_router]),
     "CatalogFunction": ("catalog", [catalog_router]),
     "AdminFunction": ("admin", [catalog_admin_router, stats_router, media_admin_router]),
-    "StreamingFunction": ("streaming", [playback_router]),
+    "StreamingFunction": ("streaming", [playback_router, live_router]),
     "ReviewsFunction": ("reviews", [reviews_router]),
     "AccountFunction": ("account", [account_router]),
     "PaymentsFunction": ("payments", [payments_router, payments_account_router]),

@@ -6,6 +6,7 @@ from cinema.account import models as account_models  # noqa: F401
 from cinema.auth import models as auth_models  # noqa: F401
 from cinema.catalog import models as catalog_models  # noqa: F401
 from cinema.core.db import Base
+from cinema.live import models as live_models  # noqa: F401
 from cinema.media import models as media_models  # noqa: F401
 from cinema.payments import models as payments_models  # noqa: F401
 from cinema.reviews import models as reviews_models  # noqa: F401

@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     playback_ttl_s: int = 4 * 3600
     demo_media: bool = False  # `cinema serve` turns it on: demo films get generated videos on first start
 
+    # live (Nginx-RTMP): nginx calls /live/hooks/* with this secret (`?secret=`); empty refuses every hook
+    live_hook_secret: SecretStr = SecretStr("")
+    live_ingest_url: str = ""  # what OBS connects to, e.g. rtmp://host:1935/ingest; empty: live is off
+    live_rtmp_port: int = 1935  # nginx's own RTMP port: a valid key is redirected to 127.0.0.1:<port>/show
+    live_control_url: str = ""  # nginx-rtmp's control location (drops publishers); empty: none
+
     # payments (Stripe): keys from the app secret in AWS; `cinema serve` points them at the local fake
     stripe_api_key: SecretStr = SecretStr("")
     stripe_webhook_secret: SecretStr = SecretStr("")

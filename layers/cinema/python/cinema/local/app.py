@@ -17,6 +17,7 @@ from cinema.catalog.router import router as catalog_router
 from cinema.catalog.stats_router import router as stats_router
 from cinema.core.app import build_app
 from cinema.core.settings import get_settings
+from cinema.live.router import router as live_router
 from cinema.local.dev_tools import mount_dev_tools
 from cinema.local.docs import mount_docs
 from cinema.local.edge import edge_router
@@ -83,6 +84,7 @@ def create_app() -> FastAPI:
         account_router,
         payments_router,
         payments_account_router,
+        live_router,
         title="Cinema API (local)",
         docs=False,
     )

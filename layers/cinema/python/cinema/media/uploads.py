@@ -193,3 +193,27 @@ async def media_state(db: AsyncSession, film_id: uuid.UUID) -> MediaOut:
         duration_seconds=(playing or latest).duration_seconds,
         open_upload=open_upload,
     )
+
+
+async def register_server_upload(
+    db: AsyncSession, film_id: uuid.UUID, *, filename: str, content_type: str, extension: str, size_bytes: int
+) -> MediaUpload:
+    """A source the platform itself puts into the uploads bucket (a live broadcast's recording):
+    the row the media pipeline expects, already `uploaded`; the caller stores the object at its
+    key once this is committed, and S3's ObjectCreated (locally: pipeline.object_created) does
+    the rest, exactly as for a browser's upload."""
+    upload_id = uuid.uuid4()
+    upload = MediaUpload(
+        id=upload_id,
+        film_id=film_id,
+        s3_upload_id="",
+        key=f"uploads/{film_id}/{upload_id}/source.{extension}",
+        filename=filename,
+        content_type=content_type,
+        size_bytes=size_bytes,
+        part_size=size_bytes,
+        status=UploadStatus.uploaded,
+    )
+    db.add(upload)
+    await db.flush()
+    return upload

@@ -1,0 +1,128 @@
+"""Pushes nginx-rtmp's live HLS into the media bucket under `live/<public-name>/`.
+
+The same code runs in both shapes: in the AWS container beside nginx (infra/rtmp) and on one
+machine in a thread of the local server (cinema.local.rtmp). A fragment is pushed once the
+playlist lists it (nginx lists a fragment only when it is closed), and the playlist after its
+fragments, so a viewer never reads a playlist naming a fragment the bucket lacks. Only boto3
+and the standard library: the container copies this one file.
+
+Stream folders are named by the event's public name (a UUID), never by a stream key: nginx's
+`show` application only ever sees those names (see infra/rtmp/nginx.conf.template).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("cinema.live.hls")
+
+PLAYLIST = "index.m3u8"
+_NAME = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_FRAGMENT = re.compile(r"[A-Za-z0-9_.-]{1,64}\.ts")
+
+
+class HlsMirror:
+    def __init__(
+        self, hls_dir: Path, client: Any, bucket: str, *, prefix: str = "live/", interval_s: float = 0.2
+    ):
+        self.hls_dir = hls_dir
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix
+        self.interval_s = interval_s
+        self._pushed: dict[str, set[str]] = {}  # stream name -> fragments in the bucket
+        self._playlists: dict[str, bytes] = {}  # stream name -> the playlist last pushed
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="hls-mirror", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.sync_once()
+            except Exception:  # a failed push is retried on the next pass
+                log.exception("live HLS push failed")
+
+    def sync_once(self) -> int:
+        """One pass over every stream folder; the number of objects pushed."""
+        pushed = 0
+        if not self.hls_dir.is_dir():
+            return 0
+        for folder in self.hls_dir.iterdir():
+            if folder.is_dir() and _NAME.fullmatch(folder.name):
+                pushed += self._sync_stream(folder)
+        return pushed
+
+    def _sync_stream(self, folder: Path) -> int:
+        name = folder.name
+        try:
+            playlist = (folder / PLAYLIST).read_bytes()
+        except FileNotFoundError:
+            return 0
+        if playlist == self._playlists.get(name) or b"#EXTM3U" not in playlist:
+            return 0
+        listed = [
+            line for line in playlist.decode("ascii", "replace").splitlines() if _FRAGMENT.fullmatch(line)
+        ]
+        done = self._pushed.setdefault(name, set())
+        pushed = 0
+        for fragment in listed:
+            if fragment in done:
+                continue
+            try:
+                self._put(folder / fragment, f"{self.prefix}{name}/{fragment}", "video/mp2t", immutable=True)
+            except FileNotFoundError:  # already cleaned up by nginx: a player cannot need it anymore
+                continue
+            done.add(fragment)
+            pushed += 1
+        self._put_bytes(playlist, f"{self.prefix}{name}/{PLAYLIST}")
+        self._playlists[name] = playlist
+        return pushed + 1
+
+    def _put(self, path: Path, key: str, content_type: str, *, immutable: bool) -> None:
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=path.read_bytes(),
+            ContentType=content_type,
+            CacheControl="max-age=31536000, immutable" if immutable else "max-age=1",
+        )
+
+    def _put_bytes(self, body: bytes, key: str) -> None:
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=body,
+            ContentType="application/vnd.apple.mpegurl",
+            CacheControl="max-age=1",
+        )
+
+
+def main() -> None:  # pragma: no cover - the container's entry point (infra/rtmp/Dockerfile)
+    import os  # noqa: PLC0415
+    import signal  # noqa: PLC0415
+
+    import boto3  # noqa: PLC0415
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    mirror = HlsMirror(
+        Path(os.environ.get("HLS_DIR", "/var/hls")), boto3.client("s3"), os.environ["MEDIA_BUCKET"]
+    )
+    signal.signal(signal.SIGTERM, lambda *_: mirror._stop.set())
+    mirror._run()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

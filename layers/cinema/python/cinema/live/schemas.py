@@ -1,0 +1,49 @@
+"""Live events in and out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class LiveEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    description: str | None = Field(default=None, max_length=5000)
+    film_id: uuid.UUID | None = Field(default=None, description="the film viewers must be entitled to")
+    starts_at: datetime | None = None
+
+
+class LiveEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    title: str
+    description: str
+    film_id: uuid.UUID | None
+    status: Literal["scheduled", "live", "ended"]
+    starts_at: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    replay_film_id: uuid.UUID | None
+
+
+class StreamKeyOut(BaseModel):
+    stream_key: str = Field(description="shown here only: paste it into OBS as the stream key")
+    ingest_url: str = Field(description="the RTMP server URL for OBS")
+
+
+class LiveEventCreated(LiveEventOut, StreamKeyOut):
+    pass
+
+
+class LivePlayOut(BaseModel):
+    manifest_url: str = Field(description="the live playlist, signed (query form)")
+    expires_at: datetime
+    cookies: dict[str, str] = Field(description="the same grant as CloudFront cookies")
