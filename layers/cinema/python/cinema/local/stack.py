@@ -26,6 +26,7 @@ from cinema.core.settings import Settings, get_settings
 from cinema.local import web
 from cinema.local.dev_tools import bind_check
 from cinema.local.edge import ensure_key_pair
+from cinema.local.rtmp import LocalLive
 from cinema.local.services import LocalServices
 
 log = logging.getLogger("cinema.local")
@@ -142,6 +143,12 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
+def _loopback_url(settings: Settings) -> str:
+    """How a process on this machine (nginx calling the live hooks) reaches the API."""
+    wildcard = settings.host in ("0.0.0.0", "::", "localhost")  # noqa: S104 - compared, not bound
+    return f"http://{'127.0.0.1' if wildcard else settings.host}:{settings.port}"
+
+
 def _exit_on_sigterm(signum: int, _frame: object) -> None:
     # Uvicorn re-raises the signals it caught once it has shut down; with the default SIGTERM
     # action the process would die right there, skipping the `finally` that stops services.
@@ -173,6 +180,8 @@ def run() -> int:
         bucket_cors={settings.uploads_bucket: web.browser_origins(settings)},
         region=settings.aws_region,
     )
+    # nginx-rtmp when the machine has it: its settings now, the server once S3 runs
+    live = LocalLive.configure(data_dir, settings, api_base_url=_loopback_url(settings))
     try:
         services.start()
         os.environ.update(services.environment())
@@ -200,6 +209,7 @@ def run() -> int:
             ("account", admin_line),
             ("catalog", catalog_line),
             ("payments", stripe_line),
+            ("live", live.start(settings.media_bucket)),
         ]
         _banner(services, settings, lines, seeded, started)
         config = uvicorn.Config(
@@ -223,6 +233,7 @@ def run() -> int:
         return 1
     finally:
         _say("stopping the services ...")
+        live.stop()
         services.stop()
         _say("stopped")
         sys.stdout.flush()
