@@ -17,20 +17,20 @@ import pytest
 CINEMA = shutil.which("cinema", path=str(Path(sys.executable).parent)) or "cinema"
 
 
-def _env(data_dir: Path, port: int) -> dict[str, str]:
+def _env(data_dir: Path, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CINEMA_")}
     env.update(CINEMA_DATA_DIR=str(data_dir), CINEMA_PORT=str(port), CINEMA_LOG_LEVEL="WARNING")
-    return env
+    return env | (extra or {})
 
 
 class Serving:
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, env: dict[str, str] | None = None) -> None:
         self.port = port
         self.console_data_dir = data_dir
         self.base = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             [CINEMA, "serve"],
-            env=_env(data_dir, port),
+            env=_env(data_dir, port, env),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
