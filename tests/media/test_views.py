@@ -84,6 +84,18 @@ async def test_watching_in_real_time_counts_one_view(client, viewer, film):
     assert await _views() == 1
 
 
+async def test_a_short_film_watched_to_the_end_counts_a_view(client, catalog, viewer):
+    short = await catalog.film(title="Короткий метр", access="free", duration_seconds=12)
+    await insert_upload(short["id"], ready=True, duration=12)
+    assert await _play(client, short["id"], viewer) == 200
+    await _played_ago(viewer, short["id"], 5)
+    await _beat(client, short["id"], viewer, 5)
+    assert await _views() == 0  # under 90 % of it
+    await _played_ago(viewer, short["id"], 7)  # 12 s after /play
+    await _beat(client, short["id"], viewer, 11)
+    assert await _views() == 1
+
+
 async def test_a_resumed_film_counts_after_30_more_seconds(client, viewer, film):
     assert await _play(client, film["id"], viewer) == 200
     await _beat(client, film["id"], viewer, 10)  # stops early: no view

@@ -39,6 +39,11 @@ RESUME_MIN_PERCENT = 5  # under 5 % watched: not worth resuming
 COMPLETED_PERCENT = 90  # from 90 % on: finished
 
 
+def view_threshold(duration: int) -> int:
+    """Seconds of watching that make a view: 30 s, or nearly all of a film shorter than that."""
+    return max(1, min(VIEW_AFTER_S, COMPLETED_PERCENT * duration // 100))
+
+
 def resumable(position: int, duration: int) -> bool:
     return duration > 0 and RESUME_MIN_PERCENT * duration <= 100 * position < COMPLETED_PERCENT * duration
 
@@ -75,8 +80,8 @@ async def playing(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -
         cache.mark_down()
 
 
-async def _watched_since_play(user_id: uuid.UUID, film_id: uuid.UUID, position: int) -> bool:
-    """Whether real time since /play allows at least VIEW_AFTER_S of progress up to `position`."""
+async def _watched_since_play(user_id: uuid.UUID, film_id: uuid.UUID, position: int, needed: int) -> bool:
+    """Whether real time since /play allows at least `needed` seconds of progress up to `position`."""
     redis = cache.client()
     if redis is None:
         return False
@@ -89,7 +94,7 @@ async def _watched_since_play(user_id: uuid.UUID, film_id: uuid.UUID, position: 
         now = time.time()
         advance = position - int(start)
         if 0 <= advance <= now - float(at) + PLAY_SLACK_S:
-            return advance >= VIEW_AFTER_S
+            return advance >= needed
         await redis.set(key, f"{now:.3f}:{position}", keepttl=True)  # a seek: the clock starts again
     except (RedisError, OSError):
         cache.mark_down()
@@ -118,12 +123,13 @@ async def record(
         where=WatchProgress.updated_at < func.now() - text(f"interval '{COALESCE_S} seconds'"),
     ).returning(WatchProgress.view_counted_at)
     written = (await db.execute(statement)).first()
-    if written is None or position < VIEW_AFTER_S or not playable:
+    needed = view_threshold(duration)
+    if written is None or position < needed or not playable:
         return
     last_counted = written[0]
     if last_counted is not None and last_counted > datetime.now(UTC) - VIEW_EVERY:
         return  # this viewer's view of this film was counted less than a day ago
-    if not await _watched_since_play(user_id, film_id, position):
+    if not await _watched_since_play(user_id, film_id, position, needed):
         return
     # Conditional, so two racing heartbeats count one view.
     counted = await db.execute(
