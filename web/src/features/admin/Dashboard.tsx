@@ -27,10 +27,10 @@ function Chart({ title, total, data, kind, format }: {
         <strong>{total}</strong>
       </figcaption>
       <ResponsiveContainer width="100%" height={200}>
-        <Series data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
+        <Series data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="var(--line)" vertical={false} />
           <XAxis dataKey="date" tickFormatter={tick} stroke="var(--muted)" fontSize={12} minTickGap={24} />
-          <YAxis stroke="var(--muted)" fontSize={12} allowDecimals={false} tickFormatter={format} />
+          <YAxis stroke="var(--muted)" fontSize={12} allowDecimals={false} tickFormatter={format} width={format ? 84 : 44} />
           <Tooltip
             labelFormatter={(label) => tick(String(label))}
             formatter={(value) => (format ? format(Number(value)) : String(value))}
