@@ -22,8 +22,9 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from cinema.core.settings import get_settings
 
 # Hashing threads yield the CPU to the event loop: a storm of sign-ins queues for the hasher
-# instead of slowing every other request of the process (argon2 spreads one hash over
-# several threads of its own, which inherit this niceness).
+# instead of slowing every other request of the process. They run at a lower priority and,
+# with more than one core, off the first core, which is left to the loop (argon2 spreads one
+# hash over threads of its own, which inherit both).
 HASHER_NICENESS = 10
 
 
@@ -58,10 +59,17 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _lower_priority() -> None:
+def _make_way_for_the_loop() -> None:
+    """Runs in each hashing thread; per thread on Linux, best-effort elsewhere."""
+    thread = threading.get_native_id()
+    if hasattr(os, "sched_setaffinity"):
+        cpus = sorted(os.sched_getaffinity(thread))
+        if len(cpus) > 1:
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(thread, cpus[1:])
     if hasattr(os, "setpriority"):
-        with contextlib.suppress(OSError):  # per thread on Linux; best-effort elsewhere
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHER_NICENESS)
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, thread, HASHER_NICENESS)
 
 
 @lru_cache
@@ -69,7 +77,7 @@ def _hashing_pool() -> ThreadPoolExecutor:
     """A few threads, one less than the cores (at least one): argon2 releases the GIL, so the
     loop keeps a core of its own and a storm waits in this pool's queue."""
     workers = get_settings().password_hash_workers or max(1, _cores() - 1)
-    return ThreadPoolExecutor(workers, thread_name_prefix="argon2", initializer=_lower_priority)
+    return ThreadPoolExecutor(workers, thread_name_prefix="argon2", initializer=_make_way_for_the_loop)
 
 
 async def hash_password_async(password: str) -> str:
