@@ -27,7 +27,7 @@ _FRAGMENT = re.compile(r"[A-Za-z0-9_.-]{1,64}\.ts")
 
 class HlsMirror:
     def __init__(
-        self, hls_dir: Path, client: Any, bucket: str, *, prefix: str = "live/", interval_s: float = 0.2
+        self, hls_dir: Path, client: Any, bucket: str, *, prefix: str = "live/", interval_s: float = 0.1
     ):
         self.hls_dir = hls_dir
         self.client = client
