@@ -91,6 +91,7 @@ class LocalLive:
         self.host = host
         self.rtmp_port = rtmp_port
         self.control_port = free_port()
+        self.hook_proxy_port = free_port()
         self.api_base_url = api_base_url.rstrip("/")
         self.hook_secret = secrets.token_urlsafe(32)
         self.found = find_nginx()
@@ -149,7 +150,9 @@ class LocalLive:
             "run_dir": str(self.root / "run"),
             "log_dir": str(self.root / "logs"),
             "rtmp_listen": f"{self.host}:{self.rtmp_port}",
-            "hook_base": f"{self.api_base_url}/api/v1/live/hooks",
+            "hook_proxy_listen": f"127.0.0.1:{self.hook_proxy_port}",
+            "api_origin": self.api_base_url,
+            "api_host": self.api_base_url.split("://", 1)[1],
             "hook_secret": self.hook_secret,
             "hls_dir": str(self.hls_dir),
             "record_dir": str(self.record_dir),
