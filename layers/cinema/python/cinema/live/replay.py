@@ -1,29 +1,42 @@
 """A broadcast's recording becomes the VOD of its replay film, through the media pipeline.
 
-Where the recording is depends on the shape: the local nginx writes it on this machine (the
-local runner registers itself here, as the transcoding worker does with the pipeline); the
-AWS container's uploader puts it into the uploads bucket. Either way `ingest_recording` makes
-the upload row, stores the FLV under the key the pipeline knows, and S3's ObjectCreated (or
-its local stand-in) starts the same transcoding as any upload.
+Both shapes put the closed FLV into the uploads bucket at `uploads/live/<event id>/<file>.flv`:
+the AWS container's uploader (infra/rtmp), or on one machine the local runner, which registers
+itself here as the transcoding worker registers with the pipeline. From there it is an upload
+like any other: S3's ObjectCreated (locally its stand-in, pipeline.object_created) reaches
+media-ingest, which asks `recording_upload` for the upload row (the event's replay film, which
+publish-done chose) and starts the same transcoding. S3 delivers at least once: a second event
+for the same key finds the row and starts nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from cinema.core import db
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from cinema.core.settings import get_settings
+from cinema.live import repository as repo
+from cinema.live.models import LiveStatus
 from cinema.media import pipeline, storage, uploads
+from cinema.media.models import MediaUpload
 
 log = logging.getLogger("cinema.live.replay")
 
-# (event id, public stream name, replay film id): called once the event has ended, committed
-RecordingSink = Callable[[uuid.UUID, str, uuid.UUID], Awaitable[None]]
+RECORDING_KEY = re.compile(r"^uploads/live/(?P<event>[0-9a-f-]{36})/(?P<file>[A-Za-z0-9._-]{1,128}\.flv)$")
+
+# (event id, public stream name): called once the event has ended and that is committed
+RecordingSink = Callable[[uuid.UUID, str], Awaitable[None]]
 _sink: RecordingSink | None = None
+
+
+class RecordingTooEarly(RuntimeError):
+    """The recording arrived before publish-done ended its event: S3's retry comes back later."""
 
 
 def register_local(sink: RecordingSink | None) -> None:
@@ -31,24 +44,46 @@ def register_local(sink: RecordingSink | None) -> None:
     _sink = sink
 
 
-async def broadcast_ended(event_id: uuid.UUID, name: str, film_id: uuid.UUID) -> None:
+async def broadcast_ended(event_id: uuid.UUID, name: str) -> None:
     if _sink is not None:
-        await _sink(event_id, name, film_id)
+        await _sink(event_id, name)
 
 
-async def ingest_recording(path: Path, film_id: uuid.UUID) -> uuid.UUID:
-    """Uploads the closed FLV at `path` as a new source of `film_id` and starts transcoding."""
-    size = (await asyncio.to_thread(path.stat)).st_size
-    async with db.transaction() as session:
-        upload = await uploads.register_server_upload(
-            session,
-            film_id,
-            filename=f"live-recording{path.suffix}",
-            content_type="video/x-flv",
-            extension="flv",
-            size_bytes=size,
-        )
-        key, upload_id = upload.key, upload.id
+def recording_key(event_id: uuid.UUID, filename: str) -> str:
+    return f"uploads/live/{event_id}/{filename}"
+
+
+def is_recording(key: str) -> bool:
+    return RECORDING_KEY.match(key) is not None
+
+
+async def recording_upload(db: AsyncSession, bucket: str, key: str) -> MediaUpload | None:
+    """The upload row of a stored recording, made on its first event (None: nothing to start)."""
+    match = RECORDING_KEY.match(key)
+    if match is None:
+        return None
+    event = await repo.get(db, uuid.UUID(match["event"]), lock=True)
+    if event is None:
+        log.info("recording of an unknown live event: %s", key)
+        return None
+    if event.status is not LiveStatus.ended or event.replay_film_id is None:
+        raise RecordingTooEarly(key)
+    if await uploads.server_upload_exists(db, key):
+        return None
+    size = await storage.object_size(bucket, key)
+    return await uploads.register_server_upload(
+        db,
+        event.replay_film_id,
+        key=key,
+        filename=f"live-{event.id}.flv",
+        content_type="video/x-flv",
+        size_bytes=size,
+    )
+
+
+async def store_recording(path: Path, event_id: uuid.UUID) -> str:
+    """One machine: the closed FLV into the uploads bucket, and the pipeline told (as S3 would)."""
+    key = recording_key(event_id, path.name)
     await asyncio.to_thread(
         storage.s3_client().upload_file,
         str(path),
@@ -57,5 +92,5 @@ async def ingest_recording(path: Path, film_id: uuid.UUID) -> uuid.UUID:
         ExtraArgs={"ContentType": "video/x-flv"},
     )
     await pipeline.object_created(key)
-    log.info("live recording stored as upload %s of film %s", upload_id, film_id)
-    return upload_id
+    log.info("live recording of event %s stored at %s", event_id, key)
+    return key

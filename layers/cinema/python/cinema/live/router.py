@@ -39,8 +39,8 @@ def _after_end(db: DbSession, event: LiveEvent, *, drop: bool) -> None:
     async def run() -> None:
         if drop and publisher:
             await control.drop_publisher(service.INGEST_APP, clientid=publisher)
-        if film_id is not None:
-            await replay.broadcast_ended(event.id, service.public_name(event), film_id)
+        if film_id is not None:  # it was on air: there is a recording
+            await replay.broadcast_ended(event.id, service.public_name(event))
 
     after_commit(db, run)
 

@@ -235,20 +235,20 @@ class LocalLive:
             self.process = None
 
     # -- recordings ------------------------------------------------------------------------
-    async def recording_finished(self, event_id: uuid.UUID, name: str, film_id: uuid.UUID) -> None:
+    async def recording_finished(self, event_id: uuid.UUID, name: str) -> None:
         """Called by the API once a broadcast ended: the recording goes on in the background."""
         task = asyncio.get_running_loop().create_task(
-            self._hand_over(name, film_id), name=f"replay-{event_id}"
+            self._hand_over(event_id, name), name=f"replay-{event_id}"
         )
         _background.add(task)
         task.add_done_callback(_background.discard)
 
-    async def _hand_over(self, name: str, film_id: uuid.UUID) -> None:
+    async def _hand_over(self, event_id: uuid.UUID, name: str) -> None:
         path = await asyncio.to_thread(self._closed_recording, name)
         if path is None:
             log.warning("no recording of live stream %s to replay", name)
             return
-        await replay.ingest_recording(path, film_id)
+        await replay.store_recording(path, event_id)
 
     def _closed_recording(self, name: str) -> Path | None:
         """The newest FLV of `name` once nginx has stopped writing it (its size holds still)."""

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cinema.core import db
+from cinema.live import replay
 from cinema.media import events, status, transcoder
 from cinema.media import repository as repo
 from cinema.media.models import UploadStatus
@@ -23,12 +24,19 @@ async def handle(event: dict[str, Any]) -> dict[str, Any]:
     started: list[str] = []
     for bucket, key in events.created_objects(event):
         ids = events.ids_from_key(key)
-        if ids is None:
+        if ids is None and not replay.is_recording(key):
             log.info("not an upload source: %s", key)
             continue
         async with db.session_factory()() as session:
-            upload = await repo.get_upload(session, ids[1], lock=True)
-            if upload is None or upload.film_id != ids[0] or upload.status is not UploadStatus.uploaded:
+            if ids is None:  # a live broadcast's recording: its row is made now
+                upload = await replay.recording_upload(session, bucket, key)
+            else:
+                upload = await repo.get_upload(session, ids[1], lock=True)
+            if (
+                upload is None
+                or (ids and upload.film_id != ids[0])
+                or upload.status is not UploadStatus.uploaded
+            ):
                 log.info("nothing to start for %s (unknown or already started)", key)
                 continue
             job_id = await transcoder.current().start(upload, bucket=bucket, key=key)

@@ -19,6 +19,10 @@ async def get_upload(db: AsyncSession, upload_id: uuid.UUID, *, lock: bool = Fal
     return (await db.execute(query)).scalar_one_or_none()
 
 
+async def upload_with_key(db: AsyncSession, key: str) -> MediaUpload | None:
+    return (await db.execute(select(MediaUpload).where(MediaUpload.key == key))).scalar_one_or_none()
+
+
 async def latest_upload(db: AsyncSession, film_id: uuid.UUID) -> MediaUpload | None:
     """The newest upload that got past 'open' (what the admin sees progressing)."""
     query = (

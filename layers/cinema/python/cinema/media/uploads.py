@@ -196,18 +196,21 @@ async def media_state(db: AsyncSession, film_id: uuid.UUID) -> MediaOut:
 
 
 async def register_server_upload(
-    db: AsyncSession, film_id: uuid.UUID, *, filename: str, content_type: str, extension: str, size_bytes: int
+    db: AsyncSession,
+    film_id: uuid.UUID,
+    *,
+    key: str,
+    filename: str,
+    content_type: str,
+    size_bytes: int,
 ) -> MediaUpload:
-    """A source the platform itself puts into the uploads bucket (a live broadcast's recording):
-    the row the media pipeline expects, already `uploaded`; the caller stores the object at its
-    key once this is committed, and S3's ObjectCreated (locally: pipeline.object_created) does
-    the rest, exactly as for a browser's upload."""
-    upload_id = uuid.uuid4()
+    """A source the platform itself stored in the uploads bucket at `key` (a live broadcast's
+    recording): the row the media pipeline expects, already `uploaded`, for media-ingest to
+    start transcoding exactly as for a browser's upload."""
     upload = MediaUpload(
-        id=upload_id,
         film_id=film_id,
         s3_upload_id="",
-        key=f"uploads/{film_id}/{upload_id}/source.{extension}",
+        key=key,
         filename=filename,
         content_type=content_type,
         size_bytes=size_bytes,
@@ -217,3 +220,7 @@ async def register_server_upload(
     db.add(upload)
     await db.flush()
     return upload
+
+
+async def server_upload_exists(db: AsyncSession, key: str) -> bool:
+    return await repo.upload_with_key(db, key) is not None
