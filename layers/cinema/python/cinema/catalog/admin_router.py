@@ -84,7 +84,12 @@ async def delete_film(film_id: uuid.UUID, _: AdminUser, db: DbSession) -> Respon
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/genres", status_code=status.HTTP_201_CREATED, response_model=GenreOut)
+@router.post(
+    "/genres",
+    status_code=status.HTTP_201_CREATED,
+    response_model=GenreOut,
+    responses={409: {"description": "a genre with this slug exists"}},
+)
 async def create_genre(body: GenreIn, _: AdminUser, db: DbSession) -> GenreOut:
     return GenreOut.model_validate(await service.create_genre(db, body))
 

@@ -12,6 +12,7 @@ from cinema.catalog import caching, service
 from cinema.catalog import repository as repo
 from cinema.catalog.schemas import Country, FilmOut, FilmSummary, GenreOut, PopularFilm, Slug
 from cinema.core.db import DbSession
+from cinema.core.openapi import errors
 from cinema.core.pagination import LIMIT_OPENAPI, Cursor, Limit, Page, limit_of
 from cinema.core.text import LINE_PATTERN
 
@@ -43,7 +44,16 @@ def _json(body: bytes) -> Response:
     return Response(content=body, media_type=JSON)
 
 
-@router.get("/films", response_model=Page[FilmSummary], summary="Browse and search the catalog")
+# Public reads that show staff more: a token is optional, but one that is sent must be valid.
+OPTIONAL_TOKEN = errors(401, 403)
+
+
+@router.get(
+    "/films",
+    response_model=Page[FilmSummary],
+    summary="Browse and search the catalog",
+    responses=OPTIONAL_TOKEN,
+)
 async def list_films(
     *,
     request: Request,
@@ -84,7 +94,11 @@ async def popular_films(request: Request) -> Response:
     return _json(hit if hit is not None else await service.popular(limit=limit))
 
 
-@router.get("/films/{film_id}", response_model=FilmOut, responses={404: {"description": "no such film"}})
+@router.get(
+    "/films/{film_id}",
+    response_model=FilmOut,
+    responses={**OPTIONAL_TOKEN, 404: {"description": "no such film"}},
+)
 async def get_film(film_id: uuid.UUID, request: Request) -> Response:
     # The hottest read: no dependency, no database session unless there is a token to check
     # or a cache miss, and an anonymous level-1 hit returns before any other work.

@@ -15,8 +15,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
+from starlette.routing import Match
 
 log = logging.getLogger("cinema.errors")
 
@@ -131,19 +132,18 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> Any:
     """Starlette's errors (404, 405 ...) as FastAPI answers them; a 405's `Allow` lists every
-    method the path has (Starlette names only those of the first route that matched it)."""
+    method of the resource (Starlette names only those of the first route that matched)."""
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 405:
-        methods: set[str] = set()
-        for route in request.app.router.routes:
-            if (
-                isinstance(route, Route)
-                and route.methods
-                and route.matches(request.scope)[0] is not Match.NONE
-            ):
-                methods |= route.methods
-        if methods:
-            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(methods))}
+        # The resource is the most literal path template that matches (`/upload/complete`, not
+        # `/upload/{upload_id}`); its methods are those of every route with that template.
+        by_template: dict[str, set[str]] = {}
+        for route in iter_route_contexts(request.app.routes):
+            if route.methods and route.matches(request.scope)[0] is not Match.NONE:
+                by_template.setdefault(route.path_format or "", set()).update(route.methods)
+        if by_template:
+            resource = min(by_template, key=lambda template: template.count("{"))
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(by_template[resource]))}
     return await http_exception_handler(request, exc)
 
 

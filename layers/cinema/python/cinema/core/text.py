@@ -10,12 +10,15 @@ tab, line feed and carriage return; single-line text refuses every control chara
 
 from __future__ import annotations
 
+import re
+
 from pydantic import StringConstraints
 
 # JSON Schema (ECMA 262) and both regex engines of pydantic read these the same way.
 _LINE_CONTROL = r"\x00-\x1f\x7f"
 _TEXT_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # keeps \t \n \r
 LINE_PATTERN = rf"^[^{_LINE_CONTROL}]*$"
+CONTROL_CHARACTER = re.compile(rf"[{_LINE_CONTROL}]")  # for text read by hand (forms, cursors)
 TEXT_PATTERN = rf"^[^{_TEXT_CONTROL}]*$"
 # Not blank: at least one character that is neither white space nor a control character.
 _LINE_NOT_BLANK = rf"^[^{_LINE_CONTROL}]*[^\s{_LINE_CONTROL}][^{_LINE_CONTROL}]*$"

@@ -12,6 +12,8 @@ import hmac
 import secrets
 from urllib.parse import parse_qsl
 
+from cinema.core.text import CONTROL_CHARACTER
+
 KEY_PREFIX = "live_"
 
 
@@ -45,6 +47,8 @@ class HookForm:
             self.fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=64)
         except ValueError:  # not UTF-8, or more fields than nginx ever sends: nothing is valid
             self.fields = []
+        if any(CONTROL_CHARACTER.search(key + value) for key, value in self.fields):
+            self.fields = []  # nginx sends no control character (and the database takes no NUL)
 
     def one(self, name: str) -> str | None:
         values = [value for key, value in self.fields if key == name]

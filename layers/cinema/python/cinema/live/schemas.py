@@ -6,18 +6,21 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+from cinema.core.json_types import DateTime
+from cinema.core.text import plain_text
+
+Title = Annotated[str, plain_text(strip=True, min_length=1, not_blank=True, max_length=200)]
 
 
 class LiveEventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
-    description: str | None = Field(default=None, max_length=5000)
+    description: Annotated[str, plain_text(multiline=True, max_length=5000)] | None = None
     film_id: uuid.UUID | None = Field(default=None, description="the film viewers must be entitled to")
-    starts_at: datetime | None = None
+    starts_at: DateTime | None = None
 
 
 class LiveEventOut(BaseModel):

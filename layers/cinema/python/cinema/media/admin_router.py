@@ -46,7 +46,7 @@ OPEN_UPLOAD_ERRORS = {
 
 
 @router.get(
-    "/upload/{upload_id}",
+    "/upload/{upload_id:uuid}",  # a UUID only: /upload/complete is another resource
     response_model=UploadResumeOut,
     summary="Resume an open upload: every part URL signed afresh, and the parts S3 already has",
     description="For a page reload or another machine: PUT the parts missing from `uploaded` (or "
@@ -61,7 +61,7 @@ async def resume_upload(
 
 
 @router.delete(
-    "/upload/{upload_id}",
+    "/upload/{upload_id:uuid}",  # a UUID only: /upload/complete is another resource
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Abort an open upload: S3 deletes its parts",
     responses=OPEN_UPLOAD_ERRORS,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from cinema.account import progress
 from cinema.auth.dependencies import CurrentUser
 from cinema.core.db import DbSession
+from cinema.core.json_types import whole_number
 from cinema.media import playback
 from cinema.media.errors import InvalidPosition
 from cinema.media.playback import PlayOut
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/films/{film_id}", tags=["playback"])
 class ProgressIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    position_seconds: int = Field(ge=0, le=48 * 3600)
+    position_seconds: whole_number(ge=0, le=48 * 3600)  # type: ignore[valid-type]
 
 
 @router.get(

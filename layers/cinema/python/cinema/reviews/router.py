@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from cinema.auth.dependencies import CurrentUser, ModeratorUser, bearer, current_user
 from cinema.auth.models import User
 from cinema.core.db import DbSession
+from cinema.core.openapi import answers
 from cinema.core.pagination import Cursor, Limit, Page
 from cinema.reviews import ratings, service
 from cinema.reviews.schemas import QueuedReviewOut, RatingIn, RatingOut, ReviewIn, ReviewOut, ReviewPatch
@@ -17,6 +18,7 @@ from cinema.reviews.schemas import QueuedReviewOut, RatingIn, RatingOut, ReviewI
 router = APIRouter(tags=["reviews"])
 
 
+@answers(401, 403)
 async def optional_user(db: DbSession, token: Annotated[str | None, Depends(bearer)]) -> User | None:
     """Anonymous readers are welcome; a token that is sent must be valid."""
     return None if not token else await current_user(db, token)

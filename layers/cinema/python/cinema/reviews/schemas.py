@@ -6,22 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
+from cinema.core.json_types import whole_number
 from cinema.core.text import plain_text
 from cinema.reviews.models import BODY_MAX, TITLE_MAX
 
 PLAIN_TEXT = "Plain text, stored exactly as given: consumers must escape it (never render it as HTML)."
 
 
-def _whole(value: object) -> object:
-    """JSON has one number type: 7.0 is the integer 7 (as JSON Schema says), 7.5 and "7" are not."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-Score = Annotated[
-    int, BeforeValidator(_whole), Field(strict=True, ge=1, le=10, description="a whole number 1..10")
-]
+Score = whole_number(ge=1, le=10, description="a whole number 1..10")
 # Not blank (some visible character), no control characters (the body keeps line breaks and
 # tabs), otherwise kept exactly as sent.
 Title = Annotated[
@@ -50,8 +45,9 @@ class ReviewPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
-    body: Body | None = None
-    hidden: bool | None = Field(default=None, description="moderators and admins only")
+    # Either may be left out, neither may be null (the document says so: no null in their types).
+    body: Body | SkipJsonSchema[None] = None
+    hidden: bool | SkipJsonSchema[None] = Field(default=None, description="moderators and admins only")
 
     @model_validator(mode="after")
     def _no_null_body_or_flag(self) -> ReviewPatch:
