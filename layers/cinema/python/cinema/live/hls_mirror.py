@@ -1,4 +1,5 @@
-"""Pushes nginx-rtmp's live HLS into the media bucket under `live/<public-name>/`.
+"""Pushes nginx-rtmp's live HLS into the media bucket under `live/<public-name>/` (and, in the
+AWS container, closed recordings into the uploads bucket: RecordingUploader).
 
 The same code runs in both shapes: in the AWS container beside nginx (infra/rtmp) and on one
 machine in a thread of the local server (cinema.local.rtmp). A fragment is pushed once the
@@ -110,18 +111,57 @@ class HlsMirror:
         )
 
 
+_RECORDING = re.compile(r"(?P<name>[0-9a-f-]{36})-\d{1,20}\.flv")
+RECORDING_IDLE_S = 15.0  # longer than drop_idle_publisher (10 s): a file this still is closed
+
+
+class RecordingUploader:
+    """The AWS container's half of the replay: each closed recording (`<event id>-<time>.flv`,
+    untouched for RECORDING_IDLE_S) goes to the uploads bucket at
+    `uploads/live/<event id>/<file>`, whose ObjectCreated starts the media pipeline
+    (cinema.live.replay), and is then removed from the container's disk."""
+
+    def __init__(self, record_dir: Path, client: Any, bucket: str) -> None:
+        self.record_dir = record_dir
+        self.client = client
+        self.bucket = bucket
+
+    def sync_once(self, now: float) -> int:
+        stored = 0
+        for path in sorted(self.record_dir.glob("*.flv")):
+            match = _RECORDING.fullmatch(path.name)
+            if match is None or now - path.stat().st_mtime < RECORDING_IDLE_S:
+                continue
+            key = f"uploads/live/{match['name']}/{path.name}"
+            self.client.upload_file(str(path), self.bucket, key, ExtraArgs={"ContentType": "video/x-flv"})
+            path.unlink()
+            log.info("recording stored at %s", key)
+            stored += 1
+        return stored
+
+
 def main() -> None:  # pragma: no cover - the container's entry point (infra/rtmp/Dockerfile)
     import os  # noqa: PLC0415
     import signal  # noqa: PLC0415
+    import time  # noqa: PLC0415
 
     import boto3  # noqa: PLC0415
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    mirror = HlsMirror(
-        Path(os.environ.get("HLS_DIR", "/var/hls")), boto3.client("s3"), os.environ["MEDIA_BUCKET"]
+    client = boto3.client("s3")
+    mirror = HlsMirror(Path(os.environ.get("HLS_DIR", "/var/hls")), client, os.environ["MEDIA_BUCKET"])
+    recordings = RecordingUploader(
+        Path(os.environ.get("RECORD_DIR", "/var/recordings")), client, os.environ["UPLOADS_BUCKET"]
     )
-    signal.signal(signal.SIGTERM, lambda *_: mirror._stop.set())
-    mirror._run()
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    mirror.start()
+    while not stopping.wait(5):
+        try:
+            recordings.sync_once(time.time())
+        except Exception:  # retried on the next pass
+            log.exception("recording upload failed")
+    mirror.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -152,6 +152,7 @@ class LocalLive:
             "rtmp_listen": f"{self.host}:{self.rtmp_port}",
             "hook_proxy_listen": f"127.0.0.1:{self.hook_proxy_port}",
             "api_origin": self.api_base_url,
+            "resolver_line": "",  # the API is an address on this machine: nothing to resolve
             "api_host": self.api_base_url.split("://", 1)[1],
             "hook_secret": self.hook_secret,
             "hls_dir": str(self.hls_dir),
