@@ -85,7 +85,9 @@ def test_the_media_under_media_signed_except_posters_and_frames(config):
     media = [b for b in config["CacheBehaviors"] if b["PathPattern"].startswith("/media/")]
     signed = {b["PathPattern"] for b in media if b.get("TrustedKeyGroups") == [{"Ref": "MediaKeyGroup"}]}
     public = {b["PathPattern"] for b in media if "TrustedKeyGroups" not in b}
-    assert signed == {"/media/*", "/media/hls/*.m3u8"}
+    assert signed == {"/media/*", "/media/hls/*.m3u8", "/media/live/*.m3u8"}
+    # live playlists change every fragment: short-lived like the VOD playlists, never a day
+    assert behaviour(config, "/media/live/*.m3u8")["CachePolicyId"] == {"Ref": "HlsPlaylistCachePolicy"}
     assert public == {"/media/hls/*.jpg", "/media/posters/*"}
     for item in media:
         assert origin(config, item["TargetOriginId"])["DomainName"] == {
