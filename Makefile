@@ -13,7 +13,7 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.ht
 WEB_MODULES := web/node_modules/.package-lock.json
 WEB_DIST    := web/dist/index.html
 
-.PHONY: run test lint format check-aws bench clean web web-api web-check
+.PHONY: live-ingest run test lint format check-aws bench clean web web-api web-check
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -47,7 +47,20 @@ run: $(STAMP)
 		echo "!! Node.js 20+ with npm is not installed: the API starts without the web app."; \
 		echo "!! Install it (Debian: apt-get install nodejs npm), then run 'make run' again."; \
 	fi
+	@$(MAKE) --no-print-directory live-ingest
 	@$(BIN)/cinema serve
+
+# Live broadcasts need nginx with the rtmp module: on Debian/Ubuntu as root it is installed here
+# (its packaged service kept from starting, as .ci/run does); elsewhere `cinema serve` says how.
+live-ingest:
+	@if [ ! -e /usr/lib/nginx/modules/ngx_rtmp_module.so ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing nginx + libnginx-mod-rtmp (live broadcasts)"; \
+		made=; [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made=1; }; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx libnginx-mod-rtmp >/dev/null \
+			|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx libnginx-mod-rtmp >/dev/null; } \
+			|| echo "!! could not install nginx + libnginx-mod-rtmp: the platform starts without live"; \
+		[ -z "$$made" ] || rm -f /usr/sbin/policy-rc.d; \
+	fi
 
 # Lint, types, unit tests and a production build of the web app; the browser tests run in pytest.
 web-check: $(WEB_MODULES)
