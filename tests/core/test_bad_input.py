@@ -189,3 +189,13 @@ async def test_popular_limits_that_are_not_plain_numbers(client, limit):
 
 async def test_popular_limit_still_reads_plain_numbers(client):
     assert (await client.get(f"{API}/films/popular", params={"limit": "7"})).status_code == 200
+
+
+@pytest.mark.parametrize("number", [b"1e999", b"-1e999"])
+async def test_a_number_json_cannot_hold_is_refused_not_echoed(client, number):
+    """Python reads 1e999 as infinity, which no JSON answer can carry: the 422 must not choke."""
+    body = b'{"email": ' + number + b', "password": "a-long-enough-pw-9"}'
+    response = await client.post(
+        f"{API}/auth/register", content=body, headers={"Content-Type": "application/json"}
+    )
+    _assert_refused(response)

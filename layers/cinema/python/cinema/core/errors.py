@@ -7,6 +7,7 @@ the application raised it, and none echoes a secret field of the request back.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -104,11 +105,14 @@ def _is_secret(name: object) -> bool:
 
 
 def _scrub(value: Any) -> Any:
-    """The value with every secret field's value replaced, at any depth."""
+    """The value with every secret field's value replaced, at any depth (and the numbers JSON
+    cannot carry, such as the infinity Python reads 1e999 as, written as text)."""
     if isinstance(value, Mapping):
         return {k: HIDDEN if _is_secret(k) else _scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_scrub(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     return value
 
 
