@@ -22,11 +22,17 @@ const router = createBrowserRouter([
       { path: 'subscribe', lazy: async () => ({ Component: (await import('../features/checkout/pages')).PlansPage }) },
       { path: 'payments/success', lazy: async () => ({ Component: (await import('../features/checkout/pages')).CheckoutSuccessPage }) },
       { path: 'payments/cancel', lazy: async () => ({ Component: (await import('../features/checkout/pages')).CheckoutCancelPage }) },
+      { path: 'live', lazy: async () => ({ Component: (await import('../features/live/LivePage')).LivePage }) },
       { path: 'admin/*', lazy: async () => ({ Component: (await import('../features/admin/AdminApp')).default }) },
       { path: '*', element: <NotFound /> },
     ],
   },
-  // The player takes the whole screen: no header.
+  // The players take the whole screen: no header.
+  {
+    path: 'live/:eventId',
+    errorElement: <RouteError />,
+    lazy: async () => ({ Component: (await import('../features/live/LiveWatchPage')).default }),
+  },
   {
     path: 'watch/:filmId',
     errorElement: <RouteError />,

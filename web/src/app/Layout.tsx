@@ -76,6 +76,9 @@ export function Layout() {
           <NavLink to="/films" className="nav-link">
             {t('nav.catalog')}
           </NavLink>
+          <NavLink to="/live" className="nav-link">
+            {t('nav.live')}
+          </NavLink>
           <NavLink to="/subscribe" className="nav-link">
             {t('nav.subscribe')}
           </NavLink>

@@ -7,6 +7,7 @@ import { Dashboard } from './Dashboard'
 import { EditFilmPage, NewFilmPage } from './FilmEditor'
 import { FilmsAdmin } from './FilmsAdmin'
 import { GenresAdmin } from './GenresAdmin'
+import { LiveAdmin } from './LiveAdmin'
 import { Moderation } from './Moderation'
 import { UsersAdmin } from './UsersAdmin'
 
@@ -35,6 +36,9 @@ export default function AdminApp() {
             <NavLink to="/admin/users" className={({ isActive }) => `tab ${isActive ? 'tab-on' : ''}`}>
               {t('admin.users')}
             </NavLink>
+            <NavLink to="/admin/live" className={({ isActive }) => `tab ${isActive ? 'tab-on' : ''}`}>
+              {t('liveAdmin.title')}
+            </NavLink>
           </>
         ) : null}
         <NavLink to="/admin/reviews" className={({ isActive }) => `tab ${isActive ? 'tab-on' : ''}`}>
@@ -51,6 +55,7 @@ export default function AdminApp() {
             <Route path="films/:filmId" element={<EditFilmPage />} />
             <Route path="genres" element={<GenresAdmin />} />
             <Route path="users" element={<UsersAdmin />} />
+            <Route path="live" element={<LiveAdmin />} />
           </>
         ) : null}
         <Route path="*" element={<Navigate to="/admin" replace />} />

@@ -192,3 +192,33 @@ export async function completeUpload(filmId: string, body: Schemas['CompleteIn']
     await api.POST('/api/v1/admin/films/{film_id}/upload/complete', { params: { path: { film_id: filmId } }, body }),
   )
 }
+
+export function useAdminLive() {
+  return useQuery({
+    queryKey: ['admin', 'live'],
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET('/api/v1/admin/live', { params: { query: { limit: 50 } }, signal })),
+    refetchInterval: 5_000,
+  })
+}
+
+export function useLiveMutations() {
+  const client = useQueryClient()
+  const onSuccess = () => client.invalidateQueries({ queryKey: ['admin', 'live'] })
+  return {
+    create: useMutation({
+      mutationFn: async (body: Schemas['LiveEventIn']) => unwrap(await api.POST('/api/v1/admin/live', { body })),
+      onSuccess,
+    }),
+    rotate: useMutation({
+      mutationFn: async (id: string) =>
+        unwrap(await api.POST('/api/v1/admin/live/{event_id}/rotate-key', { params: { path: { event_id: id } } })),
+      onSuccess,
+    }),
+    end: useMutation({
+      mutationFn: async (id: string) =>
+        unwrap(await api.POST('/api/v1/admin/live/{event_id}/end', { params: { path: { event_id: id } } })),
+      onSuccess,
+    }),
+  }
+}

@@ -10,7 +10,7 @@ import { ApiError } from '../../lib/errors'
 import { clock } from '../../lib/format'
 import { useMe } from '../../lib/me'
 import { sendProgress, useFilmAndState, usePlay } from './api'
-import { useHls, type PlaybackProblem } from './useHls'
+import { useHls, type PlaybackProblem } from '../../lib/hls/useHls'
 
 const HEARTBEAT_MS = 15_000
 const RESUME_MIN_S = 2 // ask from a couple of seconds in: coming back to the start is rarely what a viewer wants
