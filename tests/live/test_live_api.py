@@ -171,3 +171,28 @@ def test_no_hook_secret_configured_closes_the_hooks(monkeypatch):
 
     assert not keys.secret_matches("", "")
     assert not keys.secret_matches("", "anything")
+
+
+async def test_the_update_hook_keeps_only_the_publisher_on_air(client, admin):
+    event = await new_event(client, admin)
+    key = event["stream_key"]
+    update = form(name=key, call="update_publish")
+    assert (await hook(client, "update", update)).status_code == 403  # not on air yet
+    assert (await hook(client, "publish", form(name=key))).status_code == 302
+    assert (await hook(client, "update", update)).status_code == 204
+    assert (
+        await hook(client, "update", form(name=key, clientid="9", call="update_publish"))
+    ).status_code == 403
+    assert (await hook(client, "update", update, secret="wrong")).status_code == 403
+    await client.post(f"{API}/admin/live/{event['id']}/rotate-key", headers=admin.auth)
+    assert (await hook(client, "update", update)).status_code == 204  # rotation keeps the one on air
+    assert (await client.post(f"{API}/admin/live/{event['id']}/end", headers=admin.auth)).status_code == 204
+    assert (await hook(client, "update", update)).status_code == 403  # nginx drops it now
+
+
+async def test_the_update_hook_leaves_the_relay_alone(client):
+    # what nginx sends for its relay from `ingest` into `show`: no app, a "play" of the key's stream
+    relay = (
+        "app=&flashver=ngx-local-relay&addr=127.0.0.1%3A19350%2Fshow%2Fx&clientid=6&call=update_play&name=k"
+    )
+    assert (await hook(client, "update", relay)).status_code == 204

@@ -147,3 +147,15 @@ async def on_publish_done(request: Request, db: DbSession) -> Response:
     if event is not None:
         _after_end(db, event, drop=False)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/live/hooks/update",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=HOOK_ANSWERS,
+    summary="nginx-rtmp on_update (form-encoded, every few seconds per publisher): 403 drops it",
+)
+async def on_update(request: Request, db: DbSession) -> Response:
+    if not await service.still_on_air(db, await _hook_form(request)):
+        raise PublishRefused()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

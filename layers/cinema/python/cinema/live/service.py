@@ -142,6 +142,20 @@ async def publish_done(db: AsyncSession, form: keys.HookForm) -> LiveEvent | Non
     return await _finish(db, event)
 
 
+async def still_on_air(db: AsyncSession, form: keys.HookForm) -> bool:
+    """nginx asks this every few seconds per publisher (on_update): False drops it. That is how
+    an ended event loses its publisher where nginx's control interface is out of reach (AWS)."""
+    if form.one("call") == "update_play":
+        return True  # nobody plays from `ingest` (deny play all) but its own relay into `show`
+    key, app, client = form.one("name"), form.one("app"), form.one("clientid")
+    if not key or app != INGEST_APP or not client:
+        return False
+    event = await repo.by_key_hash(db, keys.hash_key(key))
+    if event is None or event.publisher != client:
+        event = await repo.live_by_publisher(db, client)  # a key rotated during the broadcast
+    return event is not None and event.status is LiveStatus.live and event.publisher == client
+
+
 async def _finish(db: AsyncSession, event: LiveEvent) -> LiveEvent:
     """Ended, and a film to hold the replay: the linked film, or a new draft. Returns the
     event as this session now holds it (making a film starts the session afresh)."""
