@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cinema.core.errors import CinemaError, Conflict, Forbidden, NotFound
+from cinema.core.errors import Conflict, Forbidden, NotFound
 
 
 class LiveEventNotFound(NotFound):
@@ -22,8 +22,3 @@ class PublishRefused(Forbidden):
     keys learns nothing about why."""
 
     detail = "refused"
-
-
-class LiveUnavailable(CinemaError):
-    status_code = 503
-    detail = "live ingest is not configured on this platform"

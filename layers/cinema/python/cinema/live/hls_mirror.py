@@ -61,9 +61,14 @@ class HlsMirror:
         pushed = 0
         if not self.hls_dir.is_dir():
             return 0
+        present = set()
         for folder in self.hls_dir.iterdir():
             if folder.is_dir() and _NAME.fullmatch(folder.name):
+                present.add(folder.name)
                 pushed += self._sync_stream(folder)
+        for gone in set(self._playlists) - present:  # nginx cleaned the stream up: forget it too
+            self._playlists.pop(gone, None)
+            self._pushed.pop(gone, None)
         return pushed
 
     def _sync_stream(self, folder: Path) -> int:
