@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from cinema.core.models_registry import metadata
+from cinema.core.migrations.models_registry import metadata
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

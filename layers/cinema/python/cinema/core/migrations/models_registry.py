@@ -1,4 +1,5 @@
-"""Every table's module, imported once so Alembic sees the whole schema."""
+"""Every table's module, imported once so Alembic sees the whole schema. It lives beside
+the migrations' env.py, not in core proper: the kernel imports no domain (tests/core/test_layering.py)."""
 
 from __future__ import annotations
 
