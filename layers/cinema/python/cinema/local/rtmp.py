@@ -199,13 +199,27 @@ class LocalLive:
         try:
             wait_until(self._control_answers, what="nginx-rtmp", log=out, timeout=10, process=self.process)
         except RuntimeError as exc:
-            self.error = str(exc).splitlines()[0]
+            self.error = self._complaint() or str(exc).splitlines()[0]
             log.warning("live is off: %s", self.error)
             self.process = None
             return
         self.mirror = HlsMirror(self.hls_dir, storage.s3_client(), media_bucket)
         self.mirror.start()
         replay.register_local(self.recording_finished)
+
+    def _complaint(self) -> str:
+        """What nginx said when it would not start (its error log), in a line for the console."""
+        try:
+            lines = (self.root / "logs" / "error.log").read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        last = next((line for line in reversed(lines) if "[emerg]" in line and "still could" not in line), "")
+        if not last:
+            return ""
+        said = last.split("] ", 1)[-1].split(": ", 1)[-1]
+        if "Address already in use" in last or "could not bind" in last:
+            said += f" (port {self.rtmp_port} is taken: set CINEMA_LIVE_RTMP_PORT)"
+        return f"nginx-rtmp did not start: {said}"
 
     def _control_answers(self) -> bool:
         with httpx.Client(timeout=0.5) as client:

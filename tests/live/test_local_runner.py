@@ -1,0 +1,39 @@
+"""The local runner says what it does: without nginx the platform runs without live and the
+console tells how to get it; a taken RTMP port is named with the setting that changes it."""
+
+from __future__ import annotations
+
+import socket
+
+from cinema.core import health
+from cinema.local.rtmp import HOW_TO_GET_IT, LocalLive
+
+
+def test_without_nginx_live_is_off_and_the_console_says_how(tmp_path):
+    live = LocalLive(tmp_path, host="127.0.0.1", rtmp_port=19999, api_base_url="http://127.0.0.1:1")
+    live.found = None  # a machine without nginx or its rtmp module
+    try:
+        assert live.environment() == {}
+        line = live.start("cinema-media")
+        assert line == HOW_TO_GET_IT
+        assert "apt-get install nginx libnginx-mod-rtmp" in line
+        assert health._extra["live"]() == "unavailable"
+    finally:
+        live.stop()
+    assert "live" not in health._extra
+
+
+def test_a_taken_port_is_reported_with_the_setting_that_moves_it(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        live = LocalLive(tmp_path, host="127.0.0.1", rtmp_port=port, api_base_url="http://127.0.0.1:1")
+        try:
+            line = live.start("cinema-media")
+            assert health._extra["live"]() == "unavailable"
+        finally:
+            live.stop()
+    assert "Address already in use" in line
+    assert "CINEMA_LIVE_RTMP_PORT" in line
+    assert not live.running
