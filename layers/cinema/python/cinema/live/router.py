@@ -28,7 +28,8 @@ HOOK_HEADER = "x-live-hook-secret"
 HOOK_ANSWERS = {
     403: {
         "description": "not our nginx, a duplicate `name`, or a key that is unknown, rotated, ended or on air"
-    }
+    },
+    **errors(413),  # the body cap applies to the form nginx posts too
 }
 
 
