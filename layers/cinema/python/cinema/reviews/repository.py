@@ -131,16 +131,7 @@ async def list_reviews(
 ) -> tuple[list[tuple[Review, int | None]], int]:
     """Newest first, `limit + 1` rows (one more tells there is a next page), and the total."""
     conditions = [Review.film_id == film_id, *_visible(viewer_id, staff=staff)]
-    total = (await db.execute(select(func.count()).select_from(Review).where(*conditions))).scalar_one()
-    query = select(Review, Rating.score).outerjoin(Rating, _author_score()).where(*conditions)
-    if after is not None:
-        query = query.where(tuple_(Review.created_at, Review.id) < tuple_(*after))
-    query = (
-        query.options(joinedload(Review.author))
-        .order_by(Review.created_at.desc(), Review.id.desc())
-        .limit(limit + 1)
-    )
-    return [(row[0], row[1]) for row in (await db.execute(query)).all()], total
+    return await _newest_first(db, conditions, after=after, limit=limit)
 
 
 async def list_all_reviews(
@@ -148,6 +139,18 @@ async def list_all_reviews(
 ) -> tuple[list[tuple[Review, int | None]], int]:
     """Every film's reviews, newest first (the moderation queue), `limit + 1` rows, and the total."""
     conditions = [] if hidden is None else [Review.hidden.is_(hidden)]
+    return await _newest_first(db, conditions, after=after, limit=limit)
+
+
+async def _newest_first(
+    db: AsyncSession,
+    conditions: list[ColumnElement[bool]],
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> tuple[list[tuple[Review, int | None]], int]:
+    """Reviews matching `conditions` with their author's score, newest first: `limit + 1` rows
+    (one more tells there is a next page) after the (time, id) cursor, and the total."""
     total = (await db.execute(select(func.count()).select_from(Review).where(*conditions))).scalar_one()
     query = select(Review, Rating.score).outerjoin(Rating, _author_score()).where(*conditions)
     if after is not None:
