@@ -19,7 +19,7 @@ export default function LiveWatchPage() {
   const live = event.data?.status === 'live'
   const play = useLivePlay(eventId, signedIn && live)
   const video = useRef<HTMLVideoElement>(null)
-  const { problem } = useHls(video, live ? play.data : undefined)
+  const { problem } = useHls(video, live ? play.data : undefined, { live: true })
 
   useEffect(() => {
     if (play.data && live) void video.current?.play().catch(() => undefined)

@@ -16,7 +16,11 @@ interface Grant {
 }
 
 /** Attaches the signed HLS stream to the <video>: hls.js where MSE exists, native HLS otherwise. */
-export function useHls(video: RefObject<HTMLVideoElement | null>, grant: Grant | undefined) {
+export function useHls(
+  video: RefObject<HTMLVideoElement | null>,
+  grant: Grant | undefined,
+  { live = false }: { live?: boolean } = {},
+) {
   const hls = useRef<Hls | null>(null)
   const [levels, setLevels] = useState<Quality[]>([])
   const [level, setLevel] = useState(-1)
@@ -36,6 +40,8 @@ export function useHls(video: RefObject<HTMLVideoElement | null>, grant: Grant |
         xhrSetup: (xhr, url) => xhr.open('GET', sign(url), true),
         capLevelToPlayerSize: true,
         startLevel: -1,
+        // live: start two 2 s fragments behind the edge (hls.js's default is three)
+        ...(live ? { liveSyncDurationCount: 2 } : {}),
       })
       hls.current = player
       let recovered = false
@@ -74,7 +80,7 @@ export function useHls(video: RefObject<HTMLVideoElement | null>, grant: Grant |
     }
     setProblem('unsupported')
     return undefined
-  }, [video, grant])
+  }, [video, grant, live])
 
   function chooseLevel(index: number) {
     setLevel(index)
