@@ -1,23 +1,17 @@
-import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 
 import { api, unwrap, type Schemas } from '../../lib/api/client'
+import { usePaged } from '../../lib/paged'
 
 export type AdminFilm = Schemas['FilmOut']
 
 export function useAdminFilms(query: { q?: string; status?: 'draft' | 'published' }) {
-  return useInfiniteQuery({
-    queryKey: ['admin', 'films', query],
-    queryFn: async ({ pageParam, signal }) =>
-      unwrap(
-        await api.GET('/api/v1/admin/films', {
-          params: { query: { ...query, cursor: pageParam ?? undefined, limit: 50 } },
-          signal,
-        }),
-      ),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-    placeholderData: keepPreviousData,
-  })
+  return usePaged(
+    ['admin', 'films', query],
+    async (cursor, signal) =>
+      unwrap(await api.GET('/api/v1/admin/films', { params: { query: { ...query, cursor, limit: 50 } }, signal })),
+    { keepPrevious: true },
+  )
 }
 
 export function useAdminFilm(id: string) {
@@ -93,19 +87,12 @@ export function useGenreMutations() {
 }
 
 export function useUsers(query: { q?: string; role?: 'user' | 'moderator' | 'admin' }) {
-  return useInfiniteQuery({
-    queryKey: ['admin', 'users', query],
-    queryFn: async ({ pageParam, signal }) =>
-      unwrap(
-        await api.GET('/api/v1/admin/users', {
-          params: { query: { ...query, cursor: pageParam ?? undefined, limit: 50 } },
-          signal,
-        }),
-      ),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-    placeholderData: keepPreviousData,
-  })
+  return usePaged(
+    ['admin', 'users', query],
+    async (cursor, signal) =>
+      unwrap(await api.GET('/api/v1/admin/users', { params: { query: { ...query, cursor, limit: 50 } }, signal })),
+    { keepPrevious: true },
+  )
 }
 
 export function useUpdateUser() {
@@ -118,18 +105,9 @@ export function useUpdateUser() {
 }
 
 export function useModerationQueue(hidden: boolean | undefined) {
-  return useInfiniteQuery({
-    queryKey: ['admin', 'reviews', hidden],
-    queryFn: async ({ pageParam, signal }) =>
-      unwrap(
-        await api.GET('/api/v1/admin/reviews', {
-          params: { query: { hidden, cursor: pageParam ?? undefined, limit: 30 } },
-          signal,
-        }),
-      ),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  })
+  return usePaged(['admin', 'reviews', hidden], async (cursor, signal) =>
+    unwrap(await api.GET('/api/v1/admin/reviews', { params: { query: { hidden, cursor, limit: 30 } }, signal })),
+  )
 }
 
 export function useModerate() {

@@ -1,39 +1,27 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 
 import { api, unwrap, type Schemas } from '../../lib/api/client'
-
-interface Paged {
-  next_cursor?: string | null
-}
-
-function usePaged<T extends Paged>(key: string, page: (cursor: string | undefined, signal: AbortSignal) => Promise<T>) {
-  return useInfiniteQuery({
-    queryKey: ['me', key],
-    queryFn: ({ pageParam, signal }) => page(pageParam ?? undefined, signal),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last: T) => last.next_cursor ?? undefined,
-  })
-}
+import { usePaged } from '../../lib/paged'
 
 const PAGE = 20
 
 export const useHistory = () =>
-  usePaged('history', async (cursor, signal) =>
+  usePaged(['me', 'history'], async (cursor, signal) =>
     unwrap(await api.GET('/api/v1/me/history', { params: { query: { cursor, limit: PAGE } }, signal })),
   )
 
 export const useContinue = () =>
-  usePaged('continue-watching', async (cursor, signal) =>
+  usePaged(['me', 'continue-watching'], async (cursor, signal) =>
     unwrap(await api.GET('/api/v1/me/continue-watching', { params: { query: { cursor, limit: PAGE } }, signal })),
   )
 
 export const useFavorites = () =>
-  usePaged('favorites', async (cursor, signal) =>
+  usePaged(['me', 'favorites'], async (cursor, signal) =>
     unwrap(await api.GET('/api/v1/me/favorites', { params: { query: { cursor, limit: PAGE } }, signal })),
   )
 
 export const usePayments = () =>
-  usePaged('payments', async (cursor, signal) =>
+  usePaged(['me', 'payments'], async (cursor, signal) =>
     unwrap(await api.GET('/api/v1/me/payments', { params: { query: { cursor, limit: PAGE } }, signal })),
   )
 

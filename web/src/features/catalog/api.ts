@@ -1,6 +1,7 @@
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
+import { useQuery } from '@tanstack/react-query'
 
 import { api, unwrap } from '../../lib/api/client'
+import { usePaged } from '../../lib/paged'
 
 export interface Filters {
   genre: string[]
@@ -15,18 +16,9 @@ export interface Filters {
 const PAGE = 24
 
 export function useCatalog(filters: Filters) {
-  return useInfiniteQuery({
-    queryKey: ['films', 'catalog', filters],
-    queryFn: async ({ pageParam, signal }) =>
-      unwrap(
-        await api.GET('/api/v1/films', {
-          params: { query: { ...filters, cursor: pageParam ?? undefined, limit: PAGE } },
-          signal,
-        }),
-      ),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  })
+  return usePaged(['films', 'catalog', filters], async (cursor, signal) =>
+    unwrap(await api.GET('/api/v1/films', { params: { query: { ...filters, cursor, limit: PAGE } }, signal })),
+  )
 }
 
 export function useGenres() {

@@ -1,6 +1,7 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 
 import { api, unwrap, type Schemas } from '../../lib/api/client'
+import { usePaged } from '../../lib/paged'
 import { rememberIntent } from '../../lib/checkout'
 import { useAccessToken } from '../../lib/session'
 
@@ -27,18 +28,14 @@ export function useFilmState(id: string) {
 }
 
 export function useReviews(filmId: string) {
-  return useInfiniteQuery({
-    queryKey: ['film', filmId, 'reviews'],
-    queryFn: async ({ pageParam, signal }) =>
-      unwrap(
-        await api.GET('/api/v1/films/{film_id}/reviews', {
-          params: { path: { film_id: filmId }, query: { cursor: pageParam ?? undefined, limit: 10 } },
-          signal,
-        }),
-      ),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  })
+  return usePaged(['film', filmId, 'reviews'], async (cursor, signal) =>
+    unwrap(
+      await api.GET('/api/v1/films/{film_id}/reviews', {
+        params: { path: { film_id: filmId }, query: { cursor, limit: 10 } },
+        signal,
+      }),
+    ),
+  )
 }
 
 function useFilmMutation<T>(filmId: string, fn: (vars: T) => Promise<unknown>) {
