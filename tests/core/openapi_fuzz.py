@@ -171,7 +171,7 @@ def _run(
     settings: dict[str, Any] = {
         "seed": seed,
         "cache": {"enabled": False},
-        "generation": {"max-examples": examples},
+        "generation": {"max-examples": examples, "database": "none"},  # the seed alone decides
         "checks": {"enabled": True},
         "phases": {"stateful": {"enabled": False}},
         "operations": _opaque_inputs(document),
