@@ -85,9 +85,11 @@ $(SAM):
 
 # No AWS credentials needed (sam build only fetches wheels from the package index); no telemetry.
 # Cached, parallel build per samconfig.toml; deploy reads the built template from .cache/sam-build.
+# infra/check_layer.py then fails if a layer ships the one-machine stack and prints the sizes.
 check-aws: $(SAM)
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region eu-central-1
 	SAM_CLI_TELEMETRY=0 $(SAM) build --region eu-central-1 --build-dir .cache/sam-build
+	$(SAM_VENV)/bin/python infra/check_layer.py --import-handlers .cache/sam-build
 
 # Publishes the web app: a clean install and production build of web/, then infra/deploy_web.py
 # syncs web/dist into the web bucket (assets/ immutable for a year, the other files no-cache,

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cinema.catalog.seed import demo_catalog
+from cinema.local.demo_catalog import demo_catalog
 
 API = "/api/v1"
 CINEMA = shutil.which("cinema", path=str(Path(sys.executable).parent)) or "cinema"

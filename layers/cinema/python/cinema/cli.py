@@ -83,7 +83,9 @@ def seed(
     from cinema.catalog import seeding  # noqa: PLC0415
 
     if demo:
-        added = asyncio.run(seeding.run_demo())
+        from cinema.local.demo_catalog import demo_catalog  # noqa: PLC0415 - data of the local stack
+
+        added = asyncio.run(seeding.run_demo(demo_catalog()))
         typer.echo(f"demo catalog: {added} films added")
     if synthetic:
         with typer.progressbar(length=synthetic, label="synthetic films") as bar:

@@ -1,14 +1,13 @@
-"""Loading catalogs in bulk: the demo catalog (`cinema seed --demo`) and synthetic films
-for benchmarks (`cinema seed --synthetic N`). Both are idempotent per (title, year)."""
+"""Loading catalogs in bulk: the demo catalog (`cinema seed --demo`, its data in cinema/local)
+and synthetic films for benchmarks (`cinema seed --synthetic N`). Both are idempotent per
+(title, year)."""
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, text
@@ -19,12 +18,7 @@ from cinema.catalog import popularity
 from cinema.catalog import repository as repo
 from cinema.catalog.models import Film, FilmGenre, FilmPerson, FilmStatus, FilmViewsDaily, Genre
 
-DEMO_FILE = Path(__file__).with_name("demo_films.json")
 Progress = Callable[[int], None]
-
-
-def demo_catalog() -> dict[str, Any]:
-    return json.loads(DEMO_FILE.read_text(encoding="utf-8"))
 
 
 async def upsert_genres(db: AsyncSession, genres: Iterable[dict[str, str]]) -> dict[str, uuid.UUID]:
@@ -140,8 +134,7 @@ async def add_view_history(db: AsyncSession, film_ids: list[uuid.UUID], *, seed:
     await popularity.refresh(db, force=True)
 
 
-async def seed_demo(db: AsyncSession) -> int:
-    catalog = demo_catalog()
+async def seed_demo(db: AsyncSession, catalog: dict[str, Any]) -> int:
     genre_ids = await upsert_genres(db, catalog["genres"])
     # No invented ratings: rating_avg/rating_count only ever come from real ratings.
     new_ids = await load_films(db, catalog["films"], genre_ids=genre_ids)

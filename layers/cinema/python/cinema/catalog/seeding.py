@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cinema.catalog import caching, seed, synthetic
 from cinema.core import cache, db
 
 
-async def run_demo() -> int:
+async def run_demo(catalog: dict[str, Any]) -> int:
+    """Loads `catalog` (the demo catalog, which the local stack reads: cinema.local.demo_catalog)."""
     try:
         async with db.session_factory()() as session:
-            added = await seed.seed_demo(session)
+            added = await seed.seed_demo(session, catalog)
             await seed.analyze(session)
             await session.commit()
         await caching.invalidate()
@@ -19,13 +22,13 @@ async def run_demo() -> int:
         cache.reset()  # its connections belong to this event loop, which is about to close
 
 
-async def run_demo_if_empty() -> int:
+async def run_demo_if_empty(catalog: dict[str, Any]) -> int:
     """First start of the local platform: a browsable catalog rather than an empty page."""
     try:
         async with db.session_factory()() as session:
             if await seed.has_films(session):
                 return 0
-        return await run_demo()
+        return await run_demo(catalog)
     finally:
         await db.dispose()
         cache.reset()  # its connections belong to this event loop, which is about to close

@@ -24,6 +24,7 @@ from cinema.core import migrate
 from cinema.core.logging import configure_local_logging
 from cinema.core.settings import Settings, get_settings
 from cinema.local import web
+from cinema.local.demo_catalog import demo_catalog
 from cinema.local.dev_tools import bind_check
 from cinema.local.edge import ensure_key_pair
 from cinema.local.rtmp import LocalLive
@@ -199,7 +200,7 @@ def run() -> int:
         admin_line = ensure_demo_admin(settings)
         from cinema.catalog import seeding  # noqa: PLC0415
 
-        seeded = asyncio.run(seeding.run_demo_if_empty())
+        seeded = asyncio.run(seeding.run_demo_if_empty(demo_catalog()))
         catalog_line = f"{seeded} demo films loaded (first run)" if seeded else "as you left it"
 
         from cinema.local.app import create_app  # noqa: PLC0415 - after settings are final
