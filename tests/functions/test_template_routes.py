@@ -50,7 +50,7 @@ FUNCTIONS = {
 
 
 def _shape(path: str) -> str:
-    return re.sub(r"\{\w+\}", "{}", path)
+    return re.sub(r"\{\w+(?::\w+)?\}", "{}", path)  # Starlette convertors ({id:uuid}) too
 
 
 def _served(routers: list[APIRouter]) -> set[tuple[str, str]]:

@@ -143,7 +143,9 @@ async def test_unknown_or_other_films_upload_is_404(client, catalog, admin):
     for path in (_path(film["id"], str(uuid.uuid4())), _path(other["id"], upload["upload_id"])):
         assert (await client.get(path, headers=admin.auth)).status_code == 404
         assert (await client.delete(path, headers=admin.auth)).status_code == 404
-    assert (await client.get(_path(film["id"], "not-a-uuid"), headers=admin.auth)).status_code == 422
+    # an upload id is a UUID in the path: anything else names no upload (/upload/complete is another
+    # resource), so it is a 404 like any unknown id
+    assert (await client.get(_path(film["id"], "not-a-uuid"), headers=admin.auth)).status_code == 404
 
 
 async def test_resume_and_abort_are_admin_only(client, catalog, admin, accounts):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 
-import httpx
-
 from cinema.core.settings import get_settings
 
 log = logging.getLogger("cinema.live.control")
@@ -21,7 +19,9 @@ async def drop_publisher(app: str, *, name: str | None = None, clientid: str | N
     """True when nginx dropped at least one connection."""
     base = get_settings().live_control_url.rstrip("/")
     if not base:
-        return False
+        return False  # AWS: no control interface in reach; the on_update hook drops the publisher
+    import httpx  # noqa: PLC0415 - only where nginx's control interface is (one machine)
+
     params = {"app": app} | ({"name": name} if name else {}) | ({"clientid": clientid} if clientid else {})
     try:
         async with httpx.AsyncClient(timeout=3) as client:

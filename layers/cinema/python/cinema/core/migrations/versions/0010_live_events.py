@@ -20,7 +20,9 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "live_events",
-        sa.Column("id", postgresql.UUID(as_uuid=True), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column(
+            "id", postgresql.UUID(as_uuid=True), server_default=sa.text("gen_random_uuid()"), nullable=False
+        ),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("description", sa.Text(), server_default="", nullable=False),
         sa.Column("film_id", postgresql.UUID(as_uuid=True), nullable=True),
