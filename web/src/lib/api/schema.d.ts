@@ -5204,6 +5204,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
         };
     };
     on_publish_done_api_v1_live_hooks_publish_done_post: {
@@ -5234,6 +5246,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
         };
     };
     on_update_api_v1_live_hooks_update_post: {
@@ -5254,6 +5278,18 @@ export interface operations {
             };
             /** @description not our nginx, a duplicate `name`, or a key that is unknown, rotated, ended or on air */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
