@@ -18,8 +18,17 @@ CINEMA = shutil.which("cinema", path=str(Path(sys.executable).parent)) or "cinem
 
 
 def _env(data_dir: Path, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    from cinema.local.services import free_port  # noqa: PLC0415
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("CINEMA_")}
-    env.update(CINEMA_DATA_DIR=str(data_dir), CINEMA_PORT=str(port), CINEMA_LOG_LEVEL="WARNING")
+    env.update(
+        CINEMA_DATA_DIR=str(data_dir),
+        CINEMA_PORT=str(port),
+        CINEMA_LOG_LEVEL="WARNING",
+        # several platforms run at once in a session (the browser tests keep theirs up): each
+        # gets its own RTMP port unless the test names one
+        CINEMA_LIVE_RTMP_PORT=str(free_port()),
+    )
     return env | (extra or {})
 
 
