@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 from sqlalchemy import text
-from tests.media_rows import insert_upload
+from tests.media_rows import heartbeat_window_passes, insert_upload
 
 from cinema.core import db
 
@@ -36,6 +36,7 @@ async def _watch(client, account, film_id: str, position: int) -> None:
             ),
             {"u": account.id, "f": film_id},
         )
+    await heartbeat_window_passes()
 
 
 async def _get(client, account, path: str, **params) -> dict:

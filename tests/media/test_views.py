@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from sqlalchemy import text
-from tests.media_rows import insert_upload
+from tests.media_rows import heartbeat_window_passes, insert_upload
 
 from cinema.account import progress
 from cinema.core import cache, db
@@ -34,8 +34,7 @@ async def _play(client, film_id: str, account) -> int:
 
 async def _beat(client, film_id: str, account, position: int) -> None:
     # each heartbeat is a new write (the 5 s coalescing window has passed)
-    async with db.engine().begin() as conn:
-        await conn.execute(text("UPDATE watch_progress SET updated_at = now() - interval '6 seconds'"))
+    await heartbeat_window_passes()
     response = await client.put(
         f"{API}/films/{film_id}/progress", json={"position_seconds": position}, headers=account.auth
     )

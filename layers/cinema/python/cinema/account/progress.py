@@ -2,7 +2,9 @@
 
 The hottest write of the platform: one upsert that skips the row write when the same
 viewer's previous heartbeat for the film is younger than a few seconds, so retries,
-several tabs or a misbehaving player cost an index probe, not a write.
+several tabs or a misbehaving player cost an index probe, not a write. In front of it, a
+Redis key per (viewer, film) living `COALESCE_S` seconds (SET NX EX) answers those repeats
+before they reach PostgreSQL at all (`claim_heartbeat`).
 
 A view (once per viewer, film and 24 h) is real watching, not a claim: the film has a video
 that plays, the viewer asked /play for it, and the position has moved on at least 30 s from
@@ -58,6 +60,36 @@ def resumable_clause() -> ColumnElement[bool]:
     return and_(
         duration > 0, position >= RESUME_MIN_PERCENT * duration, position < COMPLETED_PERCENT * duration
     )
+
+
+def heartbeat_key(user_id: uuid.UUID, film_id: uuid.UUID) -> str:
+    return f"cinema:beat:{user_id}:{film_id}"
+
+
+async def claim_heartbeat(user_id: uuid.UUID, film_id: uuid.UUID) -> bool:
+    """False when this viewer's heartbeat for the film already went through in the last
+    `COALESCE_S` seconds (a Redis SET NX EX): the caller answers without any database work.
+    Without Redis every heartbeat is claimed and the upsert's own condition coalesces."""
+    redis = cache.client()
+    if redis is None:
+        return True
+    try:
+        return bool(await redis.set(heartbeat_key(user_id, film_id), b"1", nx=True, ex=COALESCE_S))
+    except (RedisError, OSError):
+        cache.mark_down()
+        return True
+
+
+async def release_heartbeat(user_id: uuid.UUID, film_id: uuid.UUID) -> None:
+    """A claimed heartbeat that was refused (not entitled, no such film, a bad position): the
+    next one must be checked again, not coalesced."""
+    redis = cache.client()
+    if redis is None:
+        return
+    try:
+        await redis.delete(heartbeat_key(user_id, film_id))
+    except (RedisError, OSError):
+        cache.mark_down()
 
 
 def playing_key(user_id: uuid.UUID, film_id: uuid.UUID) -> str:

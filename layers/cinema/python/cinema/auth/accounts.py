@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema.auth import emails, service
+from cinema.auth import emails, principals, service
 from cinema.auth import repository as repo
 from cinema.auth.errors import InsufficientRole, LastAdmin, UserNotFound
 from cinema.auth.models import User
@@ -60,6 +60,7 @@ async def admin_update(db: AsyncSession, *, actor: User, user_id: uuid.UUID, dat
     if user is None:
         raise UserNotFound()
     was_active_admin = user.id in admins
+    principals.changed(db, user.id)
     if data.role is not None:
         user.role = data.role
     if data.is_active is not None:
@@ -87,6 +88,7 @@ async def create_admin(db: AsyncSession, *, email: str, password_hash: str, disp
         )
         db.add(user)
     else:
+        principals.changed(db, user.id)  # run by callers that commit through core.db.transaction
         user.role = Role.admin
         user.is_active = True
         user.password_hash = password_hash

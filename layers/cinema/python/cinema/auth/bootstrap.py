@@ -9,7 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 from cinema.auth import accounts, passwords
 from cinema.auth.errors import WeakPassword
 from cinema.auth.schemas import PASSWORD_MAX, PASSWORD_MIN, RegisterIn
-from cinema.core import db
+from cinema.core import cache, db
 from cinema.core.security import hash_password_async
 
 _email = TypeAdapter(RegisterIn.model_fields["email"].annotation)
@@ -28,14 +28,12 @@ async def ensure_admin(*, email: str, password: str, display_name: str = "Admin"
     except WeakPassword as exc:
         raise ValueError(exc.detail) from exc
     try:
-        async with db.session_factory()() as session:
+        password_hash = await hash_password_async(password)
+        async with db.transaction() as session:  # runs the after-commit hooks (cached auth state)
             user = await accounts.create_admin(
-                session,
-                email=email,
-                password_hash=await hash_password_async(password),
-                display_name=display_name,
+                session, email=email, password_hash=password_hash, display_name=display_name
             )
-            await session.commit()
-            return user.id
+        return user.id
     finally:
         await db.dispose()
+        await cache.close()

@@ -16,6 +16,13 @@ async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await db.get(User, user_id)
 
 
+async def get_auth_state(db: AsyncSession, user_id: uuid.UUID) -> tuple[Role, bool, datetime | None] | None:
+    """(role, is_active, tokens_valid_after): what authenticating a request needs, no ORM object."""
+    query = select(User.role, User.is_active, User.tokens_valid_after).where(User.id == user_id)
+    row = (await db.execute(query)).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
 async def get_user_for_update(db: AsyncSession, user_id: uuid.UUID) -> User | None:
     """FOR NO KEY UPDATE: enough to serialise changes of the row, and no wait for inserts
     that merely reference it (a refresh token being issued for this user)."""
@@ -47,7 +54,8 @@ async def lock_active_admins(db: AsyncSession) -> set[uuid.UUID]:
 
 
 async def revoke_access_tokens(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
-    """Access tokens of the user issued before `now` stop working at once."""
+    """Access tokens of the user issued before `now` stop working at once. Callers also call
+    `principals.changed` (the cached auth state)."""
     await db.execute(update(User).where(User.id == user_id).values(tokens_valid_after=now))
 
 

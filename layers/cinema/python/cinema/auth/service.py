@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema.auth import emails, limits, passwords, ratelimit
+from cinema.auth import emails, limits, passwords, principals, ratelimit
 from cinema.auth import repository as repo
 from cinema.auth.errors import (
     AccountDisabled,
@@ -52,6 +52,7 @@ async def end_sessions(db: AsyncSession, user_id: uuid.UUID, *, family_id: uuid.
     """Revokes the user's access tokens at once and the refresh tokens of one family (or all).
     The users row first, then refresh tokens: the one lock order of the domain."""
     now = _now()
+    principals.changed(db, user_id)
     await repo.revoke_access_tokens(db, user_id, now)
     if family_id is None:
         await repo.revoke_user_tokens(db, user_id, now)
@@ -141,9 +142,10 @@ async def refresh(db: AsyncSession, token: str) -> TokenOut:
     return await _issue_tokens(db, user, family_id=stored.family_id)
 
 
-async def logout(db: AsyncSession, *, user: User, token: str | None) -> None:
+async def logout(db: AsyncSession, *, user: principals.Caller, token: str | None) -> None:
     """Ends the caller's access tokens and the session the refresh token belongs to; someone
     else's refresh token is left alone."""
+    principals.changed(db, user.id)
     await repo.revoke_access_tokens(db, user.id, _now())
     if token is None:
         return

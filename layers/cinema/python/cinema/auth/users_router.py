@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from cinema.auth import accounts, service
-from cinema.auth.dependencies import AdminUser, CurrentUser
+from cinema.auth.dependencies import AdminUser, CurrentAccount
 from cinema.auth.roles import Role
 from cinema.auth.schemas import AdminUserOut, AdminUserPatch, PasswordChangeIn, ProfilePatch, UserOut
 from cinema.core.db import DbSession
@@ -19,12 +19,12 @@ router = APIRouter(tags=["users"])
 
 
 @router.get("/users/me", response_model=UserOut)
-async def me(user: CurrentUser) -> object:
+async def me(user: CurrentAccount) -> object:
     return user
 
 
 @router.patch("/users/me", response_model=UserOut)
-async def update_me(body: ProfilePatch, user: CurrentUser, db: DbSession) -> object:
+async def update_me(body: ProfilePatch, user: CurrentAccount, db: DbSession) -> object:
     return await accounts.update_profile(db, user, body)
 
 
@@ -39,7 +39,7 @@ async def update_me(body: ProfilePatch, user: CurrentUser, db: DbSession) -> obj
         429: {"description": "too many wrong current passwords (see Retry-After)"},
     },
 )
-async def change_password(body: PasswordChangeIn, user: CurrentUser, db: DbSession) -> Response:
+async def change_password(body: PasswordChangeIn, user: CurrentAccount, db: DbSession) -> Response:
     await service.change_password(db, user=user, current=body.current_password, new=body.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

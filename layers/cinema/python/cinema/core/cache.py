@@ -52,3 +52,10 @@ async def ping() -> bool:
     except (RedisError, OSError):
         mark_down()
         return False
+
+
+async def close() -> None:
+    """Close the shared client (at the end of an `asyncio.run` whose loop its connections belong to)."""
+    if _client is not None:
+        await _client.aclose()
+    reset()

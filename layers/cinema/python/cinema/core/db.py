@@ -46,7 +46,11 @@ def engine() -> AsyncEngine:
         _engine = create_async_engine(
             settings.database_url,
             # One Lambda container serves one request at a time; RDS Proxy does the pooling.
-            pool_size=1 if lambda_shape else 20,
+            # Locally one process serves every request: the pool keeps as many connections as
+            # it has requests holding a session at once under load (authentication holds none),
+            # since a connection opened beyond pool_size is closed as soon as it is returned:
+            # an undersized pool opens a new PostgreSQL connection (a backend fork) per request.
+            pool_size=1 if lambda_shape else 50,
             max_overflow=2 if lambda_shape else 20,
             # RDS Proxy and NAT may drop idle connections; the local server's own PostgreSQL
             # on loopback does not, and a lost connection still invalidates the pool.

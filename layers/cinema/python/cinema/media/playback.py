@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema.auth.models import User
+from cinema.auth.principals import Caller
 from cinema.auth.roles import STAFF
 from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.models import Film
 from cinema.core.settings import get_settings
 from cinema.media import repository as repo
 from cinema.media.errors import MediaNotReady, NotEntitled
-from cinema.media.signing import CloudFrontSigner, UrlSigner, append_query
+from cinema.media.signing import CloudFrontSigner, SignedAccess, UrlSigner, append_query
 from cinema.payments.entitlements import can_watch
 
 
@@ -67,7 +67,7 @@ async def _published_playing(db: AsyncSession, film_id: uuid.UUID) -> FilmPlayin
     return found
 
 
-async def watchable_film(db: AsyncSession, user: User, film_id: uuid.UUID) -> FilmPlaying:
+async def watchable_film(db: AsyncSession, user: Caller, film_id: uuid.UUID) -> FilmPlaying:
     """The film (404 if the user may not see it, 402 if not entitled) with the id and the
     duration of the upload that plays (None, None when nothing is ready)."""
     if user.role in STAFF:  # staff also play drafts: always read afresh
@@ -81,11 +81,29 @@ async def watchable_film(db: AsyncSession, user: User, film_id: uuid.UUID) -> Fi
     return found
 
 
-async def play(db: AsyncSession, user: User, film_id: uuid.UUID) -> PlayOut:
+SIGNATURE_REUSE_S = 60
+_grants: dict[tuple[uuid.UUID, int], SignedAccess] = {}
+
+
+def grant(film_id: uuid.UUID) -> tuple[datetime, SignedAccess]:
+    """The signed grant over the film's prefix. It names no viewer, so one RSA signature (the
+    costly part of /play) serves every viewer of the film for `SIGNATURE_REUSE_S`: the expiry
+    is rounded up to that step, a grant lives at most that much longer than `playback_ttl_s`."""
+    step = SIGNATURE_REUSE_S
+    expires = -(-int(time.time() + get_settings().playback_ttl_s) // step) * step
+    access = _grants.get((film_id, expires))
+    if access is None:
+        if len(_grants) > 10_000:
+            _grants.clear()
+        access = signer().sign(f"{hls_prefix(film_id)}/*", datetime.fromtimestamp(expires, UTC))
+        _grants[film_id, expires] = access
+    return datetime.fromtimestamp(expires, UTC), access
+
+
+async def play(db: AsyncSession, user: Caller, film_id: uuid.UUID) -> PlayOut:
     _, upload_id, _ = await watchable_film(db, user, film_id)
     if upload_id is None:
         raise MediaNotReady()
-    expires_at = (datetime.now(UTC) + timedelta(seconds=get_settings().playback_ttl_s)).replace(microsecond=0)
-    access = signer().sign(f"{hls_prefix(film_id)}/*", expires_at)
+    expires_at, access = grant(film_id)
     manifest = f"{hls_prefix(film_id)}/{upload_id}/master.m3u8"
     return PlayOut(manifest_url=append_query(manifest, access), expires_at=expires_at, cookies=access.cookies)

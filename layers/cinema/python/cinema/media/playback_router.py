@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from cinema.account import progress
 from cinema.auth.dependencies import CurrentUser
 from cinema.core.db import DbSession
+from cinema.core.errors import CinemaError
 from cinema.core.json_types import whole_number
 from cinema.media import playback
 from cinema.media.errors import InvalidPosition
@@ -42,10 +43,16 @@ async def play(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> PlayOut:
     summary="Playback heartbeat (about every 15 s): feeds history, resume and popularity",
 )
 async def report_progress(film_id: uuid.UUID, body: ProgressIn, user: CurrentUser, db: DbSession) -> Response:
-    film, upload_id, media_duration = await playback.watchable_film(db, user, film_id)
-    duration = media_duration or film.duration_seconds
-    if body.position_seconds > duration + 60:
-        raise InvalidPosition()
+    if not await progress.claim_heartbeat(user.id, film_id):
+        return Response(status_code=status.HTTP_204_NO_CONTENT)  # coalesced: no database work
+    try:
+        film, upload_id, media_duration = await playback.watchable_film(db, user, film_id)
+        duration = media_duration or film.duration_seconds
+        if body.position_seconds > duration + 60:
+            raise InvalidPosition()
+    except CinemaError:
+        await progress.release_heartbeat(user.id, film_id)
+        raise
     await progress.record(
         db,
         user_id=user.id,

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.auth.models import User
+from cinema.auth.principals import Caller
 from cinema.auth.roles import STAFF
 from cinema.catalog.models import Access, Film
 from cinema.core.settings import get_settings
@@ -42,7 +43,7 @@ async def has_subscription(db: AsyncSession, user: User) -> bool:
     return await repo.has_subscription(db, user.id, grace_from=grace_from())
 
 
-async def can_watch(db: AsyncSession, user: User, film: Film) -> bool:
+async def can_watch(db: AsyncSession, user: Caller, film: Film) -> bool:
     if user.role in STAFF:
         return True
     if film.access is Access.free:

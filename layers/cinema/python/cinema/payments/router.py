@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 
-from cinema.auth.dependencies import CurrentUser
+from cinema.auth.dependencies import CurrentAccount
 from cinema.core.db import DbSession
 from cinema.payments import service, webhooks
 from cinema.payments.provider import PaymentProvider
@@ -34,12 +34,12 @@ async def list_plans(db: DbSession) -> list[PlanOut]:
     },
     summary="A Stripe Checkout session for a plan or one film; access follows from Stripe's webhook",
 )
-async def checkout(body: CheckoutIn, user: CurrentUser, db: DbSession, payments: Provider) -> CheckoutOut:
+async def checkout(body: CheckoutIn, user: CurrentAccount, db: DbSession, payments: Provider) -> CheckoutOut:
     return await service.checkout(db, payments, user=user, data=body)
 
 
 @router.post("/payments/portal", response_model=PortalOut, summary="Stripe's customer portal for this user")
-async def portal(user: CurrentUser, db: DbSession, payments: Provider) -> PortalOut:
+async def portal(user: CurrentAccount, db: DbSession, payments: Provider) -> PortalOut:
     return PortalOut(url=await service.portal(db, payments, user=user))
 
 

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from cinema.auth.dependencies import CurrentUser, ModeratorUser, bearer, current_user
-from cinema.auth.models import User
+from cinema.auth.dependencies import CurrentAccount, CurrentUser, ModeratorUser, bearer, current_user
+from cinema.auth.principals import Principal
 from cinema.core.db import DbSession
 from cinema.core.openapi import answers
 from cinema.core.pagination import Cursor, Limit, Page
@@ -19,12 +19,12 @@ router = APIRouter(tags=["reviews"])
 
 
 @answers(401, 403)
-async def optional_user(db: DbSession, token: Annotated[str | None, Depends(bearer)]) -> User | None:
+async def optional_user(token: Annotated[str | None, Depends(bearer)]) -> Principal | None:
     """Anonymous readers are welcome; a token that is sent must be valid."""
-    return None if not token else await current_user(db, token)
+    return None if not token else await current_user(token)
 
 
-OptionalUser = Annotated[User | None, Depends(optional_user)]
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 NO_FILM = {404: {"description": "no such film (or not published)"}}
 
 
@@ -52,7 +52,7 @@ async def list_reviews(
     },
     summary="Review a film (one review per user and film); `score` also rates it",
 )
-async def create_review(film_id: uuid.UUID, body: ReviewIn, user: CurrentUser, db: DbSession) -> ReviewOut:
+async def create_review(film_id: uuid.UUID, body: ReviewIn, user: CurrentAccount, db: DbSession) -> ReviewOut:
     return await service.create(db, author=user, film_id=film_id, data=body)
 
 

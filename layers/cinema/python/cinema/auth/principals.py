@@ -1,0 +1,215 @@
+"""Who is calling, without a database session: the auth state of a user (role, active flag,
+tokens-valid-after) read from Redis, the database only when Redis misses or is down.
+
+Every request reads `cinema:auth:<user id>` (one GET, batched with the other requests of the
+same turn of the event loop into one MGET), so a change of that state is seen
+by the very next request on every process. Every change of the state (a role change, a
+(de)activation, logout, a password change or reset, a revoked refresh family) calls
+`changed()`, which, once the transaction has committed, overwrites the entry with a
+tombstone `-<unique token>`. A reader that finds no entry or a tombstone reads the row and
+writes the state back only if the entry is still the one it found (a compare-and-set in one
+Lua call): a reader that read the row before a concurrent change committed cannot put the
+old state back over that change's tombstone.
+
+The in-process layer remembers, for at most `LOCAL_TTL_S`, the state parsed from the exact
+bytes Redis returned: the GET is the version check, so it saves the parsing and never serves
+a state Redis no longer holds. When Redis is down nothing is remembered: each request reads
+the row (immediate revocation wins over speed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinema.auth import repository as repo
+from cinema.auth.roles import Role
+from cinema.core import cache
+from cinema.core.db import after_commit, reading
+
+log = logging.getLogger("cinema.auth.principals")
+
+STATE_TTL_S = 300  # also bounds how long an entry a writer could not replace (Redis unreachable) lives
+LOCAL_TTL_S = 1.0
+LOCAL_MAX = 50_000
+TOMBSTONE = b"-"
+# Sets the entry only if it still holds what the reader saw ('' for no entry).
+_FILL = """
+local current = redis.call('GET', KEYS[1])
+if (current == false and ARGV[1] == '') or current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
+class Caller(Protocol):
+    """What a route needs to know of its caller: a `Principal` or a `User` row."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def role(self) -> Role: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    id: uuid.UUID
+    role: Role
+    is_active: bool
+    tokens_valid_after: datetime | None
+
+
+_local: dict[uuid.UUID, tuple[bytes, float, Principal]] = {}
+
+
+def key(user_id: uuid.UUID) -> str:
+    return f"cinema:auth:{user_id}"
+
+
+def encode(principal: Principal) -> bytes:
+    after = principal.tokens_valid_after
+    micros = "" if after is None else str(round(after.timestamp() * 1_000_000))
+    return f"{principal.role.value}|{int(principal.is_active)}|{micros}".encode()
+
+
+def decode(user_id: uuid.UUID, raw: bytes) -> Principal:
+    role, active, micros = raw.decode().split("|")
+    after = None if not micros else datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
+    return Principal(user_id, Role(role), active == "1", after)
+
+
+async def lookup(user_id: uuid.UUID) -> Principal | None:
+    """The user's auth state, or None for a user that does not exist."""
+    redis = cache.client()
+    seen = b""
+    if redis is not None:
+        try:
+            raw = await _read(redis, key(user_id))
+        except (RedisError, OSError):
+            cache.mark_down()
+            redis = None
+        else:
+            if raw is not None and not raw.startswith(TOMBSTONE):
+                return _parsed(user_id, raw)
+            seen = raw or b""
+    async with reading() as db:
+        row = await repo.get_auth_state(db, user_id)
+    if row is None:
+        return None
+    principal = Principal(user_id, *row)
+    if redis is not None:
+        try:
+            await redis.eval(_FILL, 1, key(user_id), seen, encode(principal), STATE_TTL_S)  # type: ignore[misc]
+        except (RedisError, OSError):
+            cache.mark_down()
+    return principal
+
+
+class _Batch:
+    """The GETs of the requests that reach authentication in one turn of the event loop go
+    to Redis as one MGET. Each batch is sent after its requests arrived, so it sees every
+    change committed (and its tombstone written) before them: no staler than a GET each."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.pending: dict[str, list[asyncio.Future[bytes | None]]] = {}
+
+    def add(self, redis: Redis, name: str) -> asyncio.Future[bytes | None]:
+        waiter: asyncio.Future[bytes | None] = self.loop.create_future()
+        if not self.pending:
+            self.loop.call_soon(self._send, redis)
+        self.pending.setdefault(name, []).append(waiter)
+        return waiter
+
+    def _send(self, redis: Redis) -> None:
+        batch, self.pending = self.pending, {}
+        task = self.loop.create_task(self._mget(redis, batch))
+        _sending.add(task)
+        task.add_done_callback(_sending.discard)
+
+    async def _mget(self, redis: Redis, batch: dict[str, list[asyncio.Future[bytes | None]]]) -> None:
+        names = list(batch)
+        try:
+            values = await redis.mget(names)
+        except BaseException as exc:
+            for waiters in batch.values():
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_exception(exc if isinstance(exc, Exception) else RedisError(str(exc)))
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for name, value in zip(names, values, strict=True):
+            for waiter in batch[name]:
+                if not waiter.done():
+                    waiter.set_result(value)
+
+
+_batches: dict[asyncio.AbstractEventLoop, _Batch] = {}
+_sending: set[asyncio.Task[None]] = set()
+
+
+async def _read(redis: Redis, name: str) -> bytes | None:
+    loop = asyncio.get_running_loop()
+    batch = _batches.get(loop)
+    if batch is None:
+        _batches.clear()  # one loop per process at a time (tests and `asyncio.run` make new ones)
+        batch = _batches[loop] = _Batch(loop)
+    return await batch.add(redis, name)
+
+
+def _parsed(user_id: uuid.UUID, raw: bytes) -> Principal:
+    now = time.monotonic()
+    hit = _local.get(user_id)
+    if hit is not None and hit[0] == raw and hit[1] > now:
+        return hit[2]
+    principal = decode(user_id, raw)
+    if len(_local) >= LOCAL_MAX:
+        _local.clear()
+    _local[user_id] = (raw, now + LOCAL_TTL_S, principal)
+    return principal
+
+
+def changed(db: AsyncSession, user_id: uuid.UUID) -> None:
+    """The user's role, active flag or tokens-valid-after changes in this transaction: the
+    cached state is replaced by a tombstone once it commits."""
+    after_commit(db, forgetting(user_id))
+
+
+def forgetting(user_id: uuid.UUID) -> Callable[[], Awaitable[None]]:
+    async def forget() -> None:
+        await _forget(user_id)
+
+    return forget
+
+
+async def _forget(user_id: uuid.UUID) -> None:
+    _local.pop(user_id, None)
+    redis = cache.client()
+    if redis is None:
+        # Readers that reach Redis later may see the old state until the entry expires:
+        # say so loudly (the change itself is committed and the database path is exact).
+        log.error("auth state of %s changed while Redis is unreachable: its entry is stale", user_id)
+        return
+    try:
+        await redis.set(key(user_id), TOMBSTONE + uuid.uuid4().hex.encode(), ex=STATE_TTL_S)
+    except (RedisError, OSError):
+        cache.mark_down()
+        log.error("auth state of %s changed but Redis refused the tombstone: its entry is stale", user_id)
+
+
+def clear_local() -> None:
+    _local.clear()
