@@ -33,9 +33,10 @@ async def test_a_sign_in_storm_does_not_stall_the_event_loop(client, accounts):
     )
     lags = sorted(await _loop_lags_during(storm))
     assert [r.status_code for r in storm.result()] == [401] * 8
-    # On the loop, the verifies would hold every other request for at least one verify's
-    # length (several, back to back); beside it, the loop is never held that long.
-    assert lags[-1] < one_verify, (lags[-5:], one_verify)
+    # On the loop, the eight verifies chain: every other request waits several verifies' length
+    # back to back. Beside it, the loop is never held for two (one is the margin a loaded
+    # 2-core machine needs: the OS may run both hashing threads before the loop's thread).
+    assert lags[-1] < 2 * one_verify, (lags[-5:], one_verify)
 
 
 def _timed_verify() -> float:

@@ -149,6 +149,9 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture
 async def page(browser: Browser, web_platform: Serving) -> AsyncIterator[Page]:
     context = await browser.new_context(base_url=web_platform.base, viewport=DESKTOP, locale="ru-RU")
+    # a 2-core CI machine running the whole platform beside the browser is slow, not broken
+    context.set_default_timeout(60_000)
+    expect.set_options(timeout=15_000)
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
