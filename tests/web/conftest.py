@@ -157,16 +157,41 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    if call.when == "call":
+        item.call_failed = outcome.get_result().failed  # type: ignore[attr-defined]
+
+
 @pytest.fixture
-async def page(browser: Browser, web_platform: Serving) -> AsyncIterator[Page]:
+async def page(
+    browser: Browser, web_platform: Serving, request: pytest.FixtureRequest
+) -> AsyncIterator[Page]:
     context = await browser.new_context(base_url=web_platform.base, viewport=DESKTOP, locale="ru-RU")
     # a 2-core CI machine running the whole platform beside the browser is slow, not broken
     context.set_default_timeout(60_000)
     expect.set_options(timeout=15_000)
     page = await context.new_page()
     errors: list[str] = []
+    log: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda m: log.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None,
+    )
+    page.on(
+        "response",
+        lambda r: log.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None,
+    )
+    page.on("requestfailed", lambda r: log.append(f"failed {r.method} {r.url}: {r.failure}"))
     yield page
+    if getattr(request.node, "call_failed", False):
+        # A CI run leaves nothing else to look at: what the page did and what it showed.
+        with contextlib.suppress(Exception):
+            log.append(f"at {page.url}: " + (await page.inner_text("body", timeout=2_000))[:1500])
+        await context.close()
+        pytest.fail("the failed test's page:\n" + "\n".join(log[-60:]), pytrace=False)
     await context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
 
