@@ -3,6 +3,7 @@ forget the password."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -134,3 +135,17 @@ async def test_password_reset_through_the_link_in_the_mail(page: Page):
     await page.get_by_role("button", name="Сохранить пароль").click()
     await expect(page.get_by_role("status")).to_contain_text("Пароль изменён")
     await sign_in(page, email, new_password)
+
+
+async def test_tabs_opened_at_once_keep_the_session(page: Page, demo_films: list[dict[str, Any]]):
+    # A reload restores the session by trading the single-use refresh cookie; tabs opened at
+    # once must take turns, or the second presentation revokes the family and signs out all.
+    await sign_up(page, name="Много вкладок")
+    for _round in range(3):
+        tabs = [await page.context.new_page() for _ in range(4)]
+        await asyncio.gather(*(tab.goto(f"/films/{demo_films[i % 3]['id']}") for i, tab in enumerate(tabs)))
+        for tab in tabs:
+            await expect(tab.get_by_role("button", name="Оценить на 8")).to_be_visible()
+            await tab.close()
+    await page.reload()
+    await expect(page.get_by_role("link", name="Кабинет")).to_be_visible()

@@ -37,15 +37,27 @@ export function endSession(): void {
   emit()
 }
 
+async function postRefresh(): Promise<Response> {
+  const post = () =>
+    fetch(REFRESH_URL, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'cinema-web' },
+    })
+  // The refresh token is single-use and a second presentation revokes the whole family
+  // (API.md), so two tabs restoring at once would sign each other out: one refresh at a time
+  // across every tab of the site, each sending the cookie the one before it rotated.
+  if (typeof navigator !== 'undefined' && 'locks' in navigator) {
+    return await navigator.locks.request('cinema-refresh', post)
+  }
+  return post()
+}
+
 /** Trades the refresh cookie for a new pair. Concurrent callers share one request. */
 export function refreshSession(): Promise<boolean> {
   inflight ??= (async () => {
     try {
-      const response = await fetch(REFRESH_URL, {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'cinema-web' },
-      })
+      const response = await postRefresh()
       if (!response.ok) {
         endSession()
         return false
