@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from cinema.core import health
 from cinema.core.body_limit import BodyLimitMiddleware
+from cinema.core.db import RetryDroppedConnection
 from cinema.core.errors import install_error_handlers
 from cinema.core.middleware import RequestContextMiddleware
 from cinema.core.openapi import document_errors
@@ -31,7 +32,9 @@ def build_app(*routers: APIRouter, title: str = "Cinema API", docs: bool = False
         app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)
     _document_errors_on_first_use(app)
-    # Innermost: its 413 still gets the CORS, security and request id headers.
+    # Innermost: a request run again after its database connection dropped is only the route.
+    app.add_middleware(RetryDroppedConnection)
+    # Next: its 413 still gets the CORS, security and request id headers.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
