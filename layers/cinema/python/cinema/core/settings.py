@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     stripe_api_key: SecretStr = SecretStr("")
     stripe_webhook_secret: SecretStr = SecretStr("")
     stripe_api_base: str | None = None  # None: the real Stripe API
+    # The longest one Stripe call may keep a request waiting, the SDK's retries included (its
+    # default is 80 s a try); past it the request answers 503 with Retry-After.
+    stripe_timeout_s: float = Field(default=10.0, ge=3.0, le=60.0)
     checkout_success_url: str = ""  # default <web>/payments/success?session_id={CHECKOUT_SESSION_ID}
     checkout_cancel_url: str = ""  # default <web>/payments/cancel
     portal_return_url: str = ""  # default <web>/account

@@ -34,5 +34,16 @@ class PaymentsNotConfigured(CinemaError):
 
 
 class ProviderUnavailable(CinemaError):
+    """Stripe answered, but not as expected (it refused the call)."""
+
     status_code = 502
     detail = "the payment provider did not answer as expected, try again"
+
+
+class ProviderUnreachable(CinemaError):
+    """Stripe did not answer in time, could not be reached or said it is overloaded: nothing
+    was bought, and the same request later carries the same idempotency key."""
+
+    status_code = 503
+    detail = "the payment provider cannot be reached right now: nothing was charged, try again shortly"
+    headers = {"Retry-After": "30"}  # noqa: RUF012 - shared read-only default
