@@ -43,13 +43,17 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 from _http_load import Connection, Round, child_server, cpu_seconds, free_port, load, run_loop, run_server
 from _stack import say, stack  # bench/ is on sys.path: these run as scripts
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 TARGET = 0.8  # /play and the spread heartbeat / the authenticated no-op
 NOOP = "/bench/noop"
@@ -179,32 +183,8 @@ async def _setup(viewers: int, films: int) -> Setup:
                 if published.status_code != 200:
                     raise RuntimeError(f"publish: {published.status_code} {published.text[:300]}")
                 film_ids.append(uuid.UUID(film_id))
-        upload_ids = [uuid.uuid4() for _ in film_ids]
         async with db.engine().begin() as conn:
-            # A finished transcode, as the status machine leaves it (tests/media/test_playback.py).
-            await conn.execute(
-                text(
-                    "INSERT INTO media_uploads (id, film_id, s3_upload_id, key, filename, content_type,"
-                    " size_bytes, part_size, status, percent, renditions, duration_seconds) VALUES (:id,"
-                    " :film, 'x', :key, 'f.mp4', 'video/mp4', 10, 8388608, 'ready', 100,"
-                    " CAST(:renditions AS jsonb), :duration)"
-                ),
-                [
-                    {
-                        "id": upload_id,
-                        "film": film_id,
-                        "key": f"uploads/{film_id}/{upload_id}/source.mp4",
-                        "duration": FILM_SECONDS,
-                        "renditions": '[{"height": 360, "bitrate": 800000}, {"height": 540, "bitrate":'
-                        ' 1800000}, {"height": 720, "bitrate": 3000000}]',
-                    }
-                    for film_id, upload_id in zip(film_ids, upload_ids, strict=True)
-                ],
-            )
-            await conn.execute(
-                text("INSERT INTO film_media (film_id, upload_id) VALUES (:film, :id)"),
-                [{"film": f, "id": u} for f, u in zip(film_ids, upload_ids, strict=True)],
-            )
+            upload_ids = await add_ready_uploads(conn, [(f, FILM_SECONDS) for f in film_ids])
             # Every viewer is half-way into every film, last heartbeat an hour ago, today's view
             # counted: the steady state of real traffic (no first-heartbeat view counting).
             await conn.execute(
@@ -227,6 +207,39 @@ async def _setup(viewers: int, films: int) -> Setup:
         if client is not None:
             await client.aclose()
         cache.reset()
+
+
+async def add_ready_uploads(conn: AsyncConnection, films: Sequence[tuple[uuid.UUID, int]]) -> list[uuid.UUID]:
+    """A finished transcode of each (film, duration in seconds), as the status machine leaves it
+    (tests/media/test_playback.py): a ready upload with the 3-rung ladder, the film's playing media.
+    Returns the upload ids, in the order of `films`."""
+    from sqlalchemy import text  # noqa: PLC0415
+
+    upload_ids = [uuid.uuid4() for _ in films]
+    await conn.execute(
+        text(
+            "INSERT INTO media_uploads (id, film_id, s3_upload_id, key, filename, content_type,"
+            " size_bytes, part_size, status, percent, renditions, duration_seconds) VALUES (:id,"
+            " :film, 'x', :key, 'f.mp4', 'video/mp4', 10, 8388608, 'ready', 100,"
+            " CAST(:renditions AS jsonb), :duration)"
+        ),
+        [
+            {
+                "id": upload_id,
+                "film": film_id,
+                "key": f"uploads/{film_id}/{upload_id}/source.mp4",
+                "duration": duration,
+                "renditions": '[{"height": 360, "bitrate": 800000}, {"height": 540, "bitrate":'
+                ' 1800000}, {"height": 720, "bitrate": 3000000}]',
+            }
+            for (film_id, duration), upload_id in zip(films, upload_ids, strict=True)
+        ],
+    )
+    await conn.execute(
+        text("INSERT INTO film_media (film_id, upload_id) VALUES (:film, :id)"),
+        [{"film": f, "id": u} for (f, _), u in zip(films, upload_ids, strict=True)],
+    )
+    return upload_ids
 
 
 async def _table_writes() -> tuple[int, int]:
