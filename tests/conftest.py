@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from cinema.core import cache, db, migrate
 from cinema.core.settings import Settings, get_settings
@@ -212,3 +212,17 @@ async def catalog(client, admin) -> Catalog:
 def cloudfront_public_keys(services: LocalServices) -> dict[str, bytes]:
     """The trusted key group the signatures of this test session verify against."""
     return {CLOUDFRONT_KEY_ID: CLOUDFRONT_KEYS[1]}
+
+
+@pytest.fixture
+def checkouts() -> Iterator[list[int]]:
+    """How many times the app took a connection from the pool (a session that did work)."""
+    counted = [0]
+
+    def on_checkout(*_: object) -> None:
+        counted[0] += 1
+
+    pool = db.engine().sync_engine.pool
+    event.listen(pool, "checkout", on_checkout)
+    yield counted
+    event.remove(pool, "checkout", on_checkout)

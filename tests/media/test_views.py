@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from tests.media_rows import heartbeat_window_passes, insert_upload
 
-from cinema.account import progress
+from cinema.account import heartbeats
 from cinema.core import cache, db
 
 API = "/api/v1"
@@ -44,7 +44,7 @@ async def _beat(client, film_id: str, account, position: int) -> None:
 async def _played_ago(account, film_id: str, seconds: float) -> None:
     """Time passes for the viewer's /play: its marker ("<when>:<from position>") gets older."""
     redis = cache.client()
-    key = progress.playing_key(account.id, uuid.UUID(film_id))
+    key = heartbeats.playing_key(account.id, uuid.UUID(film_id))
     at, start = (await redis.get(key)).decode().split(":")
     await redis.set(key, f"{float(at) - seconds}:{start}", keepttl=True)
 

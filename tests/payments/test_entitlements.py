@@ -18,6 +18,8 @@ from tests.payments.stripe_events import (
     subscription,
 )
 
+from cinema.account import heartbeats
+from cinema.core import cache
 from cinema.core.settings import get_settings
 from cinema.local import stripe_objects
 
@@ -172,3 +174,33 @@ async def test_entitlement_changes_apply_at_once(client, viewer, series):
         f"{API}/films/{series['id']}/progress", json={"position_seconds": 10}, headers=viewer.auth
     )
     assert heartbeat.status_code == 402
+
+
+async def test_after_play_a_subscribers_heartbeats_take_no_database_work(
+    client, accounts, viewer, series, checkouts
+):
+    # /play checked the subscription: the heartbeats it leads to are trusted for as long as
+    # its signature lasts; a heartbeat without a /play behind it asks the database.
+    stranger = await accounts.create()
+    assert await _heartbeat(client, series, stranger, 10) == 402
+    await _subscribe(client, viewer, status="active")
+    assert await play(client, series, viewer) == 200
+    await cache.client().set(heartbeats.FLUSH_LOCK_KEY, b"1", px=60_000)  # someone else flushes
+    checkouts[0] = 0
+    assert await _heartbeat(client, series, viewer, 10) == 204
+    assert checkouts[0] == 0
+    await cache.client().delete(heartbeats.FLUSH_LOCK_KEY)
+    assert await _resume(client, series, viewer) == 10
+
+
+async def _heartbeat(client, film, account, position: int) -> int:
+    response = await client.put(
+        f"{API}/films/{film['id']}/progress", json={"position_seconds": position}, headers=account.auth
+    )
+    return response.status_code
+
+
+async def _resume(client, film, account) -> int | None:
+    response = await client.get(f"{API}/me/films/{film['id']}", headers=account.auth)
+    assert response.status_code == 200, response.text
+    return response.json()["position_seconds"]

@@ -1,41 +1,34 @@
-"""Playback heartbeats: where each viewer is in each film, and the views they make.
+"""Where each viewer is in each film, and the views they make: the rules and the writes.
 
-The hottest write of the platform: one upsert that skips the row write when the same
-viewer's previous heartbeat for the film is younger than a few seconds, so retries,
-several tabs or a misbehaving player cost an index probe, not a write. In front of it, a
-Redis key per (viewer, film) living `COALESCE_S` seconds (SET NX EX) answers those repeats
-before they reach PostgreSQL at all (`claim_heartbeat`).
-
-A view (once per viewer, film and 24 h) is real watching, not a claim: the film has a video
-that plays, the viewer asked /play for it, and the position has moved on at least 30 s from
-where /play found the viewer, no faster than real time since then (plus a few seconds of
-slack). /play leaves a marker in Redis, `<when>:<from position>`, living as long as its
-signature; a heartbeat reads it only while a view could be counted (not once per heartbeat
-once today's view is in). A position real time does not allow (a seek, or a lie) starts the
-clock again from there. Without Redis no view is counted (heartbeats still work): popularity
-undercounts for the outage rather than letting unchecked claims in.
+Heartbeats reach these writes through Redis (cinema.account.heartbeats), which coalesces them,
+checks views against real time and hands the positions over in batches: `write_positions`
+writes a batch in one statement, newest wins; `count_view` counts a view once per viewer, film
+and 24 h. Without Redis a heartbeat is written directly (`record`): the upsert itself then
+skips a write when the same viewer's previous heartbeat for the film is younger than a few
+seconds, and no view is counted (nothing can check it against /play and real time):
+popularity undercounts for the outage rather than letting unchecked claims in.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from redis.exceptions import RedisError
-from sqlalchemy import ColumnElement, and_, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, and_, bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION, INTEGER, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.account.models import WatchProgress
 from cinema.catalog import popularity
-from cinema.core import cache
-from cinema.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from cinema.account.heartbeats import Position
 
 COALESCE_S = 5
 VIEW_AFTER_S = 30
 VIEW_EVERY = timedelta(hours=24)
-PLAY_SLACK_S = 5.0  # clocks, buffering and request timing between /play and a heartbeat
 # Jellyfin's resume rules, in whole percent so that Python and SQL agree to the second.
 RESUME_MIN_PERCENT = 5  # under 5 % watched: not worth resuming
 COMPLETED_PERCENT = 90  # from 90 % on: finished
@@ -62,106 +55,49 @@ def resumable_clause() -> ColumnElement[bool]:
     )
 
 
-def heartbeat_key(user_id: uuid.UUID, film_id: uuid.UUID) -> str:
-    return f"cinema:beat:{user_id}:{film_id}"
+# One statement for a whole batch: arrays in, newest wins, rows of films or viewers deleted
+# meanwhile are skipped (a foreign key error would lose the whole batch).
+_WRITE_POSITIONS = text(
+    """
+    INSERT INTO watch_progress (user_id, film_id, position_seconds, duration_seconds, updated_at)
+    SELECT p.user_id, p.film_id, p.position, p.duration, to_timestamp(p.at)
+    FROM unnest(:users, :films, :positions, :durations, :ats) AS p(user_id, film_id, position, duration, at)
+    WHERE EXISTS (SELECT FROM films WHERE films.id = p.film_id)
+      AND EXISTS (SELECT FROM users WHERE users.id = p.user_id)
+    ON CONFLICT (user_id, film_id) DO UPDATE SET
+        position_seconds = excluded.position_seconds,
+        duration_seconds = excluded.duration_seconds,
+        updated_at = excluded.updated_at
+    WHERE watch_progress.updated_at < excluded.updated_at
+    """
+).bindparams(
+    bindparam("users", type_=ARRAY(UUID(as_uuid=True))),
+    bindparam("films", type_=ARRAY(UUID(as_uuid=True))),
+    bindparam("positions", type_=ARRAY(INTEGER)),
+    bindparam("durations", type_=ARRAY(INTEGER)),
+    bindparam("ats", type_=ARRAY(DOUBLE_PRECISION)),
+)
 
 
-async def claim_heartbeat(user_id: uuid.UUID, film_id: uuid.UUID) -> bool:
-    """False when this viewer's heartbeat for the film already went through in the last
-    `COALESCE_S` seconds (a Redis SET NX EX): the caller answers without any database work.
-    Without Redis every heartbeat is claimed and the upsert's own condition coalesces."""
-    redis = cache.client()
-    if redis is None:
-        return True
-    try:
-        return bool(await redis.set(heartbeat_key(user_id, film_id), b"1", nx=True, ex=COALESCE_S))
-    except (RedisError, OSError):
-        cache.mark_down()
-        return True
-
-
-async def release_heartbeat(user_id: uuid.UUID, film_id: uuid.UUID) -> None:
-    """A claimed heartbeat that was refused (not entitled, no such film, a bad position): the
-    next one must be checked again, not coalesced."""
-    redis = cache.client()
-    if redis is None:
+async def write_positions(db: AsyncSession, positions: Sequence[Position]) -> None:
+    """Each viewer's position in each film, unless the row already holds a newer one."""
+    if not positions:
         return
-    try:
-        await redis.delete(heartbeat_key(user_id, film_id))
-    except (RedisError, OSError):
-        cache.mark_down()
-
-
-def playing_key(user_id: uuid.UUID, film_id: uuid.UUID) -> str:
-    return f"cinema:playing:{user_id}:{film_id}"
-
-
-async def playing(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -> None:
-    """/play: remember when this viewer started the film, and from which saved position."""
-    redis = cache.client()
-    if redis is None:
-        return
-    rows = WatchProgress.__table__.c  # a Core select: /play is hot, no ORM work is needed here
-    saved = select(rows.position_seconds).where(rows.user_id == user_id, rows.film_id == film_id)
-    start = await db.scalar(saved) or 0
-    try:
-        marker = f"{time.time():.3f}:{start}"
-        await redis.set(playing_key(user_id, film_id), marker, ex=get_settings().playback_ttl_s)
-    except (RedisError, OSError):
-        cache.mark_down()
-
-
-async def _watched_since_play(user_id: uuid.UUID, film_id: uuid.UUID, position: int, needed: int) -> bool:
-    """Whether real time since /play allows at least `needed` seconds of progress up to `position`."""
-    redis = cache.client()
-    if redis is None:
-        return False
-    key = playing_key(user_id, film_id)
-    try:
-        marker = await redis.get(key)
-        if marker is None:
-            return False
-        at, _, start = marker.decode().partition(":")
-        now = time.time()
-        advance = position - int(start)
-        if 0 <= advance <= now - float(at) + PLAY_SLACK_S:
-            return advance >= needed
-        await redis.set(key, f"{now:.3f}:{position}", keepttl=True)  # a seek: the clock starts again
-    except (RedisError, OSError):
-        cache.mark_down()
-    except ValueError:  # not a marker of ours
-        pass
-    return False
-
-
-async def record(
-    db: AsyncSession,
-    *,
-    user_id: uuid.UUID,
-    film_id: uuid.UUID,
-    position: int,
-    duration: int,
-    playable: bool,
-) -> None:
-    """Upsert the viewer's position; count a view if this heartbeat completes one (`playable`:
-    the film has a video that plays)."""
-    statement = insert(WatchProgress).values(
-        user_id=user_id, film_id=film_id, position_seconds=position, duration_seconds=duration
+    await db.execute(
+        _WRITE_POSITIONS,
+        {
+            "users": [p.user_id for p in positions],
+            "films": [p.film_id for p in positions],
+            "positions": [p.position for p in positions],
+            "durations": [p.duration for p in positions],
+            "ats": [p.at for p in positions],
+        },
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=[WatchProgress.user_id, WatchProgress.film_id],
-        set_={"position_seconds": position, "duration_seconds": duration, "updated_at": func.now()},
-        where=WatchProgress.updated_at < func.now() - text(f"interval '{COALESCE_S} seconds'"),
-    ).returning(WatchProgress.view_counted_at)
-    written = (await db.execute(statement)).first()
-    needed = view_threshold(duration)
-    if written is None or position < needed or not playable:
-        return
-    last_counted = written[0]
-    if last_counted is not None and last_counted > datetime.now(UTC) - VIEW_EVERY:
-        return  # this viewer's view of this film was counted less than a day ago
-    if not await _watched_since_play(user_id, film_id, position, needed):
-        return
+
+
+async def count_view(db: AsyncSession, user_id: uuid.UUID, film_id: uuid.UUID) -> datetime | None:
+    """Counts the viewer's view of the film unless one was counted in the last 24 h (the
+    caller checked that it is real watching). Returns when the view in force was counted."""
     # Conditional, so two racing heartbeats count one view.
     counted = await db.execute(
         update(WatchProgress)
@@ -172,7 +108,35 @@ async def record(
             | (WatchProgress.view_counted_at < func.now() - VIEW_EVERY),
         )
         .values(view_counted_at=func.now())
-        .returning(WatchProgress.film_id)
+        .returning(WatchProgress.view_counted_at)
     )
-    if counted.first() is not None:
+    if (at := counted.scalar_one_or_none()) is not None:
         await popularity.record_view(db, film_id, user_id)
+        return at
+    rows = WatchProgress.__table__.c
+    return await db.scalar(
+        select(rows.view_counted_at).where(rows.user_id == user_id, rows.film_id == film_id)
+    )
+
+
+def seconds_until_next_view(counted_at: datetime | None) -> int:
+    if counted_at is None:
+        return 0
+    return int((counted_at + VIEW_EVERY - datetime.now(UTC)).total_seconds())
+
+
+async def record(
+    db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID, position: int, duration: int
+) -> None:
+    """A heartbeat written directly (Redis is unavailable): upsert the viewer's position,
+    skipped when their previous heartbeat for the film is younger than `COALESCE_S`."""
+    statement = insert(WatchProgress).values(
+        user_id=user_id, film_id=film_id, position_seconds=position, duration_seconds=duration
+    )
+    await db.execute(
+        statement.on_conflict_do_update(
+            index_elements=[WatchProgress.user_id, WatchProgress.film_id],
+            set_={"position_seconds": position, "duration_seconds": duration, "updated_at": func.now()},
+            where=WatchProgress.updated_at < func.now() - text(f"interval '{COALESCE_S} seconds'"),
+        )
+    )

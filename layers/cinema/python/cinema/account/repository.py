@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
-from cinema.account import progress
+from cinema.account import heartbeats, progress
 from cinema.account.models import Favorite, WatchProgress
 from cinema.catalog.models import Film, FilmStatus
 
@@ -32,6 +32,7 @@ async def list_progress(
 ) -> tuple[list[WatchProgress], int]:
     """The user's progress rows with their films (genres loaded), last watched first;
     `limit + 1` rows (one more tells there is a next page), and the total."""
+    await heartbeats.flush_viewer(db, user_id)  # their last heartbeats first
     conditions = [WatchProgress.user_id == user_id, *_published(published_only)]
     if resumable_only:
         conditions.append(progress.resumable_clause())
@@ -54,6 +55,7 @@ async def film_status(db: AsyncSession, film_id: uuid.UUID) -> FilmStatus | None
 
 async def get_progress(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -> tuple[int, int] | None:
     """(position, duration) of the user's progress in the film, if they played it."""
+    await heartbeats.flush_viewer(db, user_id)
     query = select(WatchProgress.position_seconds, WatchProgress.duration_seconds).where(
         WatchProgress.user_id == user_id, WatchProgress.film_id == film_id
     )

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
 
+from cinema.account import heartbeats
 from cinema.account.router import router as account_router
 from cinema.auth.router import router as auth_router
 from cinema.auth.users_router import router as users_router
@@ -29,6 +30,8 @@ from cinema.payments.account_router import router as payments_account_router
 from cinema.payments.router import router as payments_router
 from cinema.reviews.router import router as reviews_router
 
+HEARTBEAT_FLUSH_S = 2.0
+
 
 @asynccontextmanager
 async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -41,13 +44,25 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
         from cinema.local.demo_media import ensure_demo_media  # noqa: PLC0415
 
         demo = asyncio.get_running_loop().create_task(ensure_demo_media(), name="demo-media")
+    flusher = asyncio.get_running_loop().create_task(_flush_heartbeats(), name="heartbeat-flush")
     try:
         yield
     finally:
+        flusher.cancel()
         if demo is not None:
             demo.cancel()
-            await asyncio.gather(demo, return_exceptions=True)
+        await asyncio.gather(flusher, *([demo] if demo else []), return_exceptions=True)
+        await heartbeats.flush_due()  # nothing a viewer sent is left behind
         await worker.stop()
+
+
+async def _flush_heartbeats() -> None:
+    """Heartbeats reach PostgreSQL whenever a heartbeat is due to flush; this also writes the
+    last ones of viewers who stopped when nobody else is watching (in AWS the next heartbeat of
+    anyone or the viewer's own next read does; they are never lost, only later)."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_FLUSH_S)
+        await heartbeats.flush_due()
 
 
 def _mount_edge(app: FastAPI) -> None:

@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinema.auth.principals import Caller
 from cinema.auth.roles import STAFF
 from cinema.catalog.errors import FilmNotFound
-from cinema.catalog.models import Film
+from cinema.catalog.models import Access, Film
 from cinema.core.settings import get_settings
 from cinema.media import repository as repo
 from cinema.media.errors import MediaNotReady, NotEntitled
 from cinema.media.signing import CloudFrontSigner, SignedAccess, UrlSigner, append_query
+from cinema.payments import grants
 from cinema.payments.entitlements import can_watch
 
 
@@ -67,17 +68,32 @@ async def _published_playing(db: AsyncSession, film_id: uuid.UUID) -> FilmPlayin
     return found
 
 
-async def watchable_film(db: AsyncSession, user: Caller, film_id: uuid.UUID) -> FilmPlaying:
-    """The film (404 if the user may not see it, 402 if not entitled) with the id and the
-    duration of the upload that plays (None, None when nothing is ready)."""
+async def playing_film(db: AsyncSession, user: Caller, film_id: uuid.UUID) -> FilmPlaying:
+    """The film (404 if the user may not see it) with the id and the duration of the upload
+    that plays (None, None when nothing is ready). Entitlement is not checked here."""
     if user.role in STAFF:  # staff also play drafts: always read afresh
         found = await repo.film_with_playing(db, film_id, published_only=False)
     else:
         found = await _published_playing(db, film_id)
     if found is None:
         raise FilmNotFound()
-    if not await can_watch(db, user, found[0]):
+    return found
+
+
+def free_to_watch(user: Caller, film: Film) -> bool:
+    """Whether the entitlement holds without asking the database (staff, free films)."""
+    return user.role in STAFF or film.access is Access.free
+
+
+async def check_entitled(db: AsyncSession, user: Caller, film: Film) -> None:
+    if not await can_watch(db, user, film):
         raise NotEntitled()
+
+
+async def watchable_film(db: AsyncSession, user: Caller, film_id: uuid.UUID) -> FilmPlaying:
+    """`playing_film`, and 402 if the user is not entitled to it."""
+    found = await playing_film(db, user, film_id)
+    await check_entitled(db, user, found[0])
     return found
 
 
@@ -101,9 +117,11 @@ def grant(film_id: uuid.UUID) -> tuple[datetime, SignedAccess]:
 
 
 async def play(db: AsyncSession, user: Caller, film_id: uuid.UUID) -> PlayOut:
-    _, upload_id, _ = await watchable_film(db, user, film_id)
+    film, upload_id, _ = await watchable_film(db, user, film_id)
     if upload_id is None:
         raise MediaNotReady()
+    if not free_to_watch(user, film):  # heartbeats trust it until the signature runs out
+        await grants.remember(user.id, film_id, get_settings().playback_ttl_s)
     expires_at, access = grant(film_id)
     manifest = f"{hls_prefix(film_id)}/{upload_id}/master.m3u8"
     return PlayOut(manifest_url=append_query(manifest, access), expires_at=expires_at, cookies=access.cookies)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, BackgroundTasks, Response, status
 from pydantic import BaseModel, ConfigDict
 
-from cinema.account import progress
+from cinema.account import heartbeats, progress
+from cinema.account.heartbeats import Beat
 from cinema.auth.dependencies import CurrentUser
 from cinema.core.db import DbSession
-from cinema.core.errors import CinemaError
 from cinema.core.json_types import whole_number
 from cinema.media import playback
 from cinema.media.errors import InvalidPosition
@@ -33,7 +34,7 @@ class ProgressIn(BaseModel):
 )
 async def play(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> PlayOut:
     signed = await playback.play(db, user, film_id)
-    await progress.playing(db, user_id=user.id, film_id=film_id)  # views start from here
+    await heartbeats.playing(user.id, film_id)  # heartbeats are trusted and views start from here
     return signed
 
 
@@ -42,23 +43,31 @@ async def play(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> PlayOut:
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Playback heartbeat (about every 15 s): feeds history, resume and popularity",
 )
-async def report_progress(film_id: uuid.UUID, body: ProgressIn, user: CurrentUser, db: DbSession) -> Response:
-    if not await progress.claim_heartbeat(user.id, film_id):
-        return Response(status_code=status.HTTP_204_NO_CONTENT)  # coalesced: no database work
-    try:
-        film, upload_id, media_duration = await playback.watchable_film(db, user, film_id)
-        duration = media_duration or film.duration_seconds
-        if body.position_seconds > duration + 60:
-            raise InvalidPosition()
-    except CinemaError:
-        await progress.release_heartbeat(user.id, film_id)
-        raise
-    await progress.record(
-        db,
-        user_id=user.id,
-        film_id=film_id,
-        position=min(body.position_seconds, duration),
+async def report_progress(
+    film_id: uuid.UUID, body: ProgressIn, user: CurrentUser, db: DbSession, after: BackgroundTasks
+) -> Response:
+    film, upload_id, media_duration = await playback.playing_film(db, user, film_id)
+    duration = media_duration or film.duration_seconds
+    if body.position_seconds > duration + 60:
+        raise InvalidPosition()
+    position = min(body.position_seconds, duration)
+    beat = partial(
+        heartbeats.beat,
+        user.id,
+        film_id,
+        position=position,
         duration=duration,
         playable=upload_id is not None,
     )
+    outcome = await beat(trusted=playback.free_to_watch(user, film))
+    if outcome is not None and outcome.beat is Beat.UNTRUSTED:
+        await playback.check_entitled(db, user, film)  # no /play behind it: ask the database
+        outcome = await beat(trusted=True)
+    if outcome is None:  # no Redis: written directly
+        await playback.check_entitled(db, user, film)
+        await progress.record(db, user_id=user.id, film_id=film_id, position=position, duration=duration)
+    elif outcome.beat is Beat.VIEW:  # rare (once per viewer, film and day): through at once
+        await heartbeats.write_through(db, user.id, film_id, position=position, duration=duration)
+    if outcome is not None and outcome.flush:
+        after.add_task(heartbeats.flush_due)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

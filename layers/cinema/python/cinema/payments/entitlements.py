@@ -8,7 +8,8 @@
   watchable if it later moves to the subscription catalog).
 
 Every answer is read fresh from the database (rows that only webhooks write): playback may
-remember a film's access for a moment, never a user's entitlement.
+remember a film's access for a moment; a user's entitlement only as the grant /play checked
+here, which any change of their subscriptions or purchases forgets (grants.py).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from cinema.auth.models import User
 from cinema.catalog.models import Film, FilmStatus
+from cinema.payments import grants
 from cinema.payments.models import (
     Payment,
     PaymentStatus,
@@ -182,6 +183,7 @@ async def upsert_snapshot(
         where=key(new) > key(old),
     )
     await db.execute(statement)
+    grants.forget_after_commit(db, values.get("user_id"))
 
 
 async def merge_provisional_subscription(db: AsyncSession, values: dict[str, Any]) -> None:
@@ -205,6 +207,7 @@ async def merge_provisional_subscription(db: AsyncSession, values: dict[str, Any
         where=current.version == 0,
     )
     await db.execute(statement)
+    grants.forget_after_commit(db, values.get("user_id"))
 
 
 async def plan_of_subscription(db: AsyncSession, stripe_subscription_id: str) -> Plan | None:
@@ -284,6 +287,7 @@ async def upsert_purchase(db: AsyncSession, values: dict[str, Any]) -> None:
         },
     )
     await db.execute(statement)
+    grants.forget_after_commit(db, values.get("user_id"))
 
 
 async def attribution_of_intent(

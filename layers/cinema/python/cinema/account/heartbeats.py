@@ -1,0 +1,308 @@
+"""Playback heartbeats written behind, through Redis: a heartbeat costs one Redis script call
+and no database work; positions reach PostgreSQL in batches.
+
+Every viewer sends one every 10-15 s, so they are the platform's hottest write. One script
+(`_BEAT`) does, atomically, what a heartbeat needs:
+- coalesce: a (viewer, film) heard from in the last `COALESCE_S` seconds is answered at once;
+- trust: free films need no entitlement; for the others, a /play by this viewer left a grant
+  (cinema.payments.grants) that lives as long as the CDN signature it handed out and is
+  forgotten when the viewer's subscriptions or purchases change. Without one, the caller
+  checks the entitlement in the database first (`Beat.UNTRUSTED`);
+- views: the marker holds `<when>:<from position>`; progress since then that real time allows
+  (plus `PLAY_SLACK_S`) and reaches the view threshold makes a view (`Beat.VIEW`: the caller
+  writes that heartbeat through at once and counts it; then a `viewed_key` stops further
+  checks for the day). /play does not know where the viewer starts, so the first heartbeat
+  fixes it at the earliest position real time allows; a position real time does not allow (a
+  seek, or a lie) starts the clock again from there;
+- pending: the position goes into the viewer's hash (`pending_key`, film -> position,
+  duration and time) and the viewer into the dirty set;
+- flushing: at most one caller per `FLUSH_EVERY_MS` is told to flush (`Beat.flush`).
+
+A flush takes whole hashes atomically (`_TAKE`) and writes them in one statement, newest
+wins (cinema.account.progress.write_positions); if the database fails, what was taken is put
+back unless a newer heartbeat came meanwhile. Whoever reads a viewer's progress flushes that
+viewer first (`flush_viewer`), so reads never miss a heartbeat; the local stack also flushes
+every few seconds and at shutdown. Without Redis, heartbeats are written directly and no view
+is counted (cinema.account.progress.record).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from enum import IntEnum
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinema.account import progress
+from cinema.core import cache, db
+from cinema.core.settings import get_settings
+from cinema.payments import grants
+
+log = logging.getLogger("cinema.heartbeats")
+
+COALESCE_S = progress.COALESCE_S
+PLAY_SLACK_S = 5.0  # clocks, buffering and request timing between /play and a heartbeat
+FLUSH_EVERY_MS = 1000
+FLUSH_BATCH = 500  # viewers per flush statement
+PENDING_TTL_S = 7 * 86400  # a hash nobody flushed (Redis kept, every process gone) is not kept forever
+DIRTY_KEY = "cinema:progress:dirty"
+FLUSH_LOCK_KEY = "cinema:progress:flushing"
+
+
+def heartbeat_key(user_id: uuid.UUID, film_id: uuid.UUID) -> str:
+    return f"cinema:beat:{user_id}:{film_id}"
+
+
+def playing_key(user_id: uuid.UUID, film_id: uuid.UUID) -> str:
+    return f"cinema:playing:{user_id}:{film_id}"
+
+
+def viewed_key(user_id: uuid.UUID, film_id: uuid.UUID) -> str:
+    return f"cinema:viewed:{user_id}:{film_id}"
+
+
+def pending_key(user_id: uuid.UUID) -> str:
+    return f"cinema:progress:{user_id}"
+
+
+# KEYS: beat, playing, viewed, pending, dirty, flush lock, the viewer's playback grants.
+# ARGV: 1 coalesce s, 2 film id, 3 position, 4 duration, 5 now (s), 6 seconds a view needs,
+# 7 slack s, 8 playable (0/1), 9 trusted (0/1), 10 pending ttl s, 11 user id, 12 flush every ms.
+# Returns a Beat, plus 10 when this caller should flush.
+_BEAT = """
+if ARGV[9] ~= '1' and (tonumber(redis.call('HGET', KEYS[7], ARGV[2]) or '0') or 0) <= tonumber(ARGV[5]) then
+  return 2
+end
+local marker = redis.call('GET', KEYS[2])
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+local position = tonumber(ARGV[3])
+local now = tonumber(ARGV[5])
+local beat = 1
+if marker and ARGV[8] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then
+  local sep = string.find(marker, ':', 1, true)
+  local at = tonumber(string.sub(marker, 1, sep - 1))
+  local start = tonumber(string.sub(marker, sep + 1))
+  local elapsed = now - at
+  local slack = tonumber(ARGV[7])
+  if start == nil then
+    start = math.max(0, math.ceil(position - elapsed - slack))
+    redis.call('SET', KEYS[2], string.sub(marker, 1, sep) .. start, 'KEEPTTL')
+  end
+  local advance = position - start
+  if advance >= 0 and advance <= elapsed + slack then
+    if advance >= tonumber(ARGV[6]) then beat = 3 end
+  else
+    redis.call('SET', KEYS[2], ARGV[5] .. ':' .. ARGV[3], 'KEEPTTL')
+  end
+end
+redis.call('HSET', KEYS[4], ARGV[2], ARGV[3] .. ':' .. ARGV[4] .. ':' .. ARGV[5])
+redis.call('EXPIRE', KEYS[4], ARGV[10])
+redis.call('ZADD', KEYS[5], 'NX', ARGV[5], ARGV[11])
+if redis.call('SET', KEYS[6], '1', 'NX', 'PX', ARGV[12]) then beat = beat + 10 end
+return beat
+"""
+
+# KEYS: one viewer's pending hash. Returns its fields and values, and deletes it.
+_TAKE = """
+local all = redis.call('HGETALL', KEYS[1])
+if #all > 0 then redis.call('DEL', KEYS[1]) end
+return all
+"""
+
+# KEYS: one viewer's pending hash, the dirty set. ARGV: ttl, user id, then film/value pairs.
+# Puts back what a failed flush took, unless a newer heartbeat has arrived since.
+_GIVE_BACK = """
+for i = 3, #ARGV, 2 do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], 'NX', 0, ARGV[2])
+return 0
+"""
+
+
+class Beat(IntEnum):
+    COALESCED = 0  # heard from this viewer for this film a moment ago: nothing to do
+    PENDING = 1  # written to Redis, the database follows
+    UNTRUSTED = 2  # no /play behind it: check the entitlement, then beat again as trusted
+    VIEW = 3  # pending, and it completes a view: write it through now and count it
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    beat: Beat
+    flush: bool  # this caller should run `flush_due` (after answering)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    user_id: uuid.UUID
+    film_id: uuid.UUID
+    position: int
+    duration: int
+    at: float  # the heartbeat's time, seconds since the epoch
+
+
+async def playing(user_id: uuid.UUID, film_id: uuid.UUID) -> None:
+    """/play: the clock of a view starts (the first heartbeat says from where)."""
+    redis = cache.client()
+    if redis is None:
+        return
+    try:
+        await redis.set(
+            playing_key(user_id, film_id), f"{time.time():.3f}:", ex=get_settings().playback_ttl_s
+        )
+    except (RedisError, OSError):
+        cache.mark_down()
+
+
+async def beat(
+    user_id: uuid.UUID,
+    film_id: uuid.UUID,
+    *,
+    position: int,
+    duration: int,
+    playable: bool,
+    trusted: bool,
+) -> Outcome | None:
+    """One heartbeat through Redis; None when Redis is unavailable (write it directly)."""
+    redis = cache.client()
+    if redis is None:
+        return None
+    keys = (
+        heartbeat_key(user_id, film_id),
+        playing_key(user_id, film_id),
+        viewed_key(user_id, film_id),
+        pending_key(user_id),
+        DIRTY_KEY,
+        FLUSH_LOCK_KEY,
+        grants.grants_key(user_id),
+    )
+    args = (
+        COALESCE_S,
+        str(film_id),
+        position,
+        duration,
+        f"{time.time():.3f}",
+        progress.view_threshold(duration),
+        PLAY_SLACK_S,
+        int(playable),
+        int(trusted),
+        PENDING_TTL_S,
+        str(user_id),
+        FLUSH_EVERY_MS,
+    )
+    try:
+        code = int(await redis.eval(_BEAT, len(keys), *keys, *args))  # type: ignore[misc]
+    except (RedisError, OSError):
+        cache.mark_down()
+        return None
+    return Outcome(Beat(code % 10), code >= 10)
+
+
+async def view_counted(user_id: uuid.UUID, film_id: uuid.UUID, ttl_s: int) -> None:
+    """Today's view of this film by this viewer is in: stop checking for `ttl_s` seconds."""
+    redis = cache.client()
+    if redis is None or ttl_s <= 0:
+        return
+    try:
+        await redis.set(viewed_key(user_id, film_id), b"1", ex=ttl_s)
+    except (RedisError, OSError):
+        cache.mark_down()
+
+
+async def write_through(
+    session: AsyncSession, user_id: uuid.UUID, film_id: uuid.UUID, *, position: int, duration: int
+) -> None:
+    """A heartbeat that completes a view (`Beat.VIEW`): written now and the view counted, in
+    the request's transaction; then no more checks for this viewer and film for the day."""
+    await progress.write_positions(session, [Position(user_id, film_id, position, duration, time.time())])
+    counted_at = await progress.count_view(session, user_id, film_id)
+    ttl = progress.seconds_until_next_view(counted_at)
+    db.after_commit(session, lambda: view_counted(user_id, film_id, ttl))
+
+
+def _parse(user_id: uuid.UUID, fields: list[bytes]) -> list[Position]:
+    found = []
+    for film, value in zip(fields[::2], fields[1::2], strict=True):
+        position, duration, at = value.decode().split(":")
+        found.append(Position(user_id, uuid.UUID(film.decode()), int(position), int(duration), float(at)))
+    return found
+
+
+async def _take(redis: Redis, users: list[uuid.UUID]) -> dict[uuid.UUID, list[bytes]]:
+    async with redis.pipeline(transaction=False) as pipe:
+        for user_id in users:
+            pipe.eval(_TAKE, 1, pending_key(user_id))
+        taken = await pipe.execute()
+    return {user_id: fields for user_id, fields in zip(users, taken, strict=True) if fields}
+
+
+async def _give_back(redis: Redis, taken: dict[uuid.UUID, list[bytes]]) -> None:
+    async with redis.pipeline(transaction=False) as pipe:
+        for user_id, fields in taken.items():
+            pipe.eval(_GIVE_BACK, 2, pending_key(user_id), DIRTY_KEY, PENDING_TTL_S, str(user_id), *fields)
+        await pipe.execute()
+
+
+async def _write(session: AsyncSession, redis: Redis, taken: dict[uuid.UUID, list[bytes]]) -> int:
+    positions = [p for user_id, fields in taken.items() for p in _parse(user_id, fields)]
+    try:
+        await progress.write_positions(session, positions)
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        try:
+            await _give_back(redis, taken)
+        except (RedisError, OSError):
+            log.exception("could not put back %d heartbeats after a failed flush", len(positions))
+        raise
+    return len(positions)
+
+
+async def flush_viewer(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Writes the viewer's pending heartbeats in `session`'s transaction (before a read of
+    their progress: a viewer always sees their last heartbeat)."""
+    redis = cache.client()
+    if redis is None:
+        return
+    try:
+        taken = await _take(redis, [user_id])
+    except (RedisError, OSError):
+        cache.mark_down()
+        return
+    if taken:
+        await progress.write_positions(session, _parse(user_id, taken[user_id]))
+
+
+async def flush_all() -> int:
+    """Writes every pending heartbeat, in batches of `FLUSH_BATCH` viewers, each batch its own
+    transaction. Returns how many positions were written."""
+    redis = cache.client()
+    if redis is None:
+        return 0
+    written = 0
+    async with db.session_factory()() as session:
+        while True:
+            try:
+                popped = await redis.zpopmin(DIRTY_KEY, FLUSH_BATCH)
+                taken = await _take(redis, [uuid.UUID(member.decode()) for member, _ in popped])
+            except (RedisError, OSError):
+                cache.mark_down()
+                return written
+            if not popped:
+                return written
+            if taken:
+                written += await _write(session, redis, taken)
+
+
+async def flush_due() -> None:
+    """The flush a heartbeat was told to run (after its answer): errors are logged, not raised,
+    and what failed stays pending for the next flush."""
+    try:
+        await flush_all()
+    except Exception:
+        log.exception("flushing heartbeats failed; they stay pending")
