@@ -87,6 +87,14 @@ class FaultPlatform:
             cursor = conn.execute(query, params)  # type: ignore[arg-type]
             return cursor.fetchall() if cursor.description else []
 
+    def revive_redis(self) -> RunningService:
+        """A new, empty redis-server on the platform's Redis port (ours: stopped after the platform)."""
+        from cinema.local.redis_server import start_redis  # noqa: PLC0415
+
+        service = start_redis(self.data_dir, port=self.port("redis"))
+        self.revived.append(service)
+        return service
+
     def kill(self, service: str) -> int:
         """SIGKILL the platform's server of `service` (no goodbye, like a crashed host)."""
         pid = self.pid(service)
@@ -203,9 +211,19 @@ class LoadResult:
 
     def summary(self) -> str:
         by_route: dict[str, Counter[int]] = {}
+        slowest: dict[str, float] = {}
         for a in self.answers:
             by_route.setdefault(a.route, Counter())[a.status] += 1
-        lines = [f"{route}: {dict(counts)}" for route, counts in sorted(by_route.items())]
+            slowest[a.route] = max(slowest.get(a.route, 0.0), a.took)
+        lines = [
+            f"{route}: {dict(counts)}, slowest {slowest[route]:.2f}s"
+            for route, counts in sorted(by_route.items())
+        ]
+        lines += [f"injected: {self.injected}"]
+        lines += [
+            f"  slow: {a.route} {a.status} sent at {a.at - a.took:.2f}s, took {a.took:.2f}s"
+            for a in sorted(self.answers, key=lambda a: -a.took)[:5]
+        ]
         lines += [f"  {a.route} {a.status} at {a.at:.2f}s: {a.detail[:300]}" for a in self.failures[:10]]
         return "\n".join(lines)
 
@@ -253,6 +271,25 @@ async def run_load(
 
         await asyncio.gather(*(client() for _ in range(concurrency)), *(inject(*f) for f in faults))
     return LoadResult(answers, injected)
+
+
+async def run_loads(
+    base: str,
+    lanes: Sequence[tuple[Sequence[tuple[str, Call]], int]],
+    *,
+    seconds: float,
+    faults: Sequence[tuple[float, str, Callable[[], object]]] = (),
+) -> LoadResult:
+    """Several loads at once, each (mix, concurrency) its own lane, so that a slow kind of
+    request (a sign-in waits for its argon2 turn) cannot take every client; faults go with
+    the first lane, and the answers of all come back as one result."""
+    results = await asyncio.gather(
+        *(
+            run_load(base, mix, seconds=seconds, concurrency=concurrency, faults=faults if n == 0 else ())
+            for n, (mix, concurrency) in enumerate(lanes)
+        )
+    )
+    return LoadResult([a for result in results for a in result.answers], results[0].injected)
 
 
 def viewer_mix(platform: FaultPlatform) -> list[tuple[str, Call]]:
