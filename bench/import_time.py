@@ -1,109 +1,243 @@
-"""Cold-start import cost of a Lambda handler against its third-party dependencies alone.
+"""Cold-start cost of every Lambda handler against the third-party code it loads.
 
-Each sample is a fresh interpreter (as a new Lambda container is) importing either the
-handler module or just the libraries it builds on; `-X importtime` gives the cumulative
-microseconds of every top-level import. The ratio is what our own code adds on top.
+Each sample is a fresh interpreter, as a new Lambda container is, that either runs a handler
+module (its imports and everything it does at import: the FastAPI app built, Mangum wrapped
+around it) or imports only the third-party modules that handler ends up loading (its
+baseline). The baseline of each handler is derived, not written by hand: a probe interpreter
+runs the handler and lists, in load order, every module it loaded from site-packages that a
+bare interpreter has not (boto3 and its dependencies for a function that uses S3; no Stripe
+for one that does not; the pieces FastAPI and SQLAlchemy load lazily while routes and tables
+are declared). The baseline imports exactly those modules, so the figure handler / baseline
+is what our own code adds: the cinema modules, the pydantic and SQLAlchemy classes they
+declare, the app and its routes. The probe also checks that each baseline loads the same
+third-party modules as its handler. A handler that loads with the garbage collector off and
+freezes the heap it loaded (cinema.core.coldstart) gets a baseline loaded the same way, so the
+ratio is never flattered by collections the baseline runs and the handler skips.
 
-    python bench/import_time.py [functions/auth/handler.py] [--runs 9]
+Figures per handler, medians of `--runs` samples, all handlers interleaved round by round
+(each round in a new order) so that the load of a shared machine falls on every side alike:
+wall time from the start of the first import to the end of the module (interpreter start-up
+excluded on both sides), the process CPU time of the same span, and the sum of the top-level
+cumulative times of `-X importtime` (import work only; the app built after the imports is not
+in it, and the handler's own module is not an import).
+
+    python bench/import_time.py [functions/catalog/handler.py ...] [--runs 15]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import random
 import statistics
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+TARGET = 1.15
+# The same environment for every sample: no CINEMA_* variable (default settings), no coverage
+# start-up hook (the venv's coverage .pth reads COVERAGE_PROCESS_START), bytecode cached (no
+# PYTHONDONTWRITEBYTECODE), and the cinema package of this tree first on the path (the venv's
+# editable install may point at another checkout).
+ENV = {
+    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    "LANG": "C.UTF-8",
+    "PYTHONPATH": str(ROOT / "layers" / "cinema" / "python"),
+}
 
-# What functions/auth/handler.py pulls in from outside the project, imported the same way.
-DEPENDENCIES = """
-import fastapi, fastapi.security, fastapi.middleware.cors
-import mangum
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
-import pydantic, pydantic_settings, email_validator, python_multipart
-import sqlalchemy, sqlalchemy.ext.asyncio, sqlalchemy.dialects.postgresql
-import redis.asyncio
-import jwt
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
+RUN_HANDLER = """\
+import importlib.util
+spec = importlib.util.spec_from_file_location("handler", {path!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+"""
+
+RUN_BASELINE = """\
+import importlib
+for name in {names!r}:
+    importlib.import_module(name)
+"""
+
+# The baseline of a handler that loads with the collector off and then freezes the heap.
+RUN_BASELINE_FROZEN = """\
+import gc
+gc.disable()
+import importlib
+for name in {names!r}:
+    importlib.import_module(name)
+gc.freeze()
+gc.enable()
+"""
+
+# Lists the modules a piece of code loads from site-packages, in load order (a parent package
+# is registered before its submodules). Aliases (a module registered under a second name) and
+# modules without a spec of their own are left out: importing the real name loads them.
+PROBE = """\
+import gc, json, sys, sysconfig
+roots = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+before = set(sys.modules)
+exec(compile(sys.argv[1], "<sample>", "exec"), {"__name__": "__sample__"})
+loaded = []
+for name, module in list(sys.modules.items()):
+    spec = getattr(module, "__spec__", None)
+    if name in before or spec is None or spec.name != name:
+        continue
+    places = [spec.origin or "", *(spec.submodule_search_locations or [])]
+    if any(place.startswith(root) for place in places for root in roots):
+        loaded.append(name)
+# A handler may load with the collector off and freeze what it loaded (functions/*/handler.py,
+# cinema.core.coldstart); its baseline then loads the same way, so that the deps do not look
+# slower next to it for collections the handler does not run either.
+print(json.dumps({"modules": loaded, "frozen": gc.isenabled() and gc.get_freeze_count() > 0}))
+"""
+
+TIMED = """\
+import time
+_wall, _cpu = time.perf_counter(), time.process_time()
+{code}
+print(time.perf_counter() - _wall, time.process_time() - _cpu)
 """
 
 
-def handler_code(path: Path) -> str:
-    return (
-        "import importlib.util\n"
-        f"spec = importlib.util.spec_from_file_location('handler', {str(path)!r})\n"
-        "module = importlib.util.module_from_spec(spec)\n"
-        "spec.loader.exec_module(module)\n"
+@dataclass
+class Side:
+    code: str
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    importtime: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Case:
+    handler: str
+    modules: list[str]
+    frozen: bool
+    ours: Side
+    baseline: Side
+
+
+def _python(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, check=True, cwd=ROOT, env=ENV
     )
 
 
-def import_microseconds(code: str) -> int:
+def third_party_modules(code: str) -> tuple[list[str], bool]:
+    """The site-packages modules `code` loads, in load order, and whether it ends with the
+    collector on and the heap frozen (the handlers' cold-start policy)."""
+    found = json.loads(_python("-c", PROBE, code).stdout)
+    return found["modules"], found["frozen"]
+
+
+def timed(code: str) -> tuple[float, float]:
+    wall, cpu = _python("-c", TIMED.format(code=code)).stdout.split()[-2:]
+    return float(wall), float(cpu)
+
+
+def import_seconds(code: str) -> float:
     """Sum of the cumulative times of the top-level imports (the `|` lines with no indent)."""
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "0"},
-    )
     total = 0
-    for line in done.stderr.splitlines():
+    for line in _python("-X", "importtime", "-c", code).stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
         _, cumulative, name = line.removeprefix("import time:").split("|")
         if not name.startswith("  "):  # one space after the bar: a top-level import
             total += int(cumulative)
-    return total
+    return total / 1e6
 
 
-def wall_seconds(code: str) -> float:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            f"import time; t = time.perf_counter()\n{code}\nprint(time.perf_counter() - t)",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return float(done.stdout.strip().splitlines()[-1])
+def prepare(handler: str) -> Case:
+    path = ROOT / handler
+    ours = RUN_HANDLER.format(path=str(path))
+    modules, frozen = third_party_modules(ours)
+    baseline = (RUN_BASELINE_FROZEN if frozen else RUN_BASELINE).format(names=modules)
+    again, _ = third_party_modules(baseline)
+    if set(again) != set(modules):  # the baseline must load what the handler loads, no more
+        missing, extra = sorted(set(modules) - set(again)), sorted(set(again) - set(modules))
+        raise SystemExit(f"{handler}: baseline differs: missing {missing[:10]}, extra {extra[:10]}")
+    return Case(handler, modules, frozen, Side(ours), Side(baseline))
+
+
+def sample(side: Side) -> None:
+    wall, cpu = timed(side.code)
+    side.wall.append(wall)
+    side.cpu.append(cpu)
+    side.importtime.append(import_seconds(side.code))
+
+
+def packages(modules: list[str]) -> list[str]:
+    return sorted({name.split(".")[0] for name in modules if not name.startswith("_")})
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("handler", nargs="?", default="functions/auth/handler.py")
-    parser.add_argument("--runs", type=int, default=9)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("handlers", nargs="*", help="default: every functions/*/handler.py")
+    parser.add_argument("--runs", type=int, default=15, help="samples of each side of each handler")
+    parser.add_argument("--seed", type=int, default=15, help="of the order within each round")
+    parser.add_argument("--json", type=Path, help="also write every sample here")
     args = parser.parse_args()
-    handler = handler_code(ROOT / args.handler)
+    handlers = args.handlers or sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("functions/*/handler.py"))
 
-    # Warm the bytecode caches once so every sample measures the same thing.
-    wall_seconds(handler)
-    wall_seconds(DEPENDENCIES)
+    cases = [prepare(handler) for handler in handlers]
+    for case in cases:
+        gc = " (collector off while loading, heap frozen: baseline too)" if case.frozen else ""
+        print(
+            f"{case.handler}: baseline of {len(case.modules)} modules{gc}: {', '.join(packages(case.modules))}"
+        )
+        timed(case.ours.code)  # warm the bytecode caches once so every sample measures the same thing
+        timed(case.baseline.code)
 
-    deps_wall, handler_wall, deps_it, handler_it = [], [], [], []
-    for _ in range(args.runs):  # interleaved, so machine noise hits both sides alike
-        deps_wall.append(wall_seconds(DEPENDENCIES))
-        handler_wall.append(wall_seconds(handler))
-        deps_it.append(import_microseconds(DEPENDENCIES))
-        handler_it.append(import_microseconds(handler))
+    order = random.Random(args.seed)
+    sides = [side for case in cases for side in (case.ours, case.baseline)]
+    for run in range(args.runs):
+        order.shuffle(sides)  # interleaved, in a new order each round
+        for side in sides:
+            sample(side)
+        print(f"  round {run + 1}/{args.runs} done", file=sys.stderr, flush=True)
 
-    d_wall, h_wall = statistics.median(deps_wall), statistics.median(handler_wall)
-    d_it, h_it = statistics.median(deps_it), statistics.median(handler_it)
-    print(f"handler: {args.handler}  ({args.runs} fresh interpreters each, medians)")
     print(
-        f"  third-party dependencies alone : {d_wall * 1000:7.1f} ms wall, {d_it / 1000:7.1f} ms -X importtime"
+        f"\n{args.runs} fresh interpreters per side, medians; target handler / baseline <= {TARGET:.2f}x wall"
     )
     print(
-        f"  handler (deps + cinema + app)  : {h_wall * 1000:7.1f} ms wall, {h_it / 1000:7.1f} ms -X importtime"
+        f"{'handler':<32} {'baseline wall':>13} {'handler wall':>12} {'wall':>6}  {'cpu':>6}"
+        f"  {'baseline -X it':>14} {'handler -X it':>13} {'-X it':>6}"
     )
-    print(f"  ratio handler / dependencies   : {h_wall / d_wall:.2f}x wall, {h_it / d_it:.2f}x importtime")
+    failed = []
+    for case in cases:
+        med = {
+            (who, what): statistics.median(getattr(side, what))
+            for who, side in (("ours", case.ours), ("base", case.baseline))
+            for what in ("wall", "cpu", "importtime")
+        }
+        wall = med["ours", "wall"] / med["base", "wall"]
+        cpu = med["ours", "cpu"] / med["base", "cpu"]
+        imports = med["ours", "importtime"] / med["base", "importtime"]
+        if wall > TARGET:
+            failed.append(case.handler)
+        print(
+            f"{case.handler:<32} {med['base', 'wall'] * 1000:10.0f} ms {med['ours', 'wall'] * 1000:9.0f} ms"
+            f" {wall:5.2f}x  {cpu:5.2f}x  {med['base', 'importtime'] * 1000:11.0f} ms"
+            f" {med['ours', 'importtime'] * 1000:10.0f} ms {imports:5.2f}x"
+        )
+    print("PASS: every handler within the target" if not failed else f"FAIL: {', '.join(failed)}")
+    if args.json:
+        samples = {
+            case.handler: {
+                "modules": case.modules,
+                **{
+                    f"{who}_{what}": getattr(side, what)
+                    for who, side in (("handler", case.ours), ("baseline", case.baseline))
+                    for what in ("wall", "cpu", "importtime")
+                },
+            }
+            for case in cases
+        }
+        args.json.write_text(json.dumps(samples, indent=1))
 
 
 if __name__ == "__main__":
