@@ -1,5 +1,9 @@
 """Lambda: MediaConvert "Job State Change" events from EventBridge move an upload's status."""
 
+import gc
+
+gc.disable()  # until the handler is built: a cold start only allocates (cinema.core.coldstart)
+
 from cinema.core.lambda_events import event_handler
 from cinema.media.status_events import handle
 

@@ -1,6 +1,7 @@
 """The shape of every event-driven Lambda (S3, EventBridge): an async function run on one
 event loop that lives as long as the container, so the engine's pooled connections, which
-belong to a loop, survive between invocations."""
+belong to a loop, survive between invocations. Building the handler ends the cold start
+(cinema.core.coldstart)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
+
+from cinema.core import coldstart
 
 AsyncEventFunction = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -23,4 +26,5 @@ def event_handler(
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return loop.run_until_complete(function(event))
 
+    coldstart.loaded()
     return handler

@@ -1,7 +1,8 @@
 """The shape of every HTTP Lambda: an app of a few routers behind Mangum, Powertools logging.
 
 Built once per container at import; the engine and the Redis client inside are created on
-first use and then reused by every warm invocation on Mangum's one event loop.
+first use and then reused by every warm invocation on Mangum's one event loop. Building the
+handler ends the cold start (cinema.core.coldstart).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from fastapi import APIRouter
 from mangum import Mangum
 
+from cinema.core import coldstart
 from cinema.core.app import build_app
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -32,4 +34,5 @@ def http_handler(service: str, *routers: APIRouter) -> LambdaHandler:
         return asgi(event, context)
 
     handler.app = asgi.app  # type: ignore[attr-defined] - tests and tools reach the app
+    coldstart.loaded()
     return handler
