@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from search import cyrillic, typo
 API = "/api/v1"
 SIGNED_IN = 0.5  # share of the reads that carry a viewer's token
 PAGE = 24  # the web app's catalog page
+NEXT_CURSOR = re.compile(rb'"next_cursor": ?"([^"]+)"')
 
 # (category, share %, what it sends)
 MIX: tuple[tuple[str, int, str], ...] = (
@@ -174,9 +176,7 @@ class Traffic:
     # -- the categories
     def browse(self) -> Request:
         if self.cursors and self.rng.random() < 1 / 3:
-            query, cursor = self.cursors.popleft()
-            raw = self._get(f"/films?{query}&cursor={quote(cursor)}")
-            return Request("browse, next page", raw, _status(200), self._keep_cursor(query))
+            return self.next_page()
         rng, params = self.rng, []
         if rng.random() < 0.5:  # what most visitors do: one genre, or none, in a sort the page offers
             params += [("genre", rng.choice(self.genres))] if rng.random() < 0.7 else []
@@ -194,15 +194,23 @@ class Traffic:
             if rng.random() < 0.7:
                 params.append(("sort", rng.choice(("-popular", "-rating", "-year", "year", "title", "-new"))))
         params.append(("limit", PAGE))
-        query = urlencode(params)
+        return self.first_page(urlencode(params))
+
+    def first_page(self, query: str) -> Request:
+        """The first page of the listing `query` (its next-page cursor is kept for later)."""
         return Request("browse", self._get(f"/films?{query}"), _status(200), self._keep_cursor(query))
+
+    def next_page(self) -> Request:
+        """The next page of a listing answered before (there must be one: see `cursors`)."""
+        query, cursor = self.cursors.popleft()
+        raw = self._get(f"/films?{query}&cursor={quote(cursor)}")
+        return Request("browse, next page", raw, _status(200), self._keep_cursor(query))
 
     def _keep_cursor(self, query: str) -> Callable[[bytes], None]:
         def keep(body: bytes) -> None:
-            start = body.find(b'"next_cursor":"')
-            if start >= 0:
-                start += len(b'"next_cursor":"')
-                self.cursors.append((query, body[start : body.index(b'"', start)].decode()))
+            found = NEXT_CURSOR.search(body, max(0, len(body) - 400))  # the last key of the page
+            if found:
+                self.cursors.append((query, found[1].decode()))
 
         return keep
 

@@ -24,7 +24,7 @@ film) pairs that never repeat (one review per pair; 10 an hour per viewer); half
 which rates the film: the catalog's cache version moves, so every cached listing is dropped.
 
 The search for the sustainable rate: after a `--warmup` (3 s), steps of `--step-seconds` (8) at
-`--start-rate` (10/s), each `--factor` (1.5) times the last, until a step has an error, or
+`--start-rate` (5/s), each `--factor` (1.5) times the last, until a step has an error, or
 p99 over every request but sign-ins above `--p99-ms` (500), or sign-in p99 above
 `--signin-p99-ms` (2000: argon2 queues in its low-priority pool by design), or `--max-rate`
 is reached; then one step between the last passing and the failing rate. At the highest
@@ -54,7 +54,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import psutil
-from _cinema_mix import MIX, Catalog, Film, Traffic
+from _cinema_mix import MIX, PAGE, Catalog, Film, Traffic
 from _http_load import Connection, child_server, free_port, run_loop, run_server
 from _open_loop import Request, RouteStats, Step, open_loop
 from _stack import say, stack  # bench/ is on sys.path: these run as scripts
@@ -258,6 +258,8 @@ async def _smoke(port: int, requests: list[Request]) -> list[str]:
             status, body = await asyncio.wait_for(connection.request(request.raw), 30)
             if not request.ok(status, body):
                 failures.append(f"{request.label}: {status} {body[:300]!r}")
+            elif request.then is not None:
+                request.then(body)
     finally:
         transport.close()
     return failures
@@ -270,7 +272,7 @@ def main() -> None:
         "--playable", type=int, default=60, help="most watched free/subscription films with media"
     )
     parser.add_argument("--viewers", type=int, default=1000, help="signed-in viewers (half subscribed)")
-    parser.add_argument("--start-rate", type=float, default=10.0, help="arrivals/s of the first step")
+    parser.add_argument("--start-rate", type=float, default=5.0, help="arrivals/s of the first step")
     parser.add_argument("--factor", type=float, default=1.5, help="rate of each step / the last one's")
     parser.add_argument("--max-rate", type=float, default=2000.0, help="no step above this")
     parser.add_argument("--step-seconds", type=float, default=8.0, help="arrival window of each search step")
@@ -386,13 +388,18 @@ class Runner:
 
     def check(self) -> None:
         """Every kind of request once, one after the other: each must answer as expected."""
-        requests = [*(build() for build in self.traffic.builders.values()), self.bare()]
+        whole = self.traffic.first_page(f"limit={PAGE}")  # the whole catalog: it has a next page
+        requests = [*(build() for build in self.traffic.builders.values()), whole, self.bare()]
         failures = run_loop(_smoke(self.port, requests))
+        if not self.traffic.cursors:
+            failures.append("browse: no next_cursor in the first page of the whole catalog")
+        else:
+            failures += run_loop(_smoke(self.port, [self.traffic.next_page()]))
         if failures:
             for failure in failures:
                 say(f"  !! {failure}")
             raise SystemExit("a request of the mix did not answer as expected")
-        say(f"checked: one request of each category and of {BARE}, each answered as expected")
+        say(f"checked: one request of each category, a next page and {BARE}, each answered as expected")
 
     def search(self) -> tuple[float, float | None]:
         """(the highest passing rate, the first failing one if any)."""
