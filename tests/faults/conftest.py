@@ -95,6 +95,15 @@ class FaultPlatform:
         self.revived.append(service)
         return service
 
+    def revive_s3(self) -> RunningService:
+        """A new S3 server on the platform's S3 port, its objects restored from the snapshot in
+        the data dir (ours: stopped, after the platform, with a snapshot of its own)."""
+        from cinema.local.s3_server import start_s3  # noqa: PLC0415
+
+        service = start_s3(self.data_dir, BUCKETS, port=self.port("s3"))
+        self.revived.append(service)
+        return service
+
     def kill(self, service: str) -> int:
         """SIGKILL the platform's server of `service` (no goodbye, like a crashed host)."""
         pid = self.pid(service)

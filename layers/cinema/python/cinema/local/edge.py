@@ -14,28 +14,42 @@ never get reused). Playlists are served as stored: their relative URIs work with
 with the query form the player adds the query to each request (hls.js: `xhrSetup`).
 ffmpeg as a client sends cookies with `-cookies "CloudFront-Policy=...; path=/; domain=..."`
 or `-headers "Cookie: CloudFront-Policy=...; CloudFront-Signature=...; CloudFront-Key-Pair-Id=..."`.
+
+When the bucket is out of reach, the edge does what CloudFront does when its origin fails:
+it serves the copy it served last, however old (a bounded memory of whole objects it sent),
+so viewers keep watching what they were watching. It then spares the bucket for a few
+seconds, answering from that memory at once; what it never served is a 502, not a 500.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 import re
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC
 from email.utils import format_datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from cinema.media import edge_auth
 from cinema.media.signing import generate_key_pair
 
+log = logging.getLogger("cinema.local.edge")
+
 CHUNK_SIZE = 256 * 1024
+KEPT_BYTES = 64 * 1024 * 1024  # the memory of served objects, for when the bucket is out of reach
+KEPT_OBJECT_BYTES = 8 * 1024 * 1024  # larger objects are streamed and not kept (segments are ~1 MB)
+ORIGIN_DOWN_S = 5.0  # after a failure the bucket is spared this long
 PLAYLIST_CACHE = "max-age=2"
 IMMUTABLE_CACHE = "max-age=31536000, immutable"
 OTHER_CACHE = "max-age=60"
@@ -114,6 +128,7 @@ def edge_router(
     keys = {key_id: edge_auth.load_public_key(pem) for key_id, pem in public_keys.items()}
     base = public_base_url.rstrip("/") + prefix
     client = functools.cache(s3_client_factory)
+    kept = _Kept(KEPT_BYTES)
     router = APIRouter(prefix=prefix, tags=["local edge"])
 
     @router.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
@@ -135,27 +150,107 @@ def edge_router(
                 )
             except edge_auth.SignatureRejected as rejected:
                 return _refusal(403, rejected.reason)
-        try:
-            return await _serve(client, bucket, path, request)
-        except ClientError as error:
-            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if status == 404:
-                return _refusal(404, "not found")
-            if status == 304:
-                return _not_modified(path, request.headers.get("if-none-match", ""))
-            raise
+        return await _answer(client, bucket, path, request, kept)
 
     return router
 
 
-async def _serve(client: Callable[[], Any], bucket: str, key: str, request: Request) -> Response:
-    """HEAD and ranged GETs look at the object first (its size); a plain GET only streams it."""
+async def _answer(
+    client: Callable[[], Any], bucket: str, key: str, request: Request, kept: _Kept
+) -> Response:
+    """The object from the bucket; its kept copy while the bucket is out of reach."""
+    copy = kept.get(key)
+    if copy is not None and kept.origin_down():
+        return _from_copy(key, copy, request)
+    try:
+        return await _serve(client, bucket, key, request, kept)
+    except ClientError as error:
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status == 404:
+            return _refusal(404, "not found")
+        if status == 304:
+            return _not_modified(key, request.headers.get("if-none-match", ""))
+        if not status or status < 500:
+            raise
+        failure: Exception = error
+    except BotoCoreError as error:
+        failure = error
+    kept.origin_failed()
+    log.warning("media bucket out of reach (%s): %s", failure, "served a kept copy" if copy else "502")
+    if copy is not None:
+        return _from_copy(key, copy, request)
+    return _refusal(502, "the media storage cannot be reached")
+
+
+@dataclass(frozen=True)
+class _Copy:
+    body: bytes
+    meta: dict[str, Any]  # what _headers reads: ContentType, ETag, LastModified
+
+
+class _Kept:
+    """The whole objects the edge served last, least recently used out first, up to `limit`
+    bytes; and whether the bucket failed in the last ORIGIN_DOWN_S seconds."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.copies: OrderedDict[str, _Copy] = OrderedDict()
+        self.down_until = 0.0
+
+    def get(self, key: str) -> _Copy | None:
+        copy = self.copies.get(key)
+        if copy is not None:
+            self.copies.move_to_end(key)
+        return copy
+
+    def put(self, key: str, copy: _Copy) -> None:
+        old = self.copies.pop(key, None)
+        self.size += len(copy.body) - (len(old.body) if old else 0)
+        self.copies[key] = copy
+        while self.size > self.limit:
+            _, evicted = self.copies.popitem(last=False)
+            self.size -= len(evicted.body)
+
+    def origin_failed(self) -> None:
+        self.down_until = time.monotonic() + ORIGIN_DOWN_S
+
+    def origin_down(self) -> bool:
+        return time.monotonic() < self.down_until
+
+
+def _from_copy(key: str, copy: _Copy, request: Request) -> Response:
+    """A kept copy answered as the bucket would have: conditional, ranged, HEAD."""
+    size = len(copy.body)
+    tag = request.headers.get("if-none-match", "")
+    if tag and tag.strip() == copy.meta.get("ETag"):
+        return _not_modified(key, tag)
+    range_header = request.headers.get("range")
+    try:
+        span = parse_range(range_header, size) if range_header else None
+    except RangeNotSatisfiable:
+        return _refusal(416, "range not satisfiable", {"Content-Range": f"bytes */{size}"})
+    start, end = span if span is not None else (0, size - 1)
+    headers = _headers(key, copy.meta, end - start + 1)
+    if span is not None:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    body = b"" if request.method == "HEAD" else copy.body[start : end + 1]
+    return Response(body, status_code=200 if span is None else 206, headers=headers)
+
+
+async def _serve(client: Callable[[], Any], bucket: str, key: str, request: Request, kept: _Kept) -> Response:
+    """HEAD and ranged GETs look at the object first (its size); a plain GET only streams it,
+    keeping a copy of an object small enough once it has been sent whole."""
     conditions = {"IfNoneMatch": tag} if (tag := request.headers.get("if-none-match")) else {}
     range_header = request.headers.get("range")
     if request.method == "GET" and not range_header:
         answer = await asyncio.to_thread(lambda: client().get_object(Bucket=bucket, Key=key, **conditions))
         headers = _headers(key, answer, answer["ContentLength"])
-        return StreamingResponse(_chunks(answer["Body"]), headers=headers)
+        chunks = _chunks(answer["Body"])
+        if answer["ContentLength"] <= KEPT_OBJECT_BYTES:
+            meta = {name: answer.get(name) for name in ("ContentType", "ETag", "LastModified")}
+            chunks = _keeping(chunks, lambda body: kept.put(key, _Copy(body, meta)))
+        return StreamingResponse(chunks, headers=headers)
 
     meta = await asyncio.to_thread(lambda: client().head_object(Bucket=bucket, Key=key, **conditions))
     size = int(meta["ContentLength"])
@@ -183,6 +278,15 @@ async def _chunks(body: Any) -> AsyncIterator[bytes]:
             yield chunk
     finally:
         body.close()
+
+
+async def _keeping(chunks: AsyncIterator[bytes], keep: Callable[[bytes], None]) -> AsyncIterator[bytes]:
+    """The chunks passed on, and the whole body kept once the last one has gone out."""
+    sent: list[bytes] = []
+    async for chunk in chunks:
+        sent.append(chunk)
+        yield chunk
+    keep(b"".join(sent))
 
 
 def _is_object_key(path: str) -> bool:

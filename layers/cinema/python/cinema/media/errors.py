@@ -36,6 +36,15 @@ class InvalidParts(Unprocessable):
     detail = "the parts do not match what was uploaded (part numbers and ETags)"
 
 
+class StorageUnavailable(CinemaError):
+    """S3 could not be reached, did not answer in time or answered with a server error:
+    nothing was started or changed, the same request can simply be sent again."""
+
+    status_code = 503
+    detail = "video storage cannot be reached right now: nothing was changed, try again shortly"
+    headers = {"Retry-After": "30"}  # noqa: RUF012 - shared read-only default
+
+
 class MediaNotReady(Conflict):
     detail = "this film has no playable video yet"
 

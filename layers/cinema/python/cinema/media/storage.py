@@ -1,19 +1,26 @@
 """Object storage (S3 in AWS, moto's S3 server locally): the few calls media needs.
 
 boto3 is synchronous: every call runs in a worker thread so the event loop never blocks.
+S3 out of reach (no connection, no answer in time, a 5xx) is StorageUnavailable, a 503 with
+Retry-After; S3's answers about the request itself (NoSuchUpload, InvalidPart ...) stay
+ClientErrors for the caller to judge.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from cinema.core.settings import get_settings
+from cinema.media.errors import StorageUnavailable
+
+T = TypeVar("T")
 
 
 @lru_cache
@@ -26,13 +33,36 @@ def s3_client() -> Any:
             "aws_access_key_id": "testing",
             "aws_secret_access_key": "testing",
         }
-    config = Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"mode": "standard"})
+    config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "path"},
+        retries={"mode": "standard"},  # 3 tries
+        # botocore waits 60 s for each by default: a hung S3 would hold a request for minutes
+        connect_timeout=5,
+        read_timeout=20,
+    )
     return boto3.client("s3", region_name=settings.aws_region, config=config, **extra)
 
 
+def out_of_reach(error: Exception) -> bool:
+    """S3 could not be asked (connection, timeout) or failed on its side (5xx)."""
+    if isinstance(error, ClientError):
+        return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0) >= 500
+    return isinstance(error, BotoCoreError)
+
+
+async def _call(work: Callable[[], T]) -> T:
+    try:
+        return await asyncio.to_thread(work)
+    except (BotoCoreError, ClientError) as error:
+        if out_of_reach(error):
+            raise StorageUnavailable() from error
+        raise
+
+
 async def create_multipart(bucket: str, key: str, content_type: str) -> str:
-    answer = await asyncio.to_thread(
-        s3_client().create_multipart_upload, Bucket=bucket, Key=key, ContentType=content_type
+    answer = await _call(
+        lambda: s3_client().create_multipart_upload(Bucket=bucket, Key=key, ContentType=content_type)
     )
     return str(answer["UploadId"])
 
@@ -49,12 +79,13 @@ def presign_part(bucket: str, key: str, upload_id: str, part_number: int, ttl_s:
 
 
 async def complete_multipart(bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
-    await asyncio.to_thread(
-        s3_client().complete_multipart_upload,
-        Bucket=bucket,
-        Key=key,
-        UploadId=upload_id,
-        MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag} for n, etag in parts]},
+    await _call(
+        lambda: s3_client().complete_multipart_upload(
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag} for n, etag in parts]},
+        )
     )
 
 
@@ -78,11 +109,11 @@ async def list_parts(bucket: str, key: str, upload_id: str) -> list[tuple[int, s
             for part in page.get("Parts", [])
         ]
 
-    return await asyncio.to_thread(every_page)
+    return await _call(every_page)
 
 
 async def abort_multipart(bucket: str, key: str, upload_id: str) -> None:
-    await asyncio.to_thread(s3_client().abort_multipart_upload, Bucket=bucket, Key=key, UploadId=upload_id)
+    await _call(lambda: s3_client().abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id))
 
 
 def no_such_upload(error: ClientError) -> bool:
@@ -90,5 +121,5 @@ def no_such_upload(error: ClientError) -> bool:
 
 
 async def object_size(bucket: str, key: str) -> int:
-    head = await asyncio.to_thread(s3_client().head_object, Bucket=bucket, Key=key)
+    head = await _call(lambda: s3_client().head_object(Bucket=bucket, Key=key))
     return int(head["ContentLength"])
