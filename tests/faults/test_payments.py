@@ -37,7 +37,8 @@ def _playback_mix(platform: FaultPlatform) -> list[tuple[str, Any]]:
 
 
 def _stage(platform: FaultPlatform) -> tuple[dict[str, Any], Viewer, str, list[Viewer]]:
-    """A film sold singly, a buyer who is already a Stripe customer, and eight other viewers."""
+    """A film sold singly, a buyer who is already a Stripe customer, and eight other viewers
+    (more than the default thread pool of a 2-core machine has threads: 6)."""
     film = platform.staff.create_film(
         title="Продажа", access="purchase", price={"amount": 19900, "currency": "RUB"}
     )
@@ -45,7 +46,8 @@ def _stage(platform: FaultPlatform) -> tuple[dict[str, Any], Viewer, str, list[V
         buyer = make_viewer(http)
         buyer_id = http.get(f"{API}/users/me", headers=buyer.auth).json()["id"]
         assert http.post(f"{API}/payments/portal", headers=buyer.auth).status_code == 200
-        return film, buyer, buyer_id, [make_viewer(http) for _ in range(8)]
+        others = [*platform.viewers, *(make_viewer(http) for _ in range(8 - len(platform.viewers)))]
+        return film, buyer, buyer_id, others
 
 
 async def test_checkout_against_a_slow_then_closed_stripe(platform: FaultPlatform) -> None:
@@ -69,15 +71,18 @@ async def test_checkout_against_a_slow_then_closed_stripe(platform: FaultPlatfor
             checkout(buyer.auth),
             *(checkout(other.auth) for other in others),
         )
-        retried = await checkout(buyer.auth)  # the buyer tries again
         ok(watching)
         slowest = max(a.took for a in watching.answers)
         assert slowest < SLACK_S, watching.summary()
-        for answer, took in [*stalled, retried]:
+        for answer, took in stalled:
             assert answer.status_code == 503, answer.text
             assert int(answer.headers["Retry-After"]) > 0
             assert "payment" in answer.json()["detail"]
             assert took < STRIPE_TIMEOUT_S + SLACK_S, took
+
+        tries = [key for key in door.keys(CHECKOUT_SESSIONS) if key and buyer_id in key]
+        assert len(tries) >= 2, door.seen  # the SDK tried again within the bound ...
+        assert len(set(tries)) == 1, tries  # ... with the same key
 
         door.switch("closed")  # connection refused
         refused, took = await checkout(buyer.auth)
@@ -85,15 +90,16 @@ async def test_checkout_against_a_slow_then_closed_stripe(platform: FaultPlatfor
         assert took < STRIPE_TIMEOUT_S + SLACK_S
         assert "Retry-After" in refused.headers
 
-        door.switch("forward")
+        door.switch("forward")  # Stripe is back: the buyer tries again, twice
         made, _ = await checkout(buyer.auth)
         again, _ = await checkout(buyer.auth)
     assert made.status_code == again.status_code == 201, (made.text, again.text)
     assert made.json()["session_id"] == again.json()["session_id"]  # one session, however often asked
 
+    # The stalled call's three tries (the SDK retries) and the two made after: the refused one
+    # never arrived. All with one key (one per ten-minute window, which the key holds), so
+    # Stripe replays the session made at the first try that reached it and charges once.
     keys = [key for key in door.keys(CHECKOUT_SESSIONS) if key and buyer_id in key]
-    assert len(keys) >= 4, (
-        door.seen
-    )  # the stalled call, the retry, the refused one never arrived, the two made
-    windows = {key.rsplit("-", 1)[1] for key in keys}  # the key holds a ten-minute window
-    assert len(set(keys)) == len(windows), keys  # one key per window: Stripe replays, never charges twice
+    assert len(keys) >= 3, door.seen
+    windows = {key.rsplit("-", 1)[1] for key in keys}
+    assert len(set(keys)) == len(windows), keys
