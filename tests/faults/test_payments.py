@@ -20,6 +20,9 @@ from tests.faults.conftest import (
 )
 
 SLACK_S = 2.0  # the bound is the platform's; this much more for a loaded test machine
+# Playback beside stalled checkouts: a request or two of delay on a loaded machine, where
+# checkouts holding the threads playback shares made it wait up to the whole bound (5.8 s).
+WATCH_BOUND_S = 3.0
 CHECKOUT_SESSIONS = "/v1/checkout/sessions"
 
 
@@ -73,7 +76,7 @@ async def test_checkout_against_a_slow_then_closed_stripe(platform: FaultPlatfor
         )
         ok(watching)
         slowest = max(a.took for a in watching.answers)
-        assert slowest < SLACK_S, watching.summary()
+        assert slowest < WATCH_BOUND_S, watching.summary()
         for answer, took in stalled:
             assert answer.status_code == 503, answer.text
             assert int(answer.headers["Retry-After"]) > 0
