@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,16 +35,6 @@ async def list_users(
     return Page[AdminUserOut](
         items=[AdminUserOut.model_validate(u) for u in users], total=total, next_cursor=next_cursor
     )
-
-
-async def signups_per_day(db: AsyncSession, days: Sequence[date]) -> list[tuple[date, int]]:
-    """Accounts created on each of `days` (consecutive UTC dates, oldest first), 0 when none."""
-    if not days:
-        return []
-    since = datetime.combine(days[0], time.min, UTC)
-    until = datetime.combine(days[-1] + timedelta(days=1), time.min, UTC)
-    found = await repo.signups_by_day(db, since, until)
-    return [(day, found.get(day, 0)) for day in days]
 
 
 async def admin_update(db: AsyncSession, *, actor: User, user_id: uuid.UUID, data: AdminUserPatch) -> User:

@@ -10,7 +10,7 @@ from cinema.auth.dependencies import AdminUser
 from cinema.catalog import presenters, service
 from cinema.catalog import repository as repo
 from cinema.catalog.models import FilmStatus
-from cinema.catalog.router import SearchParam, SortParam
+from cinema.catalog.params import SearchParam, SortParam
 from cinema.catalog.schemas import (
     FilmCreate,
     FilmOut,

@@ -10,32 +10,13 @@ from fastapi import APIRouter, Query, Request, Response
 from cinema.auth.dependencies import bearer_token, is_staff
 from cinema.catalog import caching, service
 from cinema.catalog import repository as repo
+from cinema.catalog.params import SearchParam, SortParam
 from cinema.catalog.schemas import Country, FilmOut, FilmSummary, GenreOut, PopularFilm, Slug
 from cinema.core.db import DbSession
 from cinema.core.openapi import errors
 from cinema.core.pagination import LIMIT_OPENAPI, Cursor, Limit, Page, limit_of
-from cinema.core.text import LINE_PATTERN
 
 router = APIRouter(tags=["catalog"])
-
-SORTS = ("popular", "rating", "year", "title", "new")
-SortParam = Annotated[
-    str | None,
-    Query(
-        pattern=r"^-?(popular|rating|year|title|new)$",
-        description="popular | rating | year | title | new; a leading `-` sorts descending. "
-        "Default: relevance when `q` is given, else `-popular` (most watched first).",
-    ),
-]
-SearchParam = Annotated[
-    str | None,
-    Query(
-        min_length=1,
-        max_length=200,
-        pattern=LINE_PATTERN,
-        description="full-text search over titles, people and descriptions (ru/en), typo-tolerant",
-    ),
-]
 
 JSON = "application/json"
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from cinema.auth import accounts
+from cinema.auth import signups
 from cinema.auth.dependencies import AdminUser
 from cinema.catalog import popularity
 from cinema.catalog.schemas import DayRevenue, DaySignups, DayViews, StatsOut, TopFilm
@@ -43,7 +43,7 @@ async def stats(
         revenue_per_day=[
             DayRevenue(date=d, currency=c, amount=a) for d, c, a in await revenue.per_day(db, period)
         ],
-        signups_per_day=[DaySignups(date=d, count=n) for d, n in await accounts.signups_per_day(db, period)],
+        signups_per_day=[DaySignups(date=d, count=n) for d, n in await signups.signups_per_day(db, period)],
         top_films=[
             TopFilm(film_id=i, title=t, views=n) for i, t, n in await popularity.top_films(db, period)
         ],
