@@ -58,21 +58,26 @@ class GenreOut(BaseModel):
     name: str
 
 
+# The staff's request bodies and the dashboard's answers are built on first use (`defer_build`):
+# only the admin function serves them, and every other function imports this module for the
+# public shapes above and below, so building them would only lengthen its cold start.
+
+
 class GenreIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     slug: Slug
     name: Name
 
 
 class GenrePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: Name
 
 
 class CreditIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: PersonName
     role: PersonRole
@@ -87,7 +92,7 @@ class CreditOut(BaseModel):
 
 
 class _FilmFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     original_title: Annotated[str, plain_text(strip=True, max_length=300)] | None = None
     description: Annotated[str, plain_text(multiline=True, max_length=10_000)] | None = None
@@ -160,22 +165,30 @@ class PopularFilm(FilmSummary):
 
 
 class DayViews(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     date: dt.date
     views: int = Field(description="views counted that day (a viewer counts once per film and 24 h)")
 
 
 class DayRevenue(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     date: dt.date
     amount: int = Field(description="paid minus refunded, in minor units (kopecks, cents)")
     currency: str
 
 
 class DaySignups(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     date: dt.date
     count: int
 
 
 class TopFilm(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     film_id: uuid.UUID
     title: str
     views: int = Field(description="views over the whole period")
@@ -185,6 +198,8 @@ class StatsOut(BaseModel):
     """Every list covers every day of the period (UTC dates, oldest first), 0 on quiet days;
     revenue has one line per day and currency (the currencies paid in during the period, or
     the plans' currency when nothing was paid)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     days: int
     views_per_day: list[DayViews]

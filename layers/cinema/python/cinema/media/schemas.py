@@ -31,8 +31,12 @@ VideoType = Literal[
 ]
 
 
+# Built on first use (`defer_build`): only the admin function serves these; the streaming and
+# media functions import this module through `uploads` and would build them for nothing.
+
+
 class UploadIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     filename: Annotated[str, plain_text(strip=True, min_length=1, not_blank=True, max_length=255)]
     content_type: VideoType
@@ -40,11 +44,15 @@ class UploadIn(BaseModel):
 
 
 class PartUrl(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     part_number: int
     url: str
 
 
 class UploadOut(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     upload_id: uuid.UUID
     key: str
     part_size: int = Field(description="bytes per part (the last part may be smaller)")
@@ -54,6 +62,8 @@ class UploadOut(BaseModel):
 
 
 class UploadedPart(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     part_number: int
     etag: str = Field(description="as S3 reports it (quoted): send it back unchanged to complete")
     size: int = Field(description="bytes S3 holds for this part")
@@ -70,6 +80,8 @@ class UploadResumeOut(UploadOut):
 
 
 class OpenUploadOut(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     upload_id: uuid.UUID
     filename: str
     content_type: str
@@ -78,25 +90,29 @@ class OpenUploadOut(BaseModel):
 
 
 class CompletedPart(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     part_number: int = Field(ge=1, le=10_000)
     etag: Annotated[str, plain_text(min_length=1, max_length=128)]
 
 
 class CompleteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     upload_id: uuid.UUID
     parts: Annotated[list[CompletedPart], Field(min_length=1, max_length=10_000)]
 
 
 class RenditionOut(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     height: int
     bitrate: int
 
 
 class MediaOut(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     status: Literal["none", "uploaded", "transcoding", "ready", "failed"]
     percent: int = Field(description="transcoding progress of the newest upload, 0..100")
     renditions: list[RenditionOut] = Field(description="what plays now (the last ready upload)")

@@ -31,8 +31,12 @@ Body = Annotated[
 ]
 
 
+# Built on first use (`defer_build`): only the reviews function serves these; the account
+# function imports this module through `ratings` and would build them for nothing.
+
+
 class ReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     title: Title | None = None
     body: Body
@@ -42,7 +46,7 @@ class ReviewIn(BaseModel):
 class ReviewPatch(BaseModel):
     """The author edits `title` (null clears it) and `body`; staff set `hidden`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     title: Title | None = None
     # Either may be left out, neither may be null (the document says so: no null in their types).
@@ -58,11 +62,15 @@ class ReviewPatch(BaseModel):
 
 
 class AuthorOut(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id: uuid.UUID
     display_name: str = Field(description=PLAIN_TEXT)
 
 
 class ReviewOut(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id: uuid.UUID
     film_id: uuid.UUID
     author: AuthorOut
@@ -75,6 +83,8 @@ class ReviewOut(BaseModel):
 
 
 class FilmRef(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id: uuid.UUID
     title: str
 
@@ -86,12 +96,14 @@ class QueuedReviewOut(ReviewOut):
 
 
 class RatingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     score: Score
 
 
 class RatingOut(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     film_id: uuid.UUID
     score: int | None = Field(description="your rating; null when you have not rated the film")
     rating_avg: float
