@@ -14,14 +14,15 @@ third-party modules as its handler. A handler that loads with the garbage collec
 freezes the heap it loaded (cinema.core.coldstart) gets a baseline loaded the same way, so the
 ratio is never flattered by collections the baseline runs and the handler skips.
 
-Figures per handler, medians of `--runs` samples, all handlers interleaved round by round
-(each round in a new order) so that the load of a shared machine falls on every side alike:
-wall time from the start of the first import to the end of the module (interpreter start-up
-excluded on both sides), the process CPU time of the same span, and the sum of the top-level
-cumulative times of `-X importtime` (import work only; the app built after the imports is not
-in it, and the handler's own module is not an import).
+Each round samples every handler in a new order, its two sides back to back (which goes first
+alternates), so that both meet the same load of a shared machine; the figure is the median over
+the rounds of handler / baseline, for wall time from the first import to the end of the module
+(interpreter start-up excluded on both sides), for the process CPU time of the same span, and
+for the sum of the top-level cumulative times of `-X importtime` (import work only: the app
+built after the imports is not in it, and the handler's own module is not an import). The
+medians of each side are shown too.
 
-    python bench/import_time.py [functions/catalog/handler.py ...] [--runs 15]
+    python bench/import_time.py [functions/catalog/handler.py ...] [--runs 21]
 """
 
 from __future__ import annotations
@@ -38,15 +39,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 1.15
-# The same environment for every sample: no CINEMA_* variable (default settings), no coverage
-# start-up hook (the venv's coverage .pth reads COVERAGE_PROCESS_START), bytecode cached (no
-# PYTHONDONTWRITEBYTECODE), and the cinema package of this tree first on the path (the venv's
-# editable install may point at another checkout).
-ENV = {
-    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-    "LANG": "C.UTF-8",
-    "PYTHONPATH": str(ROOT / "layers" / "cinema" / "python"),
-}
+
+
+def environment(tree: Path) -> dict[str, str]:
+    """The same environment for every sample: no CINEMA_* variable (default settings), no
+    coverage start-up hook (the venv's coverage .pth reads COVERAGE_PROCESS_START), bytecode
+    cached (no PYTHONDONTWRITEBYTECODE), and first on the path the cinema package of the tree
+    the handler belongs to (the venv's editable install may point at another checkout; a run
+    can compare the handlers of two trees, e.g. an export of an older commit)."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(tree / "layers" / "cinema" / "python"),
+    }
+
 
 RUN_HANDLER = """\
 import importlib.util
@@ -105,42 +111,43 @@ print(time.perf_counter() - _wall, time.process_time() - _cpu)
 @dataclass
 class Side:
     code: str
-    wall: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)  # seconds, one per round
     cpu: list[float] = field(default_factory=list)
     importtime: list[float] = field(default_factory=list)
 
 
 @dataclass
 class Case:
-    handler: str
+    handler: str  # as given (relative to the repository, or a path into another tree)
+    tree: Path  # the checkout it belongs to: <tree>/functions/<name>/handler.py
     modules: list[str]
     frozen: bool
     ours: Side
     baseline: Side
 
 
-def _python(*args: str) -> subprocess.CompletedProcess[str]:
+def _python(tree: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *args], capture_output=True, text=True, check=True, cwd=ROOT, env=ENV
+        [sys.executable, *args], capture_output=True, text=True, check=True, cwd=tree, env=environment(tree)
     )
 
 
-def third_party_modules(code: str) -> tuple[list[str], bool]:
+def third_party_modules(tree: Path, code: str) -> tuple[list[str], bool]:
     """The site-packages modules `code` loads, in load order, and whether it ends with the
     collector on and the heap frozen (the handlers' cold-start policy)."""
-    found = json.loads(_python("-c", PROBE, code).stdout)
+    found = json.loads(_python(tree, "-c", PROBE, code).stdout)
     return found["modules"], found["frozen"]
 
 
-def timed(code: str) -> tuple[float, float]:
-    wall, cpu = _python("-c", TIMED.format(code=code)).stdout.split()[-2:]
+def timed(tree: Path, code: str) -> tuple[float, float]:
+    wall, cpu = _python(tree, "-c", TIMED.format(code=code)).stdout.split()[-2:]
     return float(wall), float(cpu)
 
 
-def import_seconds(code: str) -> float:
+def import_seconds(tree: Path, code: str) -> float:
     """Sum of the cumulative times of the top-level imports (the `|` lines with no indent)."""
     total = 0
-    for line in _python("-X", "importtime", "-c", code).stderr.splitlines():
+    for line in _python(tree, "-X", "importtime", "-c", code).stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
         _, cumulative, name = line.removeprefix("import time:").split("|")
@@ -150,22 +157,34 @@ def import_seconds(code: str) -> float:
 
 
 def prepare(handler: str) -> Case:
-    path = ROOT / handler
+    path = (ROOT / handler).resolve()
+    tree = path.parents[2]
     ours = RUN_HANDLER.format(path=str(path))
-    modules, frozen = third_party_modules(ours)
+    modules, frozen = third_party_modules(tree, ours)
     baseline = (RUN_BASELINE_FROZEN if frozen else RUN_BASELINE).format(names=modules)
-    again, _ = third_party_modules(baseline)
+    again, _ = third_party_modules(tree, baseline)
     if set(again) != set(modules):  # the baseline must load what the handler loads, no more
         missing, extra = sorted(set(modules) - set(again)), sorted(set(again) - set(modules))
         raise SystemExit(f"{handler}: baseline differs: missing {missing[:10]}, extra {extra[:10]}")
-    return Case(handler, modules, frozen, Side(ours), Side(baseline))
+    return Case(handler, tree, modules, frozen, Side(ours), Side(baseline))
 
 
-def sample(side: Side) -> None:
-    wall, cpu = timed(side.code)
-    side.wall.append(wall)
-    side.cpu.append(cpu)
-    side.importtime.append(import_seconds(side.code))
+def sample_pair(case: Case, *, baseline_first: bool) -> None:
+    """One sample of each side back to back (wall and CPU, then -X importtime), so that both
+    meet the same load; which side goes first alternates from round to round."""
+    sides = (case.baseline, case.ours) if baseline_first else (case.ours, case.baseline)
+    for side in sides:
+        wall, cpu = timed(case.tree, side.code)
+        side.wall.append(wall)
+        side.cpu.append(cpu)
+    for side in sides:
+        side.importtime.append(import_seconds(case.tree, side.code))
+
+
+def paired_ratio(case: Case, what: str) -> float:
+    """Median over the rounds of handler / baseline, each round's two samples taken together."""
+    ours, base = getattr(case.ours, what), getattr(case.baseline, what)
+    return statistics.median(o / b for o, b in zip(ours, base, strict=True))
 
 
 def packages(modules: list[str]) -> list[str]:
@@ -176,9 +195,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("handlers", nargs="*", help="default: every functions/*/handler.py")
-    parser.add_argument("--runs", type=int, default=15, help="samples of each side of each handler")
-    parser.add_argument("--seed", type=int, default=15, help="of the order within each round")
+    parser.add_argument(
+        "handlers",
+        nargs="*",
+        help="default: every functions/*/handler.py; a handler of another checkout (an export of an "
+        "older commit) runs against that checkout's cinema package, so one run can compare the two",
+    )
+    parser.add_argument("--runs", type=int, default=21, help="rounds: samples of each side of each handler")
+    parser.add_argument("--seed", type=int, default=15, help="of the order of the handlers in each round")
     parser.add_argument("--json", type=Path, help="also write every sample here")
     args = parser.parse_args()
     handlers = args.handlers or sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("functions/*/handler.py"))
@@ -189,46 +213,46 @@ def main() -> None:
         print(
             f"{case.handler}: baseline of {len(case.modules)} modules{gc}: {', '.join(packages(case.modules))}"
         )
-        timed(case.ours.code)  # warm the bytecode caches once so every sample measures the same thing
-        timed(case.baseline.code)
+        timed(case.tree, case.ours.code)  # warm the bytecode caches: every sample measures the same
+        timed(case.tree, case.baseline.code)
 
     order = random.Random(args.seed)
-    sides = [side for case in cases for side in (case.ours, case.baseline)]
     for run in range(args.runs):
-        order.shuffle(sides)  # interleaved, in a new order each round
-        for side in sides:
-            sample(side)
+        order.shuffle(cases)  # interleaved, in a new order each round
+        for case in cases:
+            sample_pair(case, baseline_first=run % 2 == 0)
         print(f"  round {run + 1}/{args.runs} done", file=sys.stderr, flush=True)
+    cases.sort(key=lambda case: case.handler)
 
+    width = max(len(case.handler) for case in cases)
     print(
-        f"\n{args.runs} fresh interpreters per side, medians; target handler / baseline <= {TARGET:.2f}x wall"
+        f"\n{args.runs} rounds of one fresh interpreter per side. wall, cpu, -X it: the median over the rounds"
+        f" of handler / baseline (the two samples of a round taken back to back); min: fastest handler /"
+        f" fastest baseline. Target: wall <= {TARGET:.2f}x"
     )
     print(
-        f"{'handler':<32} {'baseline wall':>13} {'handler wall':>12} {'wall':>6}  {'cpu':>6}"
-        f"  {'baseline -X it':>14} {'handler -X it':>13} {'-X it':>6}"
+        f"{'handler':<{width}}  {'wall':>6} {'cpu':>6} {'-X it':>6} {'min':>6}"
+        f"   {'wall (median)':>17}   {'-X importtime (median)':>22}"
     )
+    print(f"{'':<{width}}  {'':>27}   {'baseline':>8} {'handler':>8}   {'baseline':>11} {'handler':>10}")
     failed = []
     for case in cases:
-        med = {
-            (who, what): statistics.median(getattr(side, what))
-            for who, side in (("ours", case.ours), ("base", case.baseline))
-            for what in ("wall", "cpu", "importtime")
-        }
-        wall = med["ours", "wall"] / med["base", "wall"]
-        cpu = med["ours", "cpu"] / med["base", "cpu"]
-        imports = med["ours", "importtime"] / med["base", "importtime"]
+        wall, cpu, imports = (paired_ratio(case, what) for what in ("wall", "cpu", "importtime"))
+        fastest = min(case.ours.wall) / min(case.baseline.wall)
         if wall > TARGET:
             failed.append(case.handler)
+        base, ours = case.baseline, case.ours
         print(
-            f"{case.handler:<32} {med['base', 'wall'] * 1000:10.0f} ms {med['ours', 'wall'] * 1000:9.0f} ms"
-            f" {wall:5.2f}x  {cpu:5.2f}x  {med['base', 'importtime'] * 1000:11.0f} ms"
-            f" {med['ours', 'importtime'] * 1000:10.0f} ms {imports:5.2f}x"
+            f"{case.handler:<{width}}  {wall:5.2f}x {cpu:5.2f}x {imports:5.2f}x {fastest:5.2f}x"
+            f"   {statistics.median(base.wall) * 1000:5.0f} ms {statistics.median(ours.wall) * 1000:5.0f} ms"
+            f"   {statistics.median(base.importtime) * 1000:8.0f} ms {statistics.median(ours.importtime) * 1000:7.0f} ms"
         )
     print("PASS: every handler within the target" if not failed else f"FAIL: {', '.join(failed)}")
     if args.json:
         samples = {
             case.handler: {
                 "modules": case.modules,
+                "frozen": case.frozen,
                 **{
                     f"{who}_{what}": getattr(side, what)
                     for who, side in (("handler", case.ours), ("baseline", case.baseline))
