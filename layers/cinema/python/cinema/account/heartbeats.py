@@ -28,14 +28,17 @@ is counted (cinema.account.progress.record).
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.account import progress
@@ -124,6 +127,10 @@ return 0
 """
 
 
+# Called by digest (EVALSHA), not sent each time; SHA-1 is what Redis names scripts by.
+_BEAT_SHA = hashlib.sha1(_BEAT.encode(), usedforsecurity=False).hexdigest()
+
+
 class Beat(IntEnum):
     COALESCED = 0  # heard from this viewer for this film a moment ago: nothing to do
     PENDING = 1  # written to Redis, the database follows
@@ -196,11 +203,73 @@ async def beat(
         FLUSH_EVERY_MS,
     )
     try:
-        code = int(await redis.eval(_BEAT, len(keys), *keys, *args))  # type: ignore[misc]
+        code = await _batch(redis).add(keys, args)
     except (RedisError, OSError):
         cache.mark_down()
         return None
     return Outcome(Beat(code % 10), code >= 10)
+
+
+class _Batch:
+    """The heartbeats that arrive in one turn of the event loop go to Redis as one pipeline
+    of `_BEAT` calls: under load a round trip serves many viewers (as authentication's MGET
+    does, cinema.auth.principals)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, redis: Redis) -> None:
+        self.loop, self.redis = loop, redis
+        self.pending: list[tuple[Sequence[str], Sequence[object], asyncio.Future[int]]] = []
+
+    def add(self, keys: Sequence[str], args: Sequence[object]) -> asyncio.Future[int]:
+        waiter: asyncio.Future[int] = self.loop.create_future()
+        if not self.pending:
+            self.loop.call_soon(self._send)
+        self.pending.append((keys, args, waiter))
+        return waiter
+
+    def _send(self) -> None:
+        batch, self.pending = self.pending, []
+        task = self.loop.create_task(self._run(batch))
+        _sending.add(task)
+        task.add_done_callback(_sending.discard)
+
+    async def _calls(
+        self, batch: list[tuple[Sequence[str], Sequence[object], asyncio.Future[int]]]
+    ) -> list[object]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for keys, args, _ in batch:
+                pipe.evalsha(_BEAT_SHA, len(keys), *keys, *args)
+            return await pipe.execute(raise_on_error=False)
+
+    async def _run(self, batch: list[tuple[Sequence[str], Sequence[object], asyncio.Future[int]]]) -> None:
+        try:
+            results = await self._calls(batch)
+            if any(isinstance(r, NoScriptError) for r in results):  # a new or restarted Redis
+                await self.redis.script_load(_BEAT)
+                results = await self._calls(batch)
+        except Exception as exc:
+            for *_, waiter in batch:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            return
+        for (*_, waiter), result in zip(batch, results, strict=True):
+            if waiter.done():
+                continue
+            if isinstance(result, Exception):
+                waiter.set_exception(result)
+            else:
+                waiter.set_result(int(result))  # type: ignore[call-overload]
+
+
+_batches: dict[int, _Batch] = {}
+_sending: set[asyncio.Task[None]] = set()
+
+
+def _batch(redis: Redis) -> _Batch:
+    loop = asyncio.get_running_loop()
+    batch = _batches.get(id(loop))
+    if batch is None or batch.loop is not loop or batch.redis is not redis:
+        batch = _batches[id(loop)] = _Batch(loop, redis)
+    return batch
 
 
 async def view_counted(user_id: uuid.UUID, film_id: uuid.UUID, ttl_s: int) -> None:

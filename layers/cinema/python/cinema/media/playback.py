@@ -3,18 +3,19 @@ film's HLS prefix (query parameters for the manifest URL and the same grant as c
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
 
 from pydantic import BaseModel, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.auth.principals import Caller
 from cinema.auth.roles import STAFF
 from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.models import Access, Film
+from cinema.core import db
 from cinema.core.settings import get_settings
 from cinema.media import repository as repo
 from cinema.media.errors import MediaNotReady, NotEntitled
@@ -47,34 +48,48 @@ def hls_prefix(film_id: uuid.UUID) -> str:
 FilmPlaying = tuple[Film, uuid.UUID | None, int | None]
 PLAYING_TTL_S = 2.0
 _playing: dict[uuid.UUID, tuple[float, FilmPlaying | None]] = {}
+_reading: dict[uuid.UUID, asyncio.Future[FilmPlaying | None]] = {}
 
 
-async def _published_playing(db: AsyncSession, film_id: uuid.UUID) -> FilmPlaying | None:
+async def _film_with_playing(film_id: uuid.UUID, *, published_only: bool) -> FilmPlaying | None:
+    async with db.reading() as session:
+        found = await repo.film_with_playing(session, film_id, published_only=published_only)
+        if found is not None:
+            session.expunge(found[0])  # outlives the session (and is shared: see below)
+        return found
+
+
+async def _published_playing(film_id: uuid.UUID) -> FilmPlaying | None:
     """Heartbeats ask this every 15 s per viewer: a two-second memory of each published film
     (access, duration, what plays) spares the database most of those reads. A change of
-    access or a new upload reaches viewers within those two seconds."""
+    access or a new upload reaches viewers within those two seconds. When the memory of a
+    film runs out under load, one read refreshes it and the concurrent requests wait for it."""
     now = time.monotonic()
     hit = _playing.get(film_id)
     if hit is not None and hit[0] > now:
         return hit[1]
-    found = await repo.film_with_playing(db, film_id, published_only=True)
-    if found is not None:
-        # Shared beyond this request: detached, so that this request's rollback (a 402, a 409)
-        # cannot expire the copy the next requests read.
-        db.expunge(found[0])
+    reading = _reading.get(film_id)
+    if reading is not None:
+        return await asyncio.shield(reading)
+    reading = _reading[film_id] = asyncio.ensure_future(_film_with_playing(film_id, published_only=True))
+    try:
+        found = await asyncio.shield(reading)
+    finally:
+        del _reading[film_id]
     if len(_playing) > 10_000:
         _playing.clear()
-    _playing[film_id] = (now + PLAYING_TTL_S, found)
+    _playing[film_id] = (time.monotonic() + PLAYING_TTL_S, found)
     return found
 
 
-async def playing_film(db: AsyncSession, user: Caller, film_id: uuid.UUID) -> FilmPlaying:
+async def playing_film(user: Caller, film_id: uuid.UUID) -> FilmPlaying:
     """The film (404 if the user may not see it) with the id and the duration of the upload
-    that plays (None, None when nothing is ready). Entitlement is not checked here."""
+    that plays (None, None when nothing is ready). Entitlement is not checked here. Most
+    calls open no database session (the two-second memory)."""
     if user.role in STAFF:  # staff also play drafts: always read afresh
-        found = await repo.film_with_playing(db, film_id, published_only=False)
+        found = await _film_with_playing(film_id, published_only=False)
     else:
-        found = await _published_playing(db, film_id)
+        found = await _published_playing(film_id)
     if found is None:
         raise FilmNotFound()
     return found
@@ -85,16 +100,13 @@ def free_to_watch(user: Caller, film: Film) -> bool:
     return user.role in STAFF or film.access is Access.free
 
 
-async def check_entitled(db: AsyncSession, user: Caller, film: Film) -> None:
-    if not await can_watch(db, user, film):
-        raise NotEntitled()
-
-
-async def watchable_film(db: AsyncSession, user: Caller, film_id: uuid.UUID) -> FilmPlaying:
-    """`playing_film`, and 402 if the user is not entitled to it."""
-    found = await playing_film(db, user, film_id)
-    await check_entitled(db, user, found[0])
-    return found
+async def check_entitled(user: Caller, film: Film) -> None:
+    """402 unless `can_watch`; asks the database only when `free_to_watch` does not answer."""
+    if free_to_watch(user, film):
+        return
+    async with db.reading() as session:
+        if not await can_watch(session, user, film):
+            raise NotEntitled()
 
 
 SIGNATURE_REUSE_S = 60
@@ -116,12 +128,31 @@ def grant(film_id: uuid.UUID) -> tuple[datetime, SignedAccess]:
     return datetime.fromtimestamp(expires, UTC), access
 
 
-async def play(db: AsyncSession, user: Caller, film_id: uuid.UUID) -> PlayOut:
-    film, upload_id, _ = await watchable_film(db, user, film_id)
+_answers: dict[tuple[uuid.UUID, uuid.UUID, int], bytes] = {}
+
+
+def _answer(film_id: uuid.UUID, upload_id: uuid.UUID) -> bytes:
+    """The /play body as JSON. It names no viewer either: rendered once per grant."""
+    expires_at, access = grant(film_id)
+    key = (film_id, upload_id, int(expires_at.timestamp()))
+    body = _answers.get(key)
+    if body is None:
+        manifest = f"{hls_prefix(film_id)}/{upload_id}/master.m3u8"
+        out = PlayOut(
+            manifest_url=append_query(manifest, access), expires_at=expires_at, cookies=access.cookies
+        )
+        if len(_answers) > 10_000:
+            _answers.clear()
+        body = _answers[key] = out.model_dump_json().encode()
+    return body
+
+
+async def play(user: Caller, film_id: uuid.UUID) -> bytes:
+    """The signed grant for a viewer entitled to the film, as the JSON body of a `PlayOut`."""
+    film, upload_id, _ = await playing_film(user, film_id)
+    await check_entitled(user, film)
     if upload_id is None:
         raise MediaNotReady()
     if not free_to_watch(user, film):  # heartbeats trust it until the signature runs out
         await grants.remember(user.id, film_id, get_settings().playback_ttl_s)
-    expires_at, access = grant(film_id)
-    manifest = f"{hls_prefix(film_id)}/{upload_id}/master.m3u8"
-    return PlayOut(manifest_url=append_query(manifest, access), expires_at=expires_at, cookies=access.cookies)
+    return _answer(film_id, upload_id)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from cinema.account import heartbeats, progress
 from cinema.account.heartbeats import Beat
 from cinema.auth.dependencies import CurrentUser
-from cinema.core.db import DbSession
+from cinema.core import db
 from cinema.core.json_types import whole_number
 from cinema.media import playback
 from cinema.media.errors import InvalidPosition
@@ -32,10 +32,10 @@ class ProgressIn(BaseModel):
     responses={402: {"description": "not entitled"}, 409: {"description": "no playable video yet"}},
     summary="A signed HLS manifest URL (and cookies) for the film",
 )
-async def play(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> PlayOut:
-    signed = await playback.play(db, user, film_id)
-    await heartbeats.playing(user.id, film_id)  # heartbeats are trusted and views start from here
-    return signed
+async def play(film_id: uuid.UUID, user: CurrentUser) -> Response:
+    body = await playback.play(user, film_id)
+    await heartbeats.playing(user.id, film_id)  # views start from here
+    return Response(body, media_type="application/json")
 
 
 @router.put(
@@ -44,9 +44,11 @@ async def play(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> PlayOut:
     summary="Playback heartbeat (about every 15 s): feeds history, resume and popularity",
 )
 async def report_progress(
-    film_id: uuid.UUID, body: ProgressIn, user: CurrentUser, db: DbSession, after: BackgroundTasks
+    film_id: uuid.UUID, body: ProgressIn, user: CurrentUser, after: BackgroundTasks
 ) -> Response:
-    film, upload_id, media_duration = await playback.playing_film(db, user, film_id)
+    """Most heartbeats are one Redis script call and no database session at all
+    (cinema.account.heartbeats)."""
+    film, upload_id, media_duration = await playback.playing_film(user, film_id)
     duration = media_duration or film.duration_seconds
     if body.position_seconds > duration + 60:
         raise InvalidPosition()
@@ -61,13 +63,17 @@ async def report_progress(
     )
     outcome = await beat(trusted=playback.free_to_watch(user, film))
     if outcome is not None and outcome.beat is Beat.UNTRUSTED:
-        await playback.check_entitled(db, user, film)  # no /play behind it: ask the database
+        await playback.check_entitled(user, film)  # no /play behind it: ask the database
         outcome = await beat(trusted=True)
     if outcome is None:  # no Redis: written directly
-        await playback.check_entitled(db, user, film)
-        await progress.record(db, user_id=user.id, film_id=film_id, position=position, duration=duration)
+        await playback.check_entitled(user, film)
+        async with db.transaction() as session:
+            await progress.record(
+                session, user_id=user.id, film_id=film_id, position=position, duration=duration
+            )
     elif outcome.beat is Beat.VIEW:  # rare (once per viewer, film and day): through at once
-        await heartbeats.write_through(db, user.id, film_id, position=position, duration=duration)
+        async with db.transaction() as session:
+            await heartbeats.write_through(session, user.id, film_id, position=position, duration=duration)
     if outcome is not None and outcome.flush:
         after.add_task(heartbeats.flush_due)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
