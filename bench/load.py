@@ -24,19 +24,20 @@ film) pairs that never repeat (one review per pair; 10 an hour per viewer); half
 which rates the film: the catalog's cache version moves, so every cached listing is dropped.
 
 The search for the sustainable rate: after a `--warmup` (3 s), steps of `--step-seconds` (8) at
-`--start-rate` (5/s), each `--factor` (1.5) times the last, until a step has an error, or
-p99 over every request but sign-ins above `--p99-ms` (500), or sign-in p99 above
-`--signin-p99-ms` (2000: argon2 queues in its low-priority pool by design), or `--max-rate`
-is reached; then one step between the last passing and the failing rate. At the highest
-passing rate, `--rounds` (2) rounds of `--seconds` (10) of the mix alternate with the same
-arrivals (same times) of GET /bench/bare (a route the bench adds first in the routing table,
-no dependency, a fixed 2 KB JSON body): the per-route table comes from the mix rounds, and the
-figure is p99 of the mix (sign-ins aside) / p99 of the bare route: the platform's own share of
-the tail, against what the machine, uvicorn and the client give anyway. If the final rounds do
-not hold (an error, or a bound: a busy shared machine moves from step to step), they run once
-more at the next passing rate below, and the sustainable rate is the one whose rounds held. An error is any answer
-other than the expected one (no 4xx is expected: none is provoked). `--by-category RATE` then
-runs each category alone at RATE/s: what one request of it costs the server and PostgreSQL.
+`--start-rate` (5/s), each `--factor` (1.5) times the last, until a step has an error, or p99
+over every request but sign-ins above `--p99-ms` (500), or the sign-ins' median above
+`--signin-p50-ms` (2000: argon2 queues in its low-priority pool by design; a step has a handful
+of sign-ins, whose p99 is their slowest), or `--max-rate` is reached; then one step between the
+last passing and the failing rate. At the highest passing rate, `--rounds` (2) rounds of
+`--seconds` (10) of the mix alternate with the same arrivals (same times) of GET /bench/bare (a
+route the bench adds first in the routing table, no dependency, a fixed 2 KB JSON body): the
+per-route table comes from the mix rounds, and the figure is p99 of the mix (sign-ins aside) /
+p99 of the bare route: the platform's own share of the tail, against what the machine, uvicorn
+and the client give anyway. The rounds, pooled, are judged as a step is; if they do not hold (a
+busy shared machine moves from step to step) they run once more at the next passing rate
+below, and the sustainable rate is the one whose rounds held. An error is any answer other than
+the expected one (no 4xx is expected: none is provoked). `--by-category RATE` then runs each
+category alone at RATE/s: what one request of it costs the server and PostgreSQL.
 
     python bench/load.py [--films 5000] [--viewers 1000] [--step-seconds 8] [--seconds 10] [--rounds 2]
                          [--by-category 10]
@@ -189,16 +190,18 @@ def _latencies(routes: dict[str, RouteStats], *, sign_ins: bool) -> list[float]:
     return [ms for label, r in routes.items() if (label == "sign-in") == sign_ins for ms in r.latencies_ms]
 
 
-def _judge(step: Step, args: argparse.Namespace) -> str | None:
-    """Why the step fails, or None."""
-    if step.errors:
-        return f"{step.errors} errors"
-    p99 = pct(_latencies(step.routes, sign_ins=False), 0.99)
+def _judge(routes: dict[str, RouteStats], args: argparse.Namespace) -> str | None:
+    """Why a step (or the pooled final rounds) fails, or None. Sign-ins are judged by their
+    median: a step has a handful of them, whose p99 is their slowest one."""
+    errors = sum(r.errors for r in routes.values())
+    if errors:
+        return f"{errors} errors"
+    p99 = pct(_latencies(routes, sign_ins=False), 0.99)
     if p99 > args.p99_ms:
         return f"p99 {p99:.0f} ms > {args.p99_ms:g}"
-    signins = _latencies(step.routes, sign_ins=True)
-    if signins and pct(signins, 0.99) > args.signin_p99_ms:
-        return f"sign-in p99 {pct(signins, 0.99):.0f} ms > {args.signin_p99_ms:g}"
+    signins = _latencies(routes, sign_ins=True)
+    if signins and pct(signins, 0.5) > args.signin_p50_ms:
+        return f"sign-in p50 {pct(signins, 0.5):.0f} ms > {args.signin_p50_ms:g}"
     return None
 
 
@@ -282,7 +285,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="final rounds of mix and baseline, alternating")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured mix first")
     parser.add_argument("--p99-ms", type=float, default=500.0, help="bound on p99 of all but sign-ins")
-    parser.add_argument("--signin-p99-ms", type=float, default=2000.0, help="bound on sign-in p99")
+    parser.add_argument("--signin-p50-ms", type=float, default=2000.0, help="bound on the sign-ins' median")
     parser.add_argument(
         "--heartbeat-s", type=float, default=15.0, help="each watching viewer's heartbeat interval"
     )
@@ -409,7 +412,7 @@ class Runner:
         self.step(args.start_rate, args.warmup)
         say(
             f"search: steps of {args.step_seconds:g} s from {args.start_rate:g}/s, x{args.factor:g}; pass = 0 "
-            f"errors, p99 (all but sign-in) <= {args.p99_ms:g} ms, sign-in p99 <= {args.signin_p99_ms:g} ms"
+            f"errors, p99 (all but sign-in) <= {args.p99_ms:g} ms, sign-in p50 <= {args.signin_p50_ms:g} ms"
         )
         say("    rate    arrived  p50 ms p95 ms  p99 ms  sign-in  errors  CPU server/PG/client  conns")
         passed: list[float] = []
@@ -429,7 +432,7 @@ class Runner:
 
     def _try(self, rate: float) -> bool:
         result = self.step(rate, self.args.step_seconds)
-        why = _judge(result, self.args)
+        why = _judge(result.routes, self.args)
         say(f"  {_step_line(result)}  {'pass' if why is None else 'FAIL: ' + why}")
         _report_errors(result.routes)
         return why is None
@@ -459,19 +462,16 @@ class Runner:
         _report_errors(bare)
         rest, bare_ms = _latencies(mix, sign_ins=False), bare[BARE].latencies_ms
         errors = sum(r.errors for r in mix.values())
-        bounds = [
-            why for why in (_judge(step, args) for step in mixes) if why is not None and "errors" not in why
-        ]
+        why = _judge(mix, args)  # the rounds pooled: a p99 of hundreds of requests, not of one round
         say(
-            f"  at {rate:.0f} arrivals/s: {errors} errors; latency bounds held in the final rounds: "
-            f"{'yes' if not bounds else 'no (' + '; '.join(bounds) + ')'}"
+            f"  at {rate:.0f} arrivals/s: {errors} errors; the final rounds {'held' if why is None else 'FAIL: ' + why}"
         )
         say(
             f"  p99 of the mix (sign-ins aside) / p99 of the bare route at the same rate: {pct(rest, 0.99):.1f} / "
             f"{pct(bare_ms, 0.99):.1f} ms = {pct(rest, 0.99) / pct(bare_ms, 0.99):.1f}x "
             f"(p50: {pct(rest, 0.5):.1f} / {pct(bare_ms, 0.5):.1f} ms = {pct(rest, 0.5) / pct(bare_ms, 0.5):.1f}x)"
         )
-        return not errors and not bounds
+        return why is None
 
     def conclude(self, passed: list[float], failed: float | None) -> None:
         """The final rounds at the highest passing rate; if they do not hold (a busy shared machine
