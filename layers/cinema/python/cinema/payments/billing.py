@@ -12,6 +12,9 @@ row (version 0, active) so that a paying user is not kept waiting; any snapshot 
 Invoices are the subscription's lines of the payment history: one per invoice, whose status
 only moves up (failed -> paid; a late payment_failed never undoes paid).
 
+Each handler asks the database once (`PendingEvent.look_up`) and chooses its upserts, which
+`PendingEvent.record` writes with the event's id in one statement (event_store.py).
+
 Only a plan's subscription at the plan's price counts (price_check.py): a snapshot whose
 Stripe price is neither a plan's own price nor a plan's amount and currency, a subscription
 checkout that paid less than its plan, and a paid invoice of no accepted subscription at a
@@ -23,58 +26,32 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from cinema.payments import price_check
-from cinema.payments import repository as repo
 from cinema.payments import stripe_fields as f
-from cinema.payments.models import PaymentKind, PaymentStatus, Plan
+from cinema.payments.event_store import Facts, PendingEvent, PlanTerms
+from cinema.payments.models import PaymentKind, PaymentStatus
 
 log = logging.getLogger("cinema.payments.billing")
 
-STATUS_RANK = {
-    "incomplete": 0,
-    "trialing": 1,
-    "active": 2,
-    "paused": 3,
-    "past_due": 4,
-    "unpaid": 5,
-    "incomplete_expired": 6,
-    "canceled": 7,
-}
-TERMINAL = frozenset({"canceled", "incomplete_expired"})
+
+def user_of(facts: Facts) -> uuid.UUID | None:
+    """Whose it is: the customer we made for the user, else the user id we put in metadata
+    (looked up as `customer` and `user_id`)."""
+    return facts.customer_user or facts.known_user
 
 
-async def user_of(db: AsyncSession, customer: str | None, metadata: dict[str, str]) -> uuid.UUID | None:
-    """Whose it is: the customer we made for the user, else the user id we put in metadata."""
-    if customer:
-        found = await repo.user_for_customer(db, customer)
-        if found is not None:
-            return found
-    candidate = f.as_uuid(metadata.get("user_id"))
-    if candidate is not None and await repo.user_exists(db, candidate):
-        return candidate
-    return None
+def plan_of(facts: Facts) -> PlanTerms | None:
+    """The plan whose own price it is, else the plan named in the metadata (looked up as
+    `price_id` and `plan_id`)."""
+    return facts.plan_of_price or facts.plan
 
 
-async def plan_of(db: AsyncSession, price_id: str | None, metadata: dict[str, str]) -> Plan | None:
-    if price_id:
-        plan = await repo.plan_by_price(db, price_id)
-        if plan is not None:
-            return plan
-    plan_id = f.as_uuid(metadata.get("plan_id"))
-    return await repo.get_plan(db, plan_id) if plan_id else None
-
-
-async def sold_plan(db: AsyncSession, price: f.Obj, metadata: dict[str, str]) -> Plan | None:
+def sold_plan(facts: Facts, price: f.Obj) -> PlanTerms | None:
     """The plan a Stripe price sells: the plan whose own price it is, else the plan named in
     the metadata if the price charges that plan's amount and currency; else None."""
-    price_id = price.get("id")
-    plan = await repo.plan_by_price(db, str(price_id)) if price_id else None
-    if plan is not None:
-        return plan
-    plan_id = f.as_uuid(metadata.get("plan_id"))
-    plan = await repo.get_plan(db, plan_id) if plan_id else None
+    if facts.plan_of_price is not None:
+        return facts.plan_of_price
+    plan = facts.plan
     if plan is not None and price_check.covers(
         price.get("unit_amount"), price.get("currency"), plan.price_amount, plan.price_currency
     ):
@@ -82,15 +59,23 @@ async def sold_plan(db: AsyncSession, price: f.Obj, metadata: dict[str, str]) ->
     return None
 
 
-async def subscription_changed(db: AsyncSession, subscription: f.Obj, created: int) -> str | None:
+async def subscription_changed(
+    event: PendingEvent, subscription: f.Obj, created: int
+) -> price_check.Refusal | None:
     """customer.subscription.created / updated / deleted: apply the snapshot if it is newer."""
     metadata = f.metadata(subscription)
-    user_id = await user_of(db, subscription.get("customer"), metadata)
+    price = f.subscription_item(subscription).get("price") or {}
+    facts = await event.look_up(
+        customer=subscription.get("customer"),
+        user_id=f.as_uuid(metadata.get("user_id")),
+        price_id=price.get("id"),
+        plan_id=f.as_uuid(metadata.get("plan_id")),
+    )
+    user_id = user_of(facts)
     if user_id is None:
         log.info("subscription %s belongs to no user of ours: ignored", subscription.get("id"))
         return None
-    price = f.subscription_item(subscription).get("price") or {}
-    plan = await sold_plan(db, price, metadata)
+    plan = sold_plan(facts, price)
     if plan is None:
         return price_check.refuse(
             "subscription",
@@ -99,36 +84,38 @@ async def subscription_changed(db: AsyncSession, subscription: f.Obj, created: i
             price="a plan's price",
         )
     start, end = f.subscription_period(subscription)
-    values = {
-        "user_id": user_id,
-        "stripe_customer_id": str(subscription.get("customer") or ""),
-        "plan_id": plan.id if plan else None,
-        "status": str(subscription["status"]),
-        "current_period_start": start,
-        "current_period_end": end,
-        "cancel_at_period_end": bool(subscription.get("cancel_at_period_end")),
-        "version": created,
-    }
-    await repo.upsert_snapshot(
-        db,
-        {"stripe_subscription_id": str(subscription["id"]), **values},
-        status_rank=STATUS_RANK,
-        terminal=TERMINAL,
+    event.upsert_snapshot(
+        {
+            "stripe_subscription_id": str(subscription["id"]),
+            "user_id": user_id,
+            "stripe_customer_id": str(subscription.get("customer") or ""),
+            "plan_id": plan.id,
+            "status": str(subscription["status"]),
+            "current_period_start": start,
+            "current_period_end": end,
+            "cancel_at_period_end": bool(subscription.get("cancel_at_period_end")),
+            "version": created,
+        }
     )
     return None
 
 
-async def subscription_checkout(db: AsyncSession, session: f.Obj) -> str | None:
+async def subscription_checkout(event: PendingEvent, session: f.Obj) -> price_check.Refusal | None:
     """A subscription checkout was paid: a provisional row until the subscription's snapshot."""
     subscription_id = session.get("subscription")
     status = {"paid": "active", "no_payment_required": "trialing"}.get(str(session.get("payment_status")))
     if not subscription_id or status is None:
         return None
     metadata = f.metadata(session)
-    user_id = await user_of(db, session.get("customer"), metadata)
+    facts = await event.look_up(
+        customer=session.get("customer"),
+        user_id=f.as_uuid(metadata.get("user_id")),
+        plan_id=f.as_uuid(metadata.get("plan_id")),
+    )
+    user_id = user_of(facts)
     if user_id is None:
         return None
-    plan = await plan_of(db, None, metadata)
+    plan = facts.plan
     paid = session.get("amount_total"), session.get("currency")
     if plan is None or (
         status == "active" and not price_check.covers(*paid, plan.price_amount, plan.price_currency)
@@ -139,63 +126,68 @@ async def subscription_checkout(db: AsyncSession, session: f.Obj) -> str | None:
             paid=f"{paid[0]} {paid[1]}",
             price=f"{plan.price_amount} {plan.price_currency}" if plan else "no plan",
         )
-    await repo.merge_provisional_subscription(
-        db,
+    event.merge_provisional_subscription(
         {
             "stripe_subscription_id": str(subscription_id),
             "stripe_customer_id": str(session.get("customer") or ""),
             "user_id": user_id,
             "plan_id": plan.id,
             "status": status,
-        },
+        }
     )
     return None
 
 
-async def invoice_paid(db: AsyncSession, invoice: f.Obj, created: int) -> str | None:
-    return await _invoice(db, invoice, PaymentStatus.paid)
+async def invoice_paid(event: PendingEvent, invoice: f.Obj, created: int) -> price_check.Refusal | None:
+    return await _invoice(event, invoice, PaymentStatus.paid)
 
 
-async def invoice_payment_failed(db: AsyncSession, invoice: f.Obj, created: int) -> str | None:
-    return await _invoice(db, invoice, PaymentStatus.failed)
+async def invoice_payment_failed(
+    event: PendingEvent, invoice: f.Obj, created: int
+) -> price_check.Refusal | None:
+    return await _invoice(event, invoice, PaymentStatus.failed)
 
 
-async def _at_plan_price(db: AsyncSession, invoice: f.Obj, subscription_id: str, plan: Plan | None) -> bool:
+def _at_plan_price(facts: Facts, invoice: f.Obj, plan: PlanTerms | None) -> bool:
     """A paid invoice of a plan's price, of a subscription already accepted at one (renewals may
     prorate), or of the plan's amount and currency."""
     if plan is None:
         return False
     if plan.stripe_price_id == f.invoice_price(invoice):
         return True
-    if await repo.plan_of_subscription(db, subscription_id) is not None:
+    if facts.plan_of_subscription is not None:
         return True
     return price_check.covers(
         invoice.get("amount_paid"), invoice.get("currency"), plan.price_amount, plan.price_currency
     )
 
 
-async def _invoice(db: AsyncSession, invoice: f.Obj, status: PaymentStatus) -> str | None:
+async def _invoice(event: PendingEvent, invoice: f.Obj, status: PaymentStatus) -> price_check.Refusal | None:
     subscription_id = f.invoice_subscription(invoice)
     if not subscription_id:
         return None  # not a subscription's invoice: nothing of ours
     metadata = f.invoice_metadata(invoice)
-    user_id = await user_of(db, invoice.get("customer"), metadata)
+    facts = await event.look_up(
+        customer=invoice.get("customer"),
+        user_id=f.as_uuid(metadata.get("user_id")),
+        price_id=f.invoice_price(invoice),
+        plan_id=f.as_uuid(metadata.get("plan_id")),
+        subscription_id=subscription_id,
+    )
+    user_id = user_of(facts)
     if user_id is None:
         log.info("invoice %s belongs to no user of ours: ignored", invoice.get("id"))
         return None
-    plan = await plan_of(db, f.invoice_price(invoice), metadata) or await repo.plan_of_subscription(
-        db, subscription_id
-    )
+    plan = plan_of(facts) or facts.plan_of_subscription
     paid = status is PaymentStatus.paid
-    if paid and not await _at_plan_price(db, invoice, subscription_id, plan):
+    if paid and not _at_plan_price(facts, invoice, plan):
         return price_check.refuse(
             "invoice",
             invoice.get("id"),
             paid=f"{invoice.get('amount_paid')} {invoice.get('currency')}",
             price=f"{plan.price_amount} {plan.price_currency}" if plan else "no plan",
         )
-    await repo.upsert_payment(
-        db,
+    event.upsert_payment(
         {
             "user_id": user_id,
             "kind": PaymentKind.subscription,
@@ -212,8 +204,7 @@ async def _invoice(db: AsyncSession, invoice: f.Obj, status: PaymentStatus) -> s
     )
     if paid:
         start, end = f.invoice_period(invoice)
-        await repo.merge_provisional_subscription(
-            db,
+        event.merge_provisional_subscription(
             {
                 "stripe_subscription_id": subscription_id,
                 "stripe_customer_id": str(invoice.get("customer") or ""),
@@ -222,6 +213,6 @@ async def _invoice(db: AsyncSession, invoice: f.Obj, status: PaymentStatus) -> s
                 "status": "active",
                 "current_period_start": start,
                 "current_period_end": end,
-            },
+            }
         )
     return None

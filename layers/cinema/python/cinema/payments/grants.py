@@ -48,15 +48,20 @@ def forget_after_commit(session: AsyncSession, user_id: uuid.UUID | None) -> Non
     if user_id is None:
         return
 
-    async def forget() -> None:
-        redis = cache.client()
-        if redis is None:
-            log.warning("Redis is unreachable: playback grants of %s run out with their signatures", user_id)
-            return
-        try:
-            await redis.delete(grants_key(user_id))
-        except (RedisError, OSError):
-            cache.mark_down()
-            log.warning("could not forget the playback grants of %s", user_id)
+    async def forget_them() -> None:
+        await forget(user_id)
 
-    db.after_commit(session, forget)
+    db.after_commit(session, forget_them)
+
+
+async def forget(user_id: uuid.UUID) -> None:
+    """The viewer's subscriptions or purchases changed, and the change is committed."""
+    redis = cache.client()
+    if redis is None:
+        log.warning("Redis is unreachable: playback grants of %s run out with their signatures", user_id)
+        return
+    try:
+        await redis.delete(grants_key(user_id))
+    except (RedisError, OSError):
+        cache.mark_down()
+        log.warning("could not forget the playback grants of %s", user_id)

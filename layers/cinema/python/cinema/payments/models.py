@@ -55,6 +55,19 @@ class PurchaseStatus(StrEnum):
 
 PAYMENT_RANK = {status: rank for rank, status in enumerate(PaymentStatus)}
 
+# A subscription's statuses in lifecycle order, and those it never leaves (billing.py's ordering).
+SUBSCRIPTION_STATUS_RANK = {
+    "incomplete": 0,
+    "trialing": 1,
+    "active": 2,
+    "paused": 3,
+    "past_due": 4,
+    "unpaid": 5,
+    "incomplete_expired": 6,
+    "canceled": 7,
+}
+TERMINAL_STATUSES = frozenset({"canceled", "incomplete_expired"})
+
 
 def _enum(kind: type[StrEnum], length: int = 16) -> Enum:
     return Enum(kind, native_enum=False, create_constraint=False, length=length)

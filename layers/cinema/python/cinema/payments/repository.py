@@ -1,5 +1,6 @@
-"""Every payments query. Webhook writes are upserts whose conflict rules make the result
-independent of the order events arrive in (see webhooks.py for the rules themselves)."""
+"""Every payments query. Webhook writes are upserts whose conflict rules (below) make the
+result independent of the order events arrive in (billing.py and purchases.py say why);
+event_store.py runs them, with the event's id, in one statement per event."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, and_, case, cast, exists, func, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from cinema.auth.models import User
 from cinema.catalog.models import Film, FilmStatus
-from cinema.payments import grants
 from cinema.payments.models import (
+    PAYMENT_RANK,
+    SUBSCRIPTION_STATUS_RANK,
+    TERMINAL_STATUSES,
     Payment,
     PaymentStatus,
     Plan,
@@ -23,7 +25,6 @@ from cinema.payments.models import (
     PurchaseStatus,
     StripeCustomer,
     Subscription,
-    WebhookEvent,
 )
 
 ENTITLING = ("active", "trialing")
@@ -40,11 +41,6 @@ async def get_plan(db: AsyncSession, plan_id: uuid.UUID) -> Plan | None:
     return await db.get(Plan, plan_id)
 
 
-async def plan_by_price(db: AsyncSession, stripe_price_id: str) -> Plan | None:
-    query = select(Plan).where(Plan.stripe_price_id == stripe_price_id)
-    return (await db.execute(query)).scalar_one_or_none()
-
-
 async def customer_id(db: AsyncSession, user_id: uuid.UUID) -> str | None:
     query = select(StripeCustomer.stripe_customer_id).where(StripeCustomer.user_id == user_id)
     return (await db.execute(query)).scalar_one_or_none()
@@ -55,41 +51,9 @@ async def insert_customer(db: AsyncSession, user_id: uuid.UUID, stripe_customer_
     await db.execute(statement.on_conflict_do_nothing())
 
 
-async def user_for_customer(db: AsyncSession, stripe_customer_id: str) -> uuid.UUID | None:
-    query = select(StripeCustomer.user_id).where(StripeCustomer.stripe_customer_id == stripe_customer_id)
-    return (await db.execute(query)).scalar_one_or_none()
-
-
-async def user_exists(db: AsyncSession, user_id: uuid.UUID) -> bool:
-    return bool((await db.execute(select(exists().where(User.id == user_id)))).scalar())
-
-
 async def published_film(db: AsyncSession, film_id: uuid.UUID) -> Film | None:
     query = select(Film).where(Film.id == film_id, Film.status == FilmStatus.published)
     return (await db.execute(query)).scalar_one_or_none()
-
-
-async def user_and_film(
-    db: AsyncSession, user_id: uuid.UUID, film_id: uuid.UUID | None
-) -> tuple[bool, str | None]:
-    """Whether the user exists, and the film's title (None when there is no such film)."""
-    query = select(
-        exists().where(User.id == user_id),
-        select(Film.title).where(Film.id == film_id).scalar_subquery(),
-    )
-    found, title = (await db.execute(query)).one()
-    return bool(found), title
-
-
-async def film_price(db: AsyncSession, film_id: uuid.UUID) -> tuple[int, str] | None:
-    """The film's price (minor units, currency) when it is sold one by one."""
-    query = select(Film.price_amount, Film.price_currency).where(Film.id == film_id)
-    found = (await db.execute(query)).first()
-    return (found[0], found[1]) if found is not None and found[0] is not None and found[1] else None
-
-
-async def film_title(db: AsyncSession, film_id: uuid.UUID) -> str | None:
-    return (await db.execute(select(Film.title).where(Film.id == film_id))).scalar_one_or_none()
 
 
 # ---- entitlements ------------------------------------------------------------------------
@@ -127,127 +91,22 @@ async def has_subscription_or_purchase(
     return bool((await db.execute(query)).scalar())
 
 
-# ---- webhook events ----------------------------------------------------------------------
+# ---- the webhook's upserts: what a conflict on the row's Stripe key keeps ---------------
 
 
-async def record_event(db: AsyncSession, event_id: str, event_type: str, object_id: str | None) -> bool:
-    """True the first time; False when the event was already applied. A concurrent delivery of
-    the same event waits here on the unique key until the first one commits or rolls back."""
-    statement = (
-        insert(WebhookEvent)
-        .values(id=event_id, type=event_type, object_id=object_id)
-        .on_conflict_do_nothing()
-        .returning(WebhookEvent.id)
-    )
-    return (await db.execute(statement)).scalar_one_or_none() is not None
+def _payment_rank(column: Any) -> Any:
+    return case({status.value: rank for status, rank in PAYMENT_RANK.items()}, value=column)
 
 
-# ---- subscriptions -----------------------------------------------------------------------
-
-
-async def upsert_snapshot(
-    db: AsyncSession, values: dict[str, Any], *, status_rank: dict[str, int], terminal: frozenset[str]
-) -> None:
-    """Insert the subscription, or overwrite it with this snapshot if the snapshot is greater
-    in the order (terminal, version, status rank, period end, cancel_at_period_end). One
-    statement: ON CONFLICT locks the row and compares against its latest committed state, so
-    concurrent deliveries of one subscription's events serialise here."""
-    statement = insert(Subscription).values(**values)
-    new, old = statement.excluded, Subscription.__table__.c
-
-    def key(row: Any) -> Any:
-        return tuple_(
-            case((row.status.in_(terminal), 1), else_=0),
-            row.version,
-            case(status_rank, value=row.status, else_=0),
-            func.coalesce(func.date_part("epoch", row.current_period_end), 0),
-            row.cancel_at_period_end,
-        )
-
-    columns = (
-        "user_id",
-        "stripe_customer_id",
-        "plan_id",
-        "status",
-        "current_period_start",
-        "current_period_end",
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[Subscription.stripe_subscription_id],
-        set_={
-            **{name: getattr(new, name) for name in columns},
-            "cancel_at_period_end": new.cancel_at_period_end,
-            "version": new.version,
-            "updated_at": func.now(),
-        },
-        where=key(new) > key(old),
-    )
-    await db.execute(statement)
-    grants.forget_after_commit(db, values.get("user_id"))
-
-
-async def merge_provisional_subscription(db: AsyncSession, values: dict[str, Any]) -> None:
-    """A row for a subscription no snapshot has described yet (version 0). Merging two of them
-    keeps the later period and the known plan, whatever their order; a row that a snapshot
-    wrote (version > 0) is left alone."""
-    statement = insert(Subscription).values(**values, version=0)
-    current = Subscription.__table__.c
-    statement = statement.on_conflict_do_update(
-        index_elements=[Subscription.stripe_subscription_id],
-        set_={
-            "current_period_start": func.greatest(
-                current.current_period_start, statement.excluded.current_period_start
-            ),
-            "current_period_end": func.greatest(
-                current.current_period_end, statement.excluded.current_period_end
-            ),
-            "plan_id": func.coalesce(current.plan_id, statement.excluded.plan_id),
-            "updated_at": func.now(),
-        },
-        where=current.version == 0,
-    )
-    await db.execute(statement)
-    grants.forget_after_commit(db, values.get("user_id"))
-
-
-async def plan_of_subscription(db: AsyncSession, stripe_subscription_id: str) -> Plan | None:
-    query = (
-        select(Plan)
-        .join(Subscription, Subscription.plan_id == Plan.id)
-        .where(Subscription.stripe_subscription_id == stripe_subscription_id)
-    )
-    return (await db.execute(query)).scalar_one_or_none()
-
-
-async def subscriptions_of(db: AsyncSession, user_id: uuid.UUID) -> list[Subscription]:
-    query = (
-        select(Subscription)
-        .options(joinedload(Subscription.plan))
-        .where(Subscription.user_id == user_id)
-        .order_by(Subscription.version.desc(), Subscription.created_at.desc())
-    )
-    return list((await db.execute(query)).scalars())
-
-
-# ---- payments and purchases ------------------------------------------------------------
-
-_PAYMENT_RANK = {status.value: rank for rank, status in enumerate(PaymentStatus)}
-
-
-def _rank(column: Any) -> Any:
-    return case(_PAYMENT_RANK, value=column)
-
-
-async def upsert_payment(db: AsyncSession, values: dict[str, Any], *, key: str) -> None:
+def payment_conflict(statement: Insert, key: str) -> Insert:
     """One history line per invoice (key="stripe_invoice_id") or payment intent
     (key="stripe_payment_intent_id"). Its status only moves up pending < failed < paid <
     refunded, so events in any order leave the same line; created_at keeps the earliest time
     Stripe gave, and ids learnt from any event are kept."""
-    statement = insert(Payment).values(**values)
     new, old = statement.excluded, Payment.__table__.c
-    moves_up = _rank(new.status) > _rank(old.status)
-    statement = statement.on_conflict_do_update(
-        index_elements=[getattr(Payment, key)],
+    moves_up = _payment_rank(new.status) > _payment_rank(old.status)
+    return statement.on_conflict_do_update(
+        index_elements=[old[key]],
         set_={
             "status": case((moves_up, new.status), else_=old.status),
             "amount": case((moves_up, new.amount), else_=old.amount),
@@ -263,17 +122,15 @@ async def upsert_payment(db: AsyncSession, values: dict[str, Any], *, key: str) 
             "updated_at": func.now(),
         },
     )
-    await db.execute(statement)
 
 
-async def upsert_purchase(db: AsyncSession, values: dict[str, Any]) -> None:
+def purchase_conflict(statement: Insert) -> Insert:
     """A purchase per payment intent: paid, or refunded for good (a refund that arrives before
     the payment's own event leaves a refunded row, which that event then cannot re-grant)."""
-    statement = insert(Purchase).values(**values)
     new, old = statement.excluded, Purchase.__table__.c
     refunded = PurchaseStatus.refunded.value
-    statement = statement.on_conflict_do_update(
-        index_elements=[Purchase.stripe_payment_intent_id],
+    return statement.on_conflict_do_update(
+        index_elements=[old.stripe_payment_intent_id],
         set_={
             "status": case(
                 (or_(old.status == refunded, new.status == refunded), refunded),
@@ -286,25 +143,72 @@ async def upsert_purchase(db: AsyncSession, values: dict[str, Any]) -> None:
             ),
         },
     )
-    await db.execute(statement)
-    grants.forget_after_commit(db, values.get("user_id"))
 
 
-async def attribution_of_intent(
-    db: AsyncSession, payment_intent_id: str
-) -> tuple[uuid.UUID, uuid.UUID | None] | None:
-    """(user, film) of a film payment already known by its payment intent."""
-    query = select(Payment.user_id, Payment.film_id).where(
-        Payment.stripe_payment_intent_id == payment_intent_id
+def snapshot_conflict(statement: Insert) -> Insert:
+    """Insert the subscription, or overwrite it with this snapshot if the snapshot is greater
+    in the order (terminal, version, status rank, period end, cancel_at_period_end).
+    ON CONFLICT locks the row and compares against its latest committed state, so concurrent
+    deliveries of one subscription's events serialise here."""
+    new, old = statement.excluded, Subscription.__table__.c
+
+    def key(row: Any) -> Any:
+        return tuple_(
+            case(dict.fromkeys(TERMINAL_STATUSES, 1), value=row.status, else_=0),
+            row.version,
+            case(SUBSCRIPTION_STATUS_RANK, value=row.status, else_=0),
+            func.coalesce(func.date_part("epoch", row.current_period_end), 0),
+            row.cancel_at_period_end,
+        )
+
+    columns = (
+        "user_id",
+        "stripe_customer_id",
+        "plan_id",
+        "status",
+        "current_period_start",
+        "current_period_end",
+        "cancel_at_period_end",
+        "version",
     )
-    row = (await db.execute(query)).first()
-    if row is not None:
-        return row.user_id, row.film_id
-    query = select(Purchase.user_id, Purchase.film_id).where(
-        Purchase.stripe_payment_intent_id == payment_intent_id
+    return statement.on_conflict_do_update(
+        index_elements=[old.stripe_subscription_id],
+        set_={**{name: new[name] for name in columns}, "updated_at": func.now()},
+        where=key(new) > key(old),
     )
-    row = (await db.execute(query)).first()
-    return (row.user_id, row.film_id) if row is not None else None
+
+
+def provisional_conflict(statement: Insert) -> Insert:
+    """A row for a subscription no snapshot has described yet (version 0). Merging two of them
+    keeps the later period and the known plan, whatever their order; a row that a snapshot
+    wrote (version > 0) is left alone."""
+    new, old = statement.excluded, Subscription.__table__.c
+    return statement.on_conflict_do_update(
+        index_elements=[old.stripe_subscription_id],
+        set_={
+            "current_period_start": func.greatest(old.current_period_start, new.current_period_start),
+            "current_period_end": func.greatest(old.current_period_end, new.current_period_end),
+            "plan_id": func.coalesce(old.plan_id, new.plan_id),
+            "updated_at": func.now(),
+        },
+        where=old.version == 0,
+    )
+
+
+# ---- subscriptions -----------------------------------------------------------------------
+
+
+async def subscriptions_of(db: AsyncSession, user_id: uuid.UUID) -> list[Subscription]:
+    query = (
+        select(Subscription)
+        .options(joinedload(Subscription.plan))
+        .where(Subscription.user_id == user_id)
+        .order_by(Subscription.version.desc(), Subscription.created_at.desc())
+    )
+    return list((await db.execute(query)).scalars())
+
+
+# ---- payments and purchases ------------------------------------------------------------
 
 
 def _utc_day(column: Any) -> Any:

@@ -51,7 +51,7 @@ async def portal(user: CurrentAccount, db: DbSession, payments: Provider) -> Por
 )
 async def webhook(
     request: Request,
-    db: DbSession,
     stripe_signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
 ) -> WebhookOut:
-    return await webhooks.receive(db, await request.body(), stripe_signature)
+    # No DbSession: an event is one read and one write in autocommit (payments/event_store.py).
+    return await webhooks.receive(await request.body(), stripe_signature)
