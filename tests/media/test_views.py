@@ -83,6 +83,15 @@ async def test_watching_in_real_time_counts_one_view(client, viewer, film):
     assert await _views() == 1
 
 
+async def test_watching_at_double_speed_counts_a_view(client, viewer, film):
+    assert await _play(client, film["id"], viewer) == 200
+    await _played_ago(viewer, film["id"], 8)
+    await _beat(client, film["id"], viewer, 16)
+    await _played_ago(viewer, film["id"], 12)  # 20 s after /play, 40 s of the film at 2x
+    await _beat(client, film["id"], viewer, 40)
+    assert await _views() == 1
+
+
 async def test_a_short_film_watched_to_the_end_counts_a_view(client, catalog, viewer):
     short = await catalog.film(title="Короткий метр", access="free", duration_seconds=12)
     await insert_upload(short["id"], ready=True, duration=12)

@@ -9,7 +9,7 @@ Every viewer sends one every 10-15 s, so they are the platform's hottest write. 
   forgotten when the viewer's subscriptions or purchases change. Without one, the caller
   checks the entitlement in the database first (`Beat.UNTRUSTED`);
 - views: the marker holds `<when>:<from position>`; progress since then that real time allows
-  (plus `PLAY_SLACK_S`) and reaches the view threshold makes a view (`Beat.VIEW`: the caller
+  (at up to `FASTEST_RATE`, plus `PLAY_SLACK_S`) and reaches the view threshold makes a view (`Beat.VIEW`: the caller
   writes that heartbeat through at once and counts it; then a `viewed_key` stops further
   checks for the day). /play does not know where the viewer starts, so the first heartbeat
   fixes it at the earliest position real time allows; a position real time does not allow (a
@@ -50,6 +50,7 @@ log = logging.getLogger("cinema.heartbeats")
 
 COALESCE_S = progress.COALESCE_S
 PLAY_SLACK_S = 5.0  # clocks, buffering and request timing between /play and a heartbeat
+FASTEST_RATE = 2.0  # players offer up to 2x: a film watched at 2x moves on 2 s a second
 FLUSH_EVERY_MS = 1000
 FLUSH_BATCH = 500  # viewers per flush statement
 PENDING_TTL_S = 7 * 86400  # a hash nobody flushed (Redis kept, every process gone) is not kept forever
@@ -75,7 +76,8 @@ def pending_key(user_id: uuid.UUID) -> str:
 
 # KEYS: beat, playing, viewed, pending, dirty, flush lock, the viewer's playback grants.
 # ARGV: 1 coalesce s, 2 film id, 3 position, 4 duration, 5 now (s), 6 seconds a view needs,
-# 7 slack s, 8 playable (0/1), 9 trusted (0/1), 10 pending ttl s, 11 user id, 12 flush every ms.
+# 7 slack s, 8 playable (0/1), 9 trusted (0/1), 10 pending ttl s, 11 user id, 12 flush every ms,
+# 13 the fastest playback rate.
 # Returns a Beat, plus 10 when this caller should flush.
 _BEAT = """
 if ARGV[9] ~= '1' and (tonumber(redis.call('HGET', KEYS[7], ARGV[2]) or '0') or 0) <= tonumber(ARGV[5]) then
@@ -97,7 +99,7 @@ if marker and ARGV[8] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then
     redis.call('SET', KEYS[2], string.sub(marker, 1, sep) .. start, 'KEEPTTL')
   end
   local advance = position - start
-  if advance >= 0 and advance <= elapsed + slack then
+  if advance >= 0 and advance <= elapsed * tonumber(ARGV[13]) + slack then
     if advance >= tonumber(ARGV[6]) then beat = 3 end
   else
     redis.call('SET', KEYS[2], ARGV[5] .. ':' .. ARGV[3], 'KEEPTTL')
@@ -201,6 +203,7 @@ async def beat(
         PENDING_TTL_S,
         str(user_id),
         FLUSH_EVERY_MS,
+        FASTEST_RATE,
     )
     try:
         code = await _batch(redis).add(keys, args)
