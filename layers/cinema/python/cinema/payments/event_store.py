@@ -13,8 +13,9 @@ still commit together, with no BEGIN and COMMIT round trips. A concurrent delive
 event waits in its write on the id's unique key until the first commits, then writes nothing.
 
 The statements are built and compiled once per shape (the set of upserts) and run as SQL
-with parameters (`exec_driver_sql`): building them, or even only keying SQLAlchemy's compiled
-cache and processing their parameters, cost more per event than the database's own work.
+with parameters (`exec_driver_sql`), their constants written in: building them, or even only
+keying SQLAlchemy's compiled cache and processing their parameters, cost more per event than
+the database's own work.
 
 The upserts' conflict rules (repository.py) make the result independent of the order events
 arrive in; billing.py and purchases.py say why each rule is what it is.
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, NamedTuple
 
@@ -229,24 +230,31 @@ def _record_statement(kinds: tuple[str, ...]) -> Select[Any]:
     return select(event.c.id).add_cte(*(_gated(kind, event) for kind in kinds))
 
 
-class _Compiled(NamedTuple):
-    sql: str
-    constants: dict[str, Any]  # the values SQLAlchemy bound while compiling (e.g. rank tables)
+_compiled: dict[Any, str] = {}
 
 
-_compiled: dict[Any, _Compiled] = {}
+def _plain_sql(statement: Any, dialect: Any, params: Iterable[str]) -> str:
+    """The statement's SQL with every value bound while building it (rank tables, 'epoch', ...)
+    written in as a literal, leaving placeholders for `params` only: psycopg adapting some 60
+    constants on every execution cost more than the rest of the statement."""
+    compiled = statement.compile(dialect=dialect)
+    if compiled.post_compile_params:  # IN (...) lists expand per execution: not as plain SQL
+        raise ValueError("a statement run as plain SQL cannot expand parameters")
+    sql = str(compiled)
+    for name in compiled.params.keys() - set(params):
+        value = compiled.render_literal_value(compiled.params[name], compiled.binds[name].type)
+        sql = sql.replace(f"%({name})s", value.replace("%", "%%"))
+    return sql
 
 
 async def _run(conn: AsyncConnection, key: Any, build: Callable[[], Any], params: dict[str, Any]) -> Any:
-    """Run a statement built by `build`, compiled once for `key`: its parameters are plain
-    values psycopg adapts itself (str, int, bool, UUID, aware datetime, None)."""
-    compiled = _compiled.get(key)
-    if compiled is None:
-        statement = build().compile(dialect=conn.dialect)
-        if statement.post_compile_params:  # IN (...) lists expand per execution: not as plain SQL
-            raise ValueError(f"{key}: a statement run as plain SQL cannot expand parameters")
-        compiled = _compiled[key] = _Compiled(str(statement), dict(statement.params))
-    return await conn.exec_driver_sql(compiled.sql, {**compiled.constants, **params})
+    """Run a statement built by `build`, compiled once for `key` (the same `params` each time):
+    its parameters are plain values psycopg adapts itself (str, int, bool, UUID, aware
+    datetime, None)."""
+    sql = _compiled.get(key)
+    if sql is None:
+        sql = _compiled[key] = _plain_sql(build(), conn.dialect, params)
+    return await conn.exec_driver_sql(sql, params)
 
 
 # ---- one event ------------------------------------------------------------------------------
