@@ -1,12 +1,12 @@
-"""Accounts and the hashed secrets that belong to them."""
+"""Accounts. The hashed secrets that belong to them (refresh and password reset tokens) are in
+token_models.py: every function reads users to know who is calling, only the auth function
+needs those tables."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Enum, ForeignKey, Index, String, func, text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Enum, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cinema.auth.roles import Role
@@ -50,36 +50,3 @@ class User(UuidPk, Timestamps, Base):
     # Access tokens issued before this instant are refused: logout, a password change or reset,
     # a revoked refresh family and deactivation end every session at once, not at expiry.
     tokens_valid_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class RefreshToken(UuidPk, Base):
-    """One issued refresh token. Tokens rotated from one login share a family; a spent
-    token presented again means it leaked, and the whole family is revoked."""
-
-    __tablename__ = "refresh_tokens"
-
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
-    )
-    family_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False, index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    issued_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class PasswordResetToken(UuidPk, Base):
-    __tablename__ = "password_reset_tokens"
-
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
-    )
-    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

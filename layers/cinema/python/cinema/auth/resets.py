@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.auth import emails, limits, passwords, ratelimit
 from cinema.auth import repository as repo
+from cinema.auth import token_repository as tokens
 from cinema.auth.errors import InvalidResetToken
-from cinema.auth.models import PasswordResetToken
 from cinema.auth.service import end_sessions
+from cinema.auth.token_models import PasswordResetToken
 from cinema.core.db import transaction
 from cinema.core.errors import TooManyRequests
 from cinema.core.security import hash_password_async, new_opaque_token, token_digest
@@ -61,7 +62,7 @@ async def _prepare(db: AsyncSession, email: str) -> Mail | None:
         return None
     settings = get_settings()
     now = datetime.now(UTC)
-    await repo.spend_open_reset_tokens(db, user.id, now)  # only the newest link works
+    await tokens.spend_open_reset_tokens(db, user.id, now)  # only the newest link works
     token = new_opaque_token()
     db.add(
         PasswordResetToken(
@@ -83,7 +84,7 @@ async def _prepare(db: AsyncSession, email: str) -> Mail | None:
 
 
 async def confirm_password_reset(db: AsyncSession, *, token: str, new_password: str) -> None:
-    stored = await repo.get_reset_token_for_update(db, token_digest(token))
+    stored = await tokens.get_reset_token_for_update(db, token_digest(token))
     now = datetime.now(UTC)
     if stored is None or stored.used_at is not None or stored.expires_at <= now:
         raise InvalidResetToken()

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.auth import emails, limits, passwords, principals, ratelimit
 from cinema.auth import repository as repo
+from cinema.auth import token_repository as tokens
 from cinema.auth.errors import (
     AccountDisabled,
     BadCredentials,
@@ -24,8 +25,9 @@ from cinema.auth.errors import (
     RefreshTokenReplayed,
     WrongCurrentPassword,
 )
-from cinema.auth.models import RefreshToken, User
+from cinema.auth.models import User
 from cinema.auth.schemas import RegisterIn, TokenOut
+from cinema.auth.token_models import RefreshToken
 from cinema.core.db import reading
 from cinema.core.errors import TooManyRequests
 from cinema.core.security import (
@@ -55,9 +57,9 @@ async def end_sessions(db: AsyncSession, user_id: uuid.UUID, *, family_id: uuid.
     principals.changed(db, user_id)
     await repo.revoke_access_tokens(db, user_id, now)
     if family_id is None:
-        await repo.revoke_user_tokens(db, user_id, now)
+        await tokens.revoke_user_tokens(db, user_id, now)
     else:
-        await repo.revoke_family(db, family_id, now)
+        await tokens.revoke_family(db, family_id, now)
 
 
 async def register(db: AsyncSession, data: RegisterIn, *, client_ip: str) -> User:
@@ -122,7 +124,7 @@ async def login(db: AsyncSession, *, email: str, password: str, client_ip: str) 
 
 
 async def refresh(db: AsyncSession, token: str) -> TokenOut:
-    stored = await repo.get_refresh_token(db, token_digest(token))
+    stored = await tokens.get_refresh_token(db, token_digest(token))
     if stored is None:
         raise InvalidRefreshToken()
     if stored.used_at is not None or stored.revoked_at is not None:
@@ -133,7 +135,7 @@ async def refresh(db: AsyncSession, token: str) -> TokenOut:
     user = await repo.get_user(db, stored.user_id)
     if user is None or not user.is_active:
         raise InvalidRefreshToken()
-    if not await repo.spend_refresh_token(db, stored.id, _now()):
+    if not await tokens.spend_refresh_token(db, stored.id, _now()):
         # Two presentations of one token at once: one of them is not the owner. This
         # statement runs after the winner committed, so it also sees (and revokes) the
         # pair the winner was just given.
@@ -149,9 +151,9 @@ async def logout(db: AsyncSession, *, user: principals.Caller, token: str | None
     await repo.revoke_access_tokens(db, user.id, _now())
     if token is None:
         return
-    stored = await repo.get_refresh_token_for_update(db, token_digest(token))
+    stored = await tokens.get_refresh_token_for_update(db, token_digest(token))
     if stored is not None and stored.user_id == user.id:
-        await repo.revoke_family(db, stored.family_id, _now())
+        await tokens.revoke_family(db, stored.family_id, _now())
 
 
 async def change_password(db: AsyncSession, *, user: User, current: str, new: str) -> None:

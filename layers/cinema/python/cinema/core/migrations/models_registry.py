@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cinema.account import models as account_models  # noqa: F401
 from cinema.auth import models as auth_models  # noqa: F401
+from cinema.auth import token_models as auth_token_models  # noqa: F401
 from cinema.catalog import models as catalog_models  # noqa: F401
 from cinema.core.db import Base
 from cinema.live import models as live_models  # noqa: F401

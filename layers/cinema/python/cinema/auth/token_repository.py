@@ -1,0 +1,62 @@
+"""The queries of the auth domain on refresh and password reset tokens (token_models.py), apart
+from repository.py for the same reason as their tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinema.auth.token_models import PasswordResetToken, RefreshToken
+
+
+async def get_refresh_token(db: AsyncSession, token_hash: str) -> RefreshToken | None:
+    query = select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def spend_refresh_token(db: AsyncSession, token_id: uuid.UUID, now: datetime) -> bool:
+    """Marks the token used if nobody did first; False when a concurrent refresh won."""
+    result = await db.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
+        .values(used_at=now)
+        .returning(RefreshToken.id)
+    )
+    return result.first() is not None
+
+
+async def get_refresh_token_for_update(db: AsyncSession, token_hash: str) -> RefreshToken | None:
+    query = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def revoke_family(db: AsyncSession, family_id: uuid.UUID, now: datetime) -> None:
+    await db.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def revoke_user_tokens(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    await db.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def get_reset_token_for_update(db: AsyncSession, token_hash: str) -> PasswordResetToken | None:
+    query = select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash).with_for_update()
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def spend_open_reset_tokens(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    await db.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
