@@ -46,8 +46,7 @@ async def play(film_id: uuid.UUID, user: CurrentUser) -> Response:
 async def report_progress(
     film_id: uuid.UUID, body: ProgressIn, user: CurrentUser, after: BackgroundTasks
 ) -> Response:
-    """Most heartbeats are one Redis script call and no database session at all
-    (cinema.account.heartbeats)."""
+    # Most heartbeats are one Redis script call and no database session (cinema.account.heartbeats).
     film, upload_id, media_duration = await playback.playing_film(user, film_id)
     duration = media_duration or film.duration_seconds
     if body.position_seconds > duration + 60:
