@@ -12,10 +12,11 @@ Both run in autocommit: a single statement is its own transaction, so the id and
 still commit together, with no BEGIN and COMMIT round trips. A concurrent delivery of the same
 event waits in its write on the id's unique key until the first commits, then writes nothing.
 
-The statements are built and compiled once per shape (the set of upserts) and run as SQL
-with parameters (`exec_driver_sql`), their constants written in: building them, or even only
-keying SQLAlchemy's compiled cache and processing their parameters, cost more per event than
-the database's own work.
+The statements are built with SQLAlchemy Core and compiled once per shape (the set of
+upserts), their constants written in, and run with their parameters on the pooled
+connection's psycopg connection: building them per event, keying SQLAlchemy's compiled cache,
+adapting constant parameters and SQLAlchemy's execution layer each cost more per event than
+the database's own work (measured: bench/README.md, payments_webhooks).
 
 The upserts' conflict rules (repository.py) make the result independent of the order events
 arrive in; billing.py and purchases.py say why each rule is what it is.
@@ -29,6 +30,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, NamedTuple
 
+import psycopg
 from sqlalchemy import Select, bindparam, literal, select
 from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -247,14 +249,23 @@ def _plain_sql(statement: Any, dialect: Any, params: Iterable[str]) -> str:
     return sql
 
 
-async def _run(conn: AsyncConnection, key: Any, build: Callable[[], Any], params: dict[str, Any]) -> Any:
-    """Run a statement built by `build`, compiled once for `key` (the same `params` each time):
-    its parameters are plain values psycopg adapts itself (str, int, bool, UUID, aware
-    datetime, None)."""
+async def _first_row(
+    conn: AsyncConnection, key: Any, build: Callable[[], Any], params: dict[str, Any]
+) -> tuple[Any, ...] | None:
+    """Run a statement built by `build`, compiled once for `key` (the same `params` each time),
+    on the pooled connection's psycopg connection: SQLAlchemy's execution layer (result
+    metadata of 27 columns, parameter handling) cost more than psycopg and the database. Its
+    parameters are plain values psycopg adapts itself (str, int, bool, UUID, aware datetime)."""
     sql = _compiled.get(key)
     if sql is None:
         sql = _compiled[key] = _plain_sql(build(), conn.dialect, params)
-    return await conn.exec_driver_sql(sql, params)
+    driver = (await conn.get_raw_connection()).driver_connection
+    try:
+        cursor = await driver.execute(sql, params)
+        return await cursor.fetchone()
+    except psycopg.OperationalError:
+        await conn.invalidate()  # the connection is gone: it does not go back to the pool
+        raise
 
 
 # ---- one event ------------------------------------------------------------------------------
@@ -301,7 +312,8 @@ class PendingEvent:
             "film_id": film_id,
             "intent": _text(intent),
         }
-        row = (await _run(self._conn, "facts", _facts_query, params)).one()
+        row = await _first_row(self._conn, "facts", _facts_query, params)
+        assert row is not None  # one row, whatever is found
         if row[0]:
             raise AlreadyRecorded()
         title, film_amount, film_currency = row[18:21]
@@ -359,8 +371,7 @@ class PendingEvent:
         params = dict(self._event)
         for kind, values in self._upserts.items():
             params.update({f"{kind}__{name}": values[name] for name in _SHAPES[kind].columns})
-        result = await _run(self._conn, kinds, lambda: _record_statement(kinds), params)
-        recorded = result.first() is not None
+        recorded = await _first_row(self._conn, kinds, lambda: _record_statement(kinds), params) is not None
         if recorded:
             for logger, message, args in self._alerts:
                 logger.error(message, *args)
