@@ -43,6 +43,16 @@ PAYMENTS_BEYOND_READS = [
 ]
 
 
+# What only the functions that serve them load: the staff's catalog bodies and the dashboard's
+# answers (admin), the refresh and reset token tables (auth). Every other function only shows
+# films and reads who is calling.
+STAFF_AND_TOKENS = [
+    "cinema.catalog.staff_schemas",
+    "cinema.auth.token_models",
+    "cinema.auth.token_repository",
+]
+
+
 def _has(modules: set[str], prefix: str) -> bool:
     return any(m == prefix or m.startswith(prefix + ".") for m in modules)
 
@@ -52,10 +62,30 @@ def _has(modules: set[str], prefix: str) -> bool:
     [
         (
             "functions/catalog/handler.py",
-            ["stripe", "boto3", "cinema.payments", "cinema.media", "cinema.local", "uvicorn"],
+            [
+                "stripe",
+                "boto3",
+                "cinema.payments",
+                "cinema.media",
+                "cinema.local",
+                "uvicorn",
+                *STAFF_AND_TOKENS,
+            ],
         ),
         # the dashboard reads revenue through cinema.payments.revenue, which must not pull in Stripe
-        ("functions/admin/handler.py", ["stripe", *PAYMENTS_BEYOND_READS, "cinema.local", "uvicorn"]),
+        # ... nor the public catalog's routes, nor sign-in and registration (auth.service)
+        (
+            "functions/admin/handler.py",
+            [
+                "stripe",
+                *PAYMENTS_BEYOND_READS,
+                "cinema.local",
+                "uvicorn",
+                "cinema.catalog.router",
+                "cinema.auth.service",
+                "cinema.auth.token_models",
+            ],
+        ),
         (
             "functions/auth/handler.py",
             ["stripe", "boto3", "cinema.catalog", "cinema.payments", "cinema.media", "cinema.local"],
@@ -70,6 +100,7 @@ def _has(modules: set[str], prefix: str) -> bool:
                 "cinema.account",
                 "cinema.local",
                 "uvicorn",
+                *STAFF_AND_TOKENS,
             ],
         ),
         # the film page's state asks payments' entitlements and reviews' ratings, nothing more
@@ -85,13 +116,17 @@ def _has(modules: set[str], prefix: str) -> bool:
                 "cinema.reviews.service",
                 "cinema.local",
                 "uvicorn",
+                *STAFF_AND_TOKENS,
             ],
         ),
         # playback asks cinema.payments.entitlements, which must not pull in the Stripe SDK
-        ("functions/streaming/handler.py", ["stripe", "cinema.payments.webhooks", "cinema.local", "uvicorn"]),
+        (
+            "functions/streaming/handler.py",
+            ["stripe", "cinema.payments.webhooks", "cinema.local", "uvicorn", *STAFF_AND_TOKENS],
+        ),
         (
             "functions/payments/handler.py",
-            ["boto3", "cinema.media", "cinema.catalog.search", "cinema.local", "uvicorn"],
+            ["boto3", "cinema.media", "cinema.catalog.search", "cinema.local", "uvicorn", *STAFF_AND_TOKENS],
         ),
     ],
 )

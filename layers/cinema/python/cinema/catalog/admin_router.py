@@ -11,16 +11,8 @@ from cinema.catalog import presenters, service
 from cinema.catalog import repository as repo
 from cinema.catalog.models import FilmStatus
 from cinema.catalog.params import SearchParam, SortParam
-from cinema.catalog.schemas import (
-    FilmCreate,
-    FilmOut,
-    FilmPatch,
-    FilmSummary,
-    GenreIn,
-    GenreOut,
-    GenrePatch,
-    Slug,
-)
+from cinema.catalog.schemas import FilmOut, FilmSummary, GenreOut, Slug
+from cinema.catalog.staff_schemas import FilmCreate, FilmPatch, GenreIn, GenrePatch
 from cinema.core.db import DbSession
 from cinema.core.pagination import Cursor, Limit, Page
 

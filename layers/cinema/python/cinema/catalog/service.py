@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,7 @@ from cinema.catalog.errors import (
     UnknownGenres,
 )
 from cinema.catalog.models import Access, Film, FilmStatus, Genre
-from cinema.catalog.schemas import CreditIn, FilmCreate, FilmPatch, GenreIn, GenrePatch, PopularFilm
+from cinema.catalog.schemas import PopularFilm
 from cinema.core.db import after_commit, reading, transaction
 from cinema.core.pagination import (
     cursor_float,
@@ -34,6 +34,9 @@ from cinema.core.pagination import (
     encode_cursor,
 )
 from cinema.core.settings import get_settings
+
+if TYPE_CHECKING:  # the staff's bodies: only the admin function loads them (staff_schemas.py)
+    from cinema.catalog.staff_schemas import CreditIn, FilmCreate, FilmPatch, GenreIn, GenrePatch
 
 
 async def visible_film(db: AsyncSession, film_id: uuid.UUID, *, staff: bool) -> Film:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from cinema.auth import signups
 from cinema.auth.dependencies import AdminUser
 from cinema.catalog import popularity
-from cinema.catalog.schemas import DayRevenue, DaySignups, DayViews, StatsOut, TopFilm
+from cinema.catalog.staff_schemas import DayRevenue, DaySignups, DayViews, StatsOut, TopFilm
 from cinema.core.db import DbSession
 from cinema.payments import revenue
 

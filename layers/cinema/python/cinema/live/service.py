@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinema.auth.models import User
 from cinema.catalog import service as catalog
 from cinema.catalog.models import Access
-from cinema.catalog.schemas import FilmCreate
 from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor
 from cinema.core.settings import get_settings
 from cinema.live import keys
@@ -165,6 +164,10 @@ async def _finish(db: AsyncSession, event: LiveEvent) -> LiveEvent:
         if event.film_id is not None:
             replay_film_id = event.film_id
         else:
+            # The staff's film body: loaded when a broadcast without a film ends, not at every
+            # cold start of the streaming function (catalog/staff_schemas.py).
+            from cinema.catalog.staff_schemas import FilmCreate  # noqa: PLC0415
+
             seconds = int((now - (event.started_at or now)).total_seconds())
             film = await catalog.create_film(  # expunges everything: the event is read again
                 db,
