@@ -57,3 +57,16 @@ def stack(**settings: str) -> Iterator[LocalServices]:
             yield services
         finally:
             services.stop()
+
+
+def playback_settings(key_pair_id: str) -> dict[str, str]:
+    """`stack()` settings for benchmarks that play: a fresh CloudFront key pair (the local edge
+    checks its signatures) and access tokens that outlive the run (minted once, before the load)."""
+    from cinema.media.signing import generate_key_pair  # noqa: PLC0415
+
+    private_pem, _ = generate_key_pair()
+    return {
+        "cloudfront_key_pair_id": key_pair_id,
+        "cloudfront_private_key": private_pem.decode(),
+        "access_token_minutes": "120",
+    }

@@ -60,7 +60,7 @@ import psutil
 from _cinema_mix import MIX, PAGE, Catalog, Film, Traffic
 from _http_load import Connection, child_server, free_port, run_loop, run_server
 from _open_loop import Request, RouteStats, Step, open_loop
-from _stack import say, stack  # bench/ is on sys.path: these run as scripts
+from _stack import playback_settings, say, stack  # bench/ is on sys.path: these run as scripts
 from catalog_cache import _seed as seed_catalog  # synthetic films with a week of views
 from login_storm import PASSWORD
 from playback import _postgres_cpu, _postmaster, add_ready_uploads
@@ -303,14 +303,8 @@ def main() -> None:
         return
 
     from cinema.core.security import create_access_token  # noqa: PLC0415
-    from cinema.media.signing import generate_key_pair  # noqa: PLC0415
 
-    private_pem, _ = generate_key_pair()
-    settings = {
-        "cloudfront_key_pair_id": "KBENCHLOAD",
-        "cloudfront_private_key": private_pem.decode(),
-        "access_token_minutes": "120",  # the tokens are minted once, before the load
-    }
+    settings = playback_settings("KBENCHLOAD")
     with stack(**settings) as services:
         started = time.perf_counter()
         seed_catalog(args.films)

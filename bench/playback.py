@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING
 
 import psutil
 from _http_load import Connection, Round, child_server, cpu_seconds, free_port, load, run_loop, run_server
-from _stack import say, stack  # bench/ is on sys.path: these run as scripts
+from _stack import playback_settings, say, stack  # bench/ is on sys.path: these run as scripts
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -435,14 +435,7 @@ def main() -> None:
         serve(args.serve, args.log_level)
         return
 
-    from cinema.media.signing import generate_key_pair  # noqa: PLC0415
-
-    private_pem, _ = generate_key_pair()
-    settings = {
-        "cloudfront_key_pair_id": "KBENCHPLAYBACK",
-        "cloudfront_private_key": private_pem.decode(),
-        "access_token_minutes": "120",  # the tokens are minted once, before the load
-    }
+    settings = playback_settings("KBENCHPLAYBACK")
     with stack(**settings) as services:
         started = time.perf_counter()
         setup = asyncio.run(_setup(args.viewers, args.films))
