@@ -51,6 +51,9 @@ STAFF_AND_TOKENS = [
     "cinema.auth.token_models",
     "cinema.auth.token_repository",
 ]
+# The catalog's cached pages and what renders them: the catalog and admin functions only (and
+# the cabinet's lists, which show film summaries).
+PAGES = ["cinema.catalog.pages", "cinema.catalog.presenters", "cinema.catalog.schemas"]
 
 
 def _has(modules: set[str], prefix: str) -> bool:
@@ -101,6 +104,7 @@ def _has(modules: set[str], prefix: str) -> bool:
                 "cinema.local",
                 "uvicorn",
                 *STAFF_AND_TOKENS,
+                *PAGES,
             ],
         ),
         # the film page's state asks payments' entitlements and reviews' ratings, nothing more
@@ -122,7 +126,16 @@ def _has(modules: set[str], prefix: str) -> bool:
         # playback asks cinema.payments.entitlements, which must not pull in the Stripe SDK
         (
             "functions/streaming/handler.py",
-            ["stripe", "cinema.payments.webhooks", "cinema.local", "uvicorn", *STAFF_AND_TOKENS],
+            [
+                "stripe",
+                "cinema.payments.webhooks",
+                "cinema.local",
+                "uvicorn",
+                *STAFF_AND_TOKENS,
+                *PAGES,
+                "boto3",  # S3 is for recordings, which media-ingest registers
+                "cinema.media.uploads",
+            ],
         ),
         (
             "functions/payments/handler.py",

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from cinema.auth.dependencies import AdminUser
-from cinema.catalog import presenters, service
+from cinema.catalog import pages, presenters, service
 from cinema.catalog import repository as repo
 from cinema.catalog.models import FilmStatus
 from cinema.catalog.params import SearchParam, SortParam
@@ -42,7 +42,7 @@ async def list_films(
 ) -> Response:
     filters = repo.FilmFilters(q=q.strip() or None if q else None, published_only=False, status=status)
     sort = sort or (None if filters.q else "-new")
-    body = await service.film_list(filters, sort=sort, cursor=cursor, limit=limit)
+    body = await pages.film_list(filters, sort=sort, cursor=cursor, limit=limit)
     return Response(content=body, media_type="application/json")
 
 
@@ -53,7 +53,7 @@ async def list_films(
     responses={**STAFF_ONLY, 404: {"description": "no such film"}},
 )
 async def get_film(film_id: uuid.UUID, _: AdminUser) -> Response:
-    return Response(content=await service.film_page(film_id, staff=True), media_type="application/json")
+    return Response(content=await pages.film_page(film_id, staff=True), media_type="application/json")
 
 
 @router.post(

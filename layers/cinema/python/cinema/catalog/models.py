@@ -50,6 +50,11 @@ class PersonRole(StrEnum):
 AGE_RATINGS = ("0+", "6+", "12+", "16+", "18+")
 
 
+def rating(value: Decimal | float) -> float:
+    """An average rating as the API shows it: `films.rating_avg` holds two decimals."""
+    return round(float(value), 2)
+
+
 def _enum(kind: type[StrEnum], length: int = 16) -> Enum:
     return Enum(kind, native_enum=False, create_constraint=False, length=length)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cinema.catalog.models import Film
-from cinema.catalog.schemas import CreditOut, FilmOut, FilmSummary, GenreOut, Price, rating
+from cinema.catalog.models import Film, rating
+from cinema.catalog.schemas import CreditOut, FilmOut, FilmSummary, GenreOut, Price
 from cinema.core.settings import get_settings
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from cinema.auth.dependencies import bearer_token, is_staff
-from cinema.catalog import caching, service
+from cinema.catalog import caching, pages
 from cinema.catalog import repository as repo
 from cinema.catalog.params import SearchParam, SortParam
 from cinema.catalog.schemas import Country, FilmOut, FilmSummary, GenreOut, PopularFilm, Slug
@@ -57,7 +57,7 @@ async def list_films(
         q=q.strip() or None if q else None,
         published_only=not await is_staff(bearer_token(request)),
     )
-    return _json(await service.film_list(filters, sort=sort, cursor=cursor, limit=limit))
+    return _json(await pages.film_list(filters, sort=sort, cursor=cursor, limit=limit))
 
 
 @router.get(
@@ -72,7 +72,7 @@ async def popular_films(request: Request) -> Response:
     limit = limit_of(request)
     key = caching.local_listing_key("popular", str(limit))
     hit = caching.local_hit(key) if key else None
-    return _json(hit if hit is not None else await service.popular(limit=limit))
+    return _json(hit if hit is not None else await pages.popular(limit=limit))
 
 
 @router.get(
@@ -86,7 +86,7 @@ async def get_film(film_id: uuid.UUID, request: Request) -> Response:
     token = bearer_token(request)
     if token is None and (hit := caching.local_hit(caching.film_key(film_id))) is not None:
         return _json(hit)
-    return _json(await service.film_page(film_id, staff=await is_staff(token)))
+    return _json(await pages.film_page(film_id, staff=await is_staff(token)))
 
 
 @router.get("/genres", response_model=list[GenreOut])

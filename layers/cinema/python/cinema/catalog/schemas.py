@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -61,7 +60,3 @@ class FilmOut(FilmSummary):
 
 class PopularFilm(FilmSummary):
     views_7d: int
-
-
-def rating(value: Decimal | float) -> float:
-    return round(float(value), 2)

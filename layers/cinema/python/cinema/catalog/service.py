@@ -1,8 +1,8 @@
-"""Catalog rules: reading (cached) and staff writes. Flushes, never commits."""
+"""Catalog rules: the film reads other domains use and the staff's writes. Flushes, never
+commits. The cached JSON the catalog's routes answer with is built in pages.py."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema.catalog import caching, popularity, presenters
+from cinema.catalog import caching
 from cinema.catalog import repository as repo
 from cinema.catalog.errors import (
     FilmInUse,
@@ -22,18 +22,7 @@ from cinema.catalog.errors import (
     UnknownGenres,
 )
 from cinema.catalog.models import Access, Film, FilmStatus, Genre
-from cinema.catalog.schemas import PopularFilm
-from cinema.core.db import after_commit, reading, transaction
-from cinema.core.pagination import (
-    cursor_float,
-    cursor_int,
-    cursor_text,
-    cursor_time,
-    cursor_uuid,
-    decode_cursor,
-    encode_cursor,
-)
-from cinema.core.settings import get_settings
+from cinema.core.db import after_commit
 
 if TYPE_CHECKING:  # the staff's bodies: only the admin function loads them (staff_schemas.py)
     from cinema.catalog.staff_schemas import CreditIn, FilmCreate, FilmPatch, GenreIn, GenrePatch
@@ -51,115 +40,6 @@ async def visible_film(db: AsyncSession, film_id: uuid.UUID, *, staff: bool) -> 
 async def film_titles(db: AsyncSession, film_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Titles of the films that exist among `film_ids` (any status)."""
     return await repo.titles(db, film_ids)
-
-
-async def film_page(film_id: uuid.UUID, *, staff: bool) -> bytes:
-    """A cache hit touches neither the database nor (within the level-1 TTL) Redis."""
-
-    async def build() -> bytes:
-        async with reading() as db:
-            film = await repo.get_film(db, film_id, published_only=not staff)
-        if film is None:
-            raise FilmNotFound()
-        return presenters.detail(film).model_dump_json().encode()
-
-    if staff:  # drafts are never cached, and staff see them
-        return await build()
-
-    async def key() -> str:
-        return caching.film_key(film_id)
-
-    return await caching.cached(key, get_settings().catalog_cache_ttl_s, build)
-
-
-# What each sort's cursor value must be to be compared with its column (films.popularity is
-# an integer, films.year a smallint; a rating or a relevance score a finite number).
-_CURSOR_VALUE = {
-    "popular": cursor_int,
-    "year": lambda value: cursor_int(value, bound=2**15 - 1),
-    "rating": cursor_float,
-    None: cursor_float,
-    "title": lambda value: cursor_text(value, max_length=1000),
-    "new": cursor_time,
-}
-
-
-def _decode_after(cursor: str | None, sort: str | None) -> tuple[Any, ...] | None:
-    """The (value, id) a cursor continues after, each checked for its column: a tampered
-    cursor is a 422, never a query the database refuses."""
-    if cursor is None:
-        return None
-    value, last_id = decode_cursor(cursor, 2)
-    return _CURSOR_VALUE[sort](value), str(cursor_uuid(last_id))
-
-
-async def film_list(
-    filters: repo.FilmFilters,
-    *,
-    sort: str | None,
-    cursor: str | None,
-    limit: int,
-) -> bytes:
-    descending = bool(sort and sort.startswith("-"))
-    key_name = sort.lstrip("-") if sort else None
-    if key_name is None and not filters.q:
-        key_name, descending = "popular", True  # the default listing: most watched first
-    after = _decode_after(cursor, key_name)
-
-    async def build() -> bytes:
-        async with reading() as db:
-            page = await repo.list_films(
-                db, filters, sort=key_name, descending=descending, after=after, limit=limit
-            )
-        next_cursor = None
-        if page.last_key is not None:
-            value = page.last_key[0]
-            value = value.isoformat() if isinstance(value, datetime) else value
-            next_cursor = encode_cursor(
-                float(value) if key_name in (None, "rating") else value, page.last_key[1]
-            )
-        items = [presenters.summary(f).model_dump(mode="json") for f in page.films]
-        return json.dumps({"items": items, "total": page.total, "next_cursor": next_cursor}).encode()
-
-    if cursor is not None or not filters.published_only:
-        return await build()
-
-    async def key() -> str:
-        params = json.dumps(
-            [
-                sorted(filters.genres),
-                filters.year_from,
-                filters.year_to,
-                filters.rating_min,
-                filters.country,
-                filters.q,
-                filters.status,
-                sort,
-                limit,
-            ]
-        )
-        return await caching.listing_key("list", params)
-
-    return await caching.cached(key, get_settings().catalog_cache_ttl_s, build)
-
-
-async def popular(*, limit: int) -> bytes:
-    async def build() -> bytes:
-        async with transaction() as db:
-            await popularity.refresh(db)
-            page = await repo.list_films(
-                db, repo.FilmFilters(), sort="popular", descending=True, after=None, limit=limit
-            )
-        items = [
-            PopularFilm(**presenters.summary(f).model_dump(), views_7d=f.popularity).model_dump(mode="json")
-            for f in page.films
-        ]
-        return json.dumps({"items": items, "total": len(items), "next_cursor": None}).encode()
-
-    async def key() -> str:
-        return await caching.listing_key("popular", str(limit))
-
-    return await caching.cached(key, get_settings().popular_cache_ttl_s, build)
 
 
 # ---- staff writes -------------------------------------------------------------------

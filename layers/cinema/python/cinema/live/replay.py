@@ -17,14 +17,19 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.core.settings import get_settings
 from cinema.live import repository as repo
 from cinema.live.models import LiveStatus
-from cinema.media import pipeline, storage, uploads
-from cinema.media.models import MediaUpload
+
+# The media side (uploads, storage, the pipeline) is imported where a recording is registered
+# or stored (media-ingest, the local runner): the streaming function imports this module for
+# `broadcast_ended` alone, and would otherwise load S3's client (boto3) at every cold start.
+if TYPE_CHECKING:
+    from cinema.media.models import MediaUpload
 
 log = logging.getLogger("cinema.live.replay")
 
@@ -59,6 +64,8 @@ def is_recording(key: str) -> bool:
 
 async def recording_upload(db: AsyncSession, bucket: str, key: str) -> MediaUpload | None:
     """The upload row of a stored recording, made on its first event (None: nothing to start)."""
+    from cinema.media import storage, uploads  # noqa: PLC0415 - see the imports above
+
     match = RECORDING_KEY.match(key)
     if match is None:
         return None
@@ -83,6 +90,8 @@ async def recording_upload(db: AsyncSession, bucket: str, key: str) -> MediaUplo
 
 async def store_recording(path: Path, event_id: uuid.UUID) -> str:
     """One machine: the closed FLV into the uploads bucket, and the pipeline told (as S3 would)."""
+    from cinema.media import pipeline, storage  # noqa: PLC0415 - see the imports above
+
     key = recording_key(event_id, path.name)
     await asyncio.to_thread(
         storage.s3_client().upload_file,

@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.catalog import caching
 from cinema.catalog.errors import FilmNotFound
-from cinema.catalog.models import FilmStatus
-from cinema.catalog.schemas import rating
+from cinema.catalog.models import FilmStatus, rating
 from cinema.core.db import after_commit
 from cinema.reviews import repository as repo
 from cinema.reviews.schemas import RatingOut
