@@ -91,7 +91,7 @@ $(SAM):
 check-aws: $(SAM)
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region eu-central-1
 	SAM_CLI_TELEMETRY=0 $(SAM) build --region eu-central-1 --build-dir .cache/sam-build
-	$(SAM_VENV)/bin/python infra/check_layer.py --import-handlers .cache/sam-build
+	$(SAM_VENV)/bin/python infra/check_layer.py --import-handlers --bytecode .cache/sam-build
 
 # Publishes the web app: a clean install and production build of web/, then infra/deploy_web.py
 # syncs web/dist into the web bucket (assets/ immutable for a year, the other files no-cache,

@@ -1,8 +1,10 @@
 """What `sam build` made (`make check-aws`): the layers ship no part of the one-machine stack,
 every `cinema` import inside the layers resolves inside them, and the sizes stay within Lambda's
-limit. Prints each layer's unzipped size and each function's package size.
+limit; with --bytecode, every module of the layers has the bytecode Lambda's python3.11 uses as
+it is (layers/cinema/Makefile: without it each cold start compiles what it imports from source).
+Prints each layer's unzipped size and each function's package size.
 
-    python infra/check_layer.py [.cache/sam-build]
+    python infra/check_layer.py [--import-handlers] [--bytecode] [.cache/sam-build]
 
 A build directory holds one folder per resource: a layer has python/, a function has handler.py.
 Standard library only (it runs with the SAM CLI's Python).
@@ -64,6 +66,25 @@ def cinema_imports(source: str, package: str) -> Iterator[tuple[str, tuple[str, 
                 module = ".".join([*anchor, module] if module else anchor)
             if module.split(".")[0] == "cinema":
                 yield module, tuple(a.name for a in node.names)
+
+
+# CPython 3.11's bytecode: `__pycache__/<name>.cpython-311.pyc`; its header's flags (PEP 552)
+# say 0b01 for a hash-based file that is used without checking its source.
+BYTECODE_TAG = "cpython-311"
+UNCHECKED_HASH = 0b01
+
+
+def missing_bytecode(python: Path) -> list[str]:
+    """Modules under `python` without bytecode that Lambda's python3.11 uses as it is."""
+    missing = []
+    for path in files(python):
+        if path.suffix != ".py":
+            continue
+        compiled = path.parent / "__pycache__" / f"{path.stem}.{BYTECODE_TAG}.pyc"
+        header = compiled.read_bytes()[:8] if compiled.is_file() else b""
+        if len(header) < 8 or int.from_bytes(header[4:8], "little") != UNCHECKED_HASH:
+            missing.append(path.relative_to(python).as_posix())
+    return missing
 
 
 def _exists(python: Path, module: str) -> bool:
@@ -132,7 +153,7 @@ def handler_import_problems(function: Path, layers: list[Path]) -> list[str]:
     return [f"{function.name}: the handler does not import from the layers: {last}"]
 
 
-def check(build: Path, *, import_handlers: bool = False) -> list[str]:
+def check(build: Path, *, import_handlers: bool = False, bytecode: bool = False) -> list[str]:
     problems: list[str] = []
     layers = sorted(p for p in build.iterdir() if (p / "python").is_dir())
     functions = sorted(p for p in build.iterdir() if (p / "handler.py").is_file())
@@ -146,6 +167,11 @@ def check(build: Path, *, import_handlers: bool = False) -> list[str]:
         problems += [f"{layer.name}: ships {p}" for p in forbidden_files(layer)]
         if (layer / "python" / "cinema").is_dir():
             problems += [f"{layer.name}: {p}" for p in unresolved_imports(layer / "python")]
+        if bytecode and (missing := missing_bytecode(layer / "python")):
+            problems.append(
+                f"{layer.name}: {len(missing)} modules without unchecked-hash {BYTECODE_TAG} bytecode,"
+                f" e.g. {missing[0]} (built with Python 3.11? layers/cinema/Makefile)"
+            )
     for function in functions:
         size = size_of(function)
         print(f"function {function.name:<24} {size / 1e3:8.1f} kB unzipped")
@@ -167,11 +193,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also import every handler from the built layers alone (skipped off Linux x86_64 / Python 3.11)",
     )
+    parser.add_argument(
+        "--bytecode",
+        action="store_true",
+        help="also require the bytecode Lambda's python3.11 uses as it is next to every module of the layers",
+    )
     args = parser.parse_args(argv)
     import_handlers = args.import_handlers and can_load_the_layers()
     if args.import_handlers and not import_handlers:
         print("(handlers not imported: this interpreter cannot load Lambda's python3.11 x86_64 wheels)")
-    problems = check(args.build, import_handlers=import_handlers)
+    problems = check(args.build, import_handlers=import_handlers, bytecode=args.bytecode)
     for problem in problems:
         print(f"!! {problem}", file=sys.stderr)
     return 1 if problems else 0

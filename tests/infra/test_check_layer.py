@@ -98,18 +98,49 @@ def test_an_empty_build_fails(check_layer, tmp_path: Path):
 def test_the_code_layer_the_makefile_builds_passes(check_layer, tmp_path: Path, capsys):
     assert shutil.which("make"), "make is a prerequisite of the project (.ci/run installs it)"
     artifacts = tmp_path / "CinemaCodeLayer"
-    subprocess.run(
+    env = {"PATH": "/usr/bin:/bin", "ARTIFACTS_DIR": str(artifacts)}
+    made = subprocess.run(
         ["make", "--no-print-directory", "-C", str(ROOT / "layers" / "cinema"), "build-CinemaCodeLayer"],
-        env={"PATH": "/usr/bin:/bin", "ARTIFACTS_DIR": str(artifacts)},
+        env=env,
         check=True,
-        timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert check_layer.check(tmp_path) == []
     package = artifacts / "python" / "cinema"
     assert (package / "core" / "migrations" / "env.py").is_file()  # data and migrations are there
     assert (package / "media" / "job-template.json").is_file()
-    assert not list(package.rglob("__pycache__"))
+    assert not list(package.rglob("*.egg-info"))
+    python311 = subprocess.run(
+        ["python3", "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 11))"], env=env, check=False
+    )
+    if python311.returncode == 0:  # bytecode compiled afresh, none of the working tree's
+        assert check_layer.check(tmp_path, bytecode=True) == []
+        assert len(list(package.rglob("*.pyc"))) == len(list(package.rglob("*.py")))
+    else:
+        assert "warning: no bytecode" in made.stdout
+        assert check_layer.check(tmp_path) == []
     assert "layer    CinemaCodeLayer" in capsys.readouterr().out
+
+
+def test_a_layer_without_bytecode_lambda_can_use_as_it_is_fails_the_bytecode_check(check_layer, build: Path):
+    assert check_layer.check(build) == []  # not asked for
+    problems = check_layer.check(build, bytecode=True)
+    assert [p.split(":")[0] for p in problems] == ["CinemaCodeLayer", "CinemaDepsLayer"]
+    assert problems[1].startswith("CinemaDepsLayer: 1 modules without unchecked-hash cpython-311 bytecode")
+    # bytecode that checks its source's timestamp is not enough: the zip's timestamps differ
+    compile_layers = [
+        sys.executable,
+        "-m",
+        "compileall",
+        "-q",
+        str(build / "CinemaCodeLayer"),
+        str(build / "CinemaDepsLayer"),
+    ]
+    subprocess.run([*compile_layers, "--invalidation-mode", "timestamp"], check=True)
+    assert len(check_layer.check(build, bytecode=True)) == 2
+    subprocess.run([*compile_layers, "-f", "--invalidation-mode", "unchecked-hash"], check=True)
+    assert check_layer.check(build, bytecode=True) == []
 
 
 def test_a_handler_is_imported_from_its_folder_and_the_layers_alone(check_layer, build: Path):
