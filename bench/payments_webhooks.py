@@ -11,22 +11,26 @@ duplicates and one subscription's events race each other as they do from Stripe.
 
 Two routes of the same server get exactly the same deliveries, in the same order:
 - POST /api/v1/payments/webhook: verification, the event id under its unique key and the
-  event's effect, one transaction per delivery;
-- POST /bench/verify-only, added by the bench: the same `stripe.Webhook.construct_event`
-  verification (cinema.payments.webhooks.verify) and the same 200/400, no database.
+  event's effect (one read and one write per event, payments/event_store.py);
+- POST /bench/verify-only, added by the bench: the webhook's own verification
+  (cinema.payments.webhooks.verify: the signature, then a plain JSON parse) and the same
+  200/400, no database.
 The figure is deliveries/s of the webhook over deliveries/s of verification alone: what
-recording and applying the events costs on top of checking them. Every answer is checked
+recording and applying the events costs on top of checking them. `--reference` also drives
+POST /bench/construct-event, the verification as the webhook did it before issue 15
+(`stripe.Webhook.construct_event`, which builds the SDK's StripeObject tree; 8x the CPU of
+the plain parse): the baseline of the figures measured then (shown, not judged). Every answer is checked
 (200 for genuine deliveries, 400 for forged ones), and after every webhook pass the tables
 must equal the reference ledger (tests/payments/ledger.py) exactly (subscriptions, payment history, purchases,
 entitlements), the stored event ids must be exactly the handled events', and no invented
 event may be stored. The tables are emptied before each webhook pass. `--rounds` (2) rounds,
-each one pass of each route in alternating order; medians.
+each one pass of each route in rotating order; medians.
 
 The server is uvicorn in a child process (one worker, as `cinema serve` runs it; access log
 off; root log level `--log-level` WARNING); the embedded PostgreSQL and Redis are the bench
 stack's (bench/_stack.py).
 
-    python bench/payments_webhooks.py [--events 10000] [--users 1000] [--connections 16] [--rounds 2]
+    python bench/payments_webhooks.py [--events 10000] [--users 1000] [--connections 16] [--rounds 2] [--reference]
 """
 
 from __future__ import annotations
@@ -51,18 +55,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' ledge
 SECRET = "whsec_bench_0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - a throwaway endpoint secret
 WEBHOOK = "/api/v1/payments/webhook"
 VERIFY_ONLY = "/bench/verify-only"
+CONSTRUCT_EVENT = "/bench/construct-event"
 PASS_LIMIT_S = 240  # a pass must end well within the 300 s signature tolerance
 
 # ---- the server (a child process: `payments_webhooks.py --serve PORT`) --------------------
 
 
 def serve(port: int, log_level: str) -> None:
+    import stripe  # noqa: PLC0415
     from fastapi import Request  # noqa: PLC0415
     from fastapi.responses import JSONResponse  # noqa: PLC0415
 
     from cinema.core.logging import configure_local_logging  # noqa: PLC0415
+    from cinema.core.settings import get_settings  # noqa: PLC0415
     from cinema.local.app import create_app  # noqa: PLC0415
     from cinema.payments import webhooks  # noqa: PLC0415
+    from cinema.payments.errors import InvalidEvent, InvalidSignature  # noqa: PLC0415
 
     configure_local_logging(log_level)
     app = create_app()
@@ -71,10 +79,29 @@ def serve(port: int, log_level: str) -> None:
         webhooks.verify(await request.body(), request.headers.get("stripe-signature"))
         return JSONResponse({"received": True, "result": "ignored"})
 
-    verify_only.__annotations__ = {"request": Request, "return": JSONResponse}
-    app.add_api_route(VERIFY_ONLY, verify_only, methods=["POST"], include_in_schema=False)
-    routes = app.router.routes
-    routes.insert(0, routes.pop())  # first in the routing table, like the webhook's own lookup cost
+    async def construct_event(request: Request) -> JSONResponse:  # the verification before issue 15
+        secret = get_settings().stripe_webhook_secret.get_secret_value()
+        try:
+            event = stripe.Webhook.construct_event(
+                await request.body(),
+                request.headers.get("stripe-signature"),
+                secret,
+                tolerance=webhooks.TOLERANCE_S,
+            )
+        except stripe.SignatureVerificationError as exc:
+            raise InvalidSignature() from exc
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise InvalidEvent() from exc
+        event.to_dict()
+        return JSONResponse({"received": True, "result": "ignored"})
+
+    for path, endpoint in ((CONSTRUCT_EVENT, construct_event), (VERIFY_ONLY, verify_only)):
+        endpoint.__annotations__ = {"request": Request, "return": JSONResponse}
+        app.add_api_route(path, endpoint, methods=["POST"], include_in_schema=False)
+        routes = app.router.routes
+        # First in the routing table: the webhook, behind the other modules' routes in the
+        # local app, also pays their lookup (~0.15 ms a request); see bench/README.md.
+        routes.insert(0, routes.pop())
     run_server(app, port)
 
 
@@ -190,6 +217,28 @@ async def _drive(
     return Pass(len(requests), elapsed, cpu_after - cpu_before, client_after - client_before, wrong)
 
 
+def _summary(results: dict[str, list[Pass]], *, events: int, deliveries: int) -> None:
+    verify = statistics.median(p.rate for p in results["verify"])
+    webhook = statistics.median(p.rate for p in results["webhook"])
+    cpu_v = statistics.median(p.server_cpu / p.deliveries for p in results["verify"])
+    cpu_w = statistics.median(p.server_cpu / p.deliveries for p in results["webhook"])
+    say("")
+    say(f"verify-only  {verify:>8,.0f} deliveries/s   {1000 * cpu_v:.2f} ms server CPU per delivery")
+    say(f"webhook      {webhook:>8,.0f} deliveries/s   {1000 * cpu_w:.2f} ms server CPU per delivery")
+    say(
+        f"webhook / verify-only: {webhook / verify:.2f}x by deliveries/s ({cpu_v / cpu_w:.2f}x by server CPU);"
+        f" {webhook * events / deliveries:,.0f} distinct events/s"
+    )
+    if "sdk" in results:
+        sdk = statistics.median(p.rate for p in results["sdk"])
+        cpu_s = statistics.median(p.server_cpu / p.deliveries for p in results["sdk"])
+        say(
+            f"construct_event {sdk:>6,.0f} deliveries/s   {1000 * cpu_s:.2f} ms server CPU per delivery"
+            f" (the verification before issue 15); webhook / construct_event: {webhook / sdk:.2f}x"
+            f" ({cpu_s / cpu_w:.2f}x by server CPU), shown, not judged"
+        )
+
+
 # ---- the run -----------------------------------------------------------------------------
 
 
@@ -201,7 +250,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=1_000)
     parser.add_argument("--films", type=int, default=20, help="films sold one by one")
     parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections")
-    parser.add_argument("--rounds", type=int, default=2, help="passes per route (alternating, medians)")
+    parser.add_argument("--rounds", type=int, default=2, help="passes per route (rotating order, medians)")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also time the verification as it was before issue 15 (construct_event; shown, not judged)",
+    )
     parser.add_argument("--seed", type=int, default=22)
     parser.add_argument("--log-level", default="WARNING", help="the server's root log level")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -230,9 +284,11 @@ def main() -> None:
                 [sys.executable, __file__, "--serve", str(port)], port=port, log=log, log_level=args.log_level
             ) as child:
                 server = psutil.Process(child.pid)
-                results: dict[str, list[Pass]] = {"verify": [], "webhook": []}
+                cases = ["verify", "webhook", *(["sdk"] if args.reference else [])]
+                paths = {"verify": VERIFY_ONLY, "webhook": WEBHOOK, "sdk": CONSTRUCT_EVENT}
+                results: dict[str, list[Pass]] = {case: [] for case in cases}
                 for round_no in range(args.rounds):
-                    order = ("verify", "webhook") if round_no % 2 == 0 else ("webhook", "verify")
+                    order = cases[round_no % len(cases) :] + cases[: round_no % len(cases)]
                     for case in order:
                         if case == "webhook":
                             run_loop(_empty_tables())
@@ -240,7 +296,7 @@ def main() -> None:
                             events, SECRET, seed=args.seed + round_no
                         )  # signed now
                         expect = [400 if d.forged else 200 for d in deliveries]
-                        path = WEBHOOK if case == "webhook" else VERIFY_ONLY
+                        path = paths[case]
                         result = run_loop(
                             _drive(port, _requests(port, path, deliveries), expect, args.connections, server)
                         )
@@ -259,17 +315,7 @@ def main() -> None:
                         if case == "webhook":
                             say(f"  {run_loop(_check_ledger(world, events, deliveries))}")
                         results[case].append(result)
-        verify = statistics.median(p.rate for p in results["verify"])
-        webhook = statistics.median(p.rate for p in results["webhook"])
-        cpu_v = statistics.median(p.server_cpu / p.deliveries for p in results["verify"])
-        cpu_w = statistics.median(p.server_cpu / p.deliveries for p in results["webhook"])
-        say("")
-        say(f"verify-only  {verify:>8,.0f} deliveries/s   {1000 * cpu_v:.2f} ms server CPU per delivery")
-        say(f"webhook      {webhook:>8,.0f} deliveries/s   {1000 * cpu_w:.2f} ms server CPU per delivery")
-        say(
-            f"webhook / verify-only: {webhook / verify:.2f}x by deliveries/s ({cpu_v / cpu_w:.2f}x by server CPU);"
-            f" {webhook * args.events / len(deliveries):,.0f} distinct events/s"
-        )
+        _summary(results, events=args.events, deliveries=len(deliveries))
 
 
 if __name__ == "__main__":
