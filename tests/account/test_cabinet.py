@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 from tests.media_rows import heartbeat_window_passes, insert_upload
 
+from cinema.account import heartbeats
 from cinema.core import db
 
 API = "/api/v1"
@@ -28,6 +29,7 @@ async def _watch(client, account, film_id: str, position: int) -> None:
         f"{API}/films/{film_id}/progress", json={"position_seconds": position}, headers=account.auth
     )
     assert response.status_code == 204, response.text
+    await heartbeats.flush_all()  # the position reaches its row (written behind) before it ages
     async with db.engine().begin() as conn:
         await conn.execute(
             text(

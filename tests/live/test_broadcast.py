@@ -64,7 +64,7 @@ def test_a_broadcast_is_watched_through_the_signed_edge_and_becomes_a_film(platf
         # a second publisher with the same key is refused, and the broadcast goes on
         code, seconds = refused_within(rtmp_url(ingest, event["stream_key"]), tmp_path / "second.log")
         assert code != 0
-        assert seconds < 1.5
+        assert seconds < 5  # refused, not left hanging (1.5 s was too tight for a loaded CI machine)
         assert admin.status(event["id"]) == "live"
 
         play = admin.get(f"/live/{event['id']}/play")

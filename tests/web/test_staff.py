@@ -83,7 +83,9 @@ async def test_admin_uploads_resumes_publishes_and_a_viewer_watches(
     await expect(page.locator(".progress-detail").first).to_contain_text("уже загружены")
     assert before_resume.count(1) == 1, before_resume
     assert before_resume.count(2) == 1, before_resume
-    assert set(sent[len(before_resume) :]) == {3}, sent  # the finished parts were not sent again
+    # the finished parts were not sent again (part 3 may have been retried before the reload)
+    assert set(sent[len(before_resume) :]) <= {3}, sent
+    assert sent.count(1) == 1 and sent.count(2) == 1, sent
 
     transcoding = page.get_by_role("progressbar", name="Перекодирование")
     await expect(transcoding).to_be_visible()

@@ -246,6 +246,14 @@ async def _serve(client: Callable[[], Any], bucket: str, key: str, request: Requ
     if request.method == "GET" and not range_header:
         answer = await asyncio.to_thread(lambda: client().get_object(Bucket=bucket, Key=key, **conditions))
         headers = _headers(key, answer, answer["ContentLength"])
+        if answer["ContentLength"] <= CHUNK_SIZE:
+            # A playlist or another small object: read whole before the first byte goes out, so
+            # an origin failing mid-read is a kept copy or a 502, never a connection cut short.
+            body = await asyncio.to_thread(_read_all, answer["Body"])
+            kept.put(
+                key, _Copy(body, {name: answer.get(name) for name in ("ContentType", "ETag", "LastModified")})
+            )
+            return Response(body, headers=headers)
         chunks = _chunks(answer["Body"])
         if answer["ContentLength"] <= KEPT_OBJECT_BYTES:
             meta = {name: answer.get(name) for name in ("ContentType", "ETag", "LastModified")}
@@ -269,6 +277,13 @@ async def _serve(client: Callable[[], Any], bucket: str, key: str, request: Requ
     extra = {"Range": f"bytes={span[0]}-{span[1]}"} if span else {}
     answer = await asyncio.to_thread(lambda: client().get_object(Bucket=bucket, Key=key, **extra))
     return StreamingResponse(_chunks(answer["Body"]), status_code=status, headers=headers)
+
+
+def _read_all(body: Any) -> bytes:
+    try:
+        return bytes(body.read())
+    finally:
+        body.close()
 
 
 async def _chunks(body: Any) -> AsyncIterator[bytes]:
