@@ -181,10 +181,23 @@ def sample_pair(case: Case, *, baseline_first: bool) -> None:
         side.importtime.append(import_seconds(case.tree, side.code))
 
 
-def paired_ratio(case: Case, what: str) -> float:
-    """Median over the rounds of handler / baseline, each round's two samples taken together."""
+def paired_ratios(case: Case, what: str) -> list[float]:
+    """Handler / baseline of each round, its two samples taken back to back."""
     ours, base = getattr(case.ours, what), getattr(case.baseline, what)
-    return statistics.median(o / b for o, b in zip(ours, base, strict=True))
+    return [o / b for o, b in zip(ours, base, strict=True)]
+
+
+def paired_ratio(case: Case, what: str) -> float:
+    """The median over the rounds of handler / baseline."""
+    return statistics.median(paired_ratios(case, what))
+
+
+def spread(values: list[float]) -> str:
+    """The middle half of the rounds' ratios (how much the machine moved them)."""
+    if len(values) < 4:
+        return ""
+    low, _, high = statistics.quantiles(values, n=4)
+    return f"{low:.2f}-{high:.2f}"
 
 
 def packages(modules: list[str]) -> list[str]:
@@ -227,14 +240,14 @@ def main() -> None:
     width = max(len(case.handler) for case in cases)
     print(
         f"\n{args.runs} rounds of one fresh interpreter per side. wall, cpu, -X it: the median over the rounds"
-        f" of handler / baseline (the two samples of a round taken back to back); min: fastest handler /"
-        f" fastest baseline. Target: wall <= {TARGET:.2f}x"
+        f" of handler / baseline (the two samples of a round taken back to back), and the middle half of"
+        f" the rounds' wall ratios; min: fastest handler / fastest baseline. Target: wall <= {TARGET:.2f}x"
     )
     print(
-        f"{'handler':<{width}}  {'wall':>6} {'cpu':>6} {'-X it':>6} {'min':>6}"
+        f"{'handler':<{width}}  {'wall':>6} {'(middle half)':>13} {'cpu':>6} {'-X it':>6} {'min':>6}"
         f"   {'wall (median)':>17}   {'-X importtime (median)':>22}"
     )
-    print(f"{'':<{width}}  {'':>27}   {'baseline':>8} {'handler':>8}   {'baseline':>11} {'handler':>10}")
+    print(f"{'':<{width}}  {'':>41}   {'baseline':>8} {'handler':>8}   {'baseline':>11} {'handler':>10}")
     failed = []
     for case in cases:
         wall, cpu, imports = (paired_ratio(case, what) for what in ("wall", "cpu", "importtime"))
@@ -243,7 +256,8 @@ def main() -> None:
             failed.append(case.handler)
         base, ours = case.baseline, case.ours
         print(
-            f"{case.handler:<{width}}  {wall:5.2f}x {cpu:5.2f}x {imports:5.2f}x {fastest:5.2f}x"
+            f"{case.handler:<{width}}  {wall:5.2f}x {spread(paired_ratios(case, 'wall')):>13}"
+            f" {cpu:5.2f}x {imports:5.2f}x {fastest:5.2f}x"
             f"   {statistics.median(base.wall) * 1000:5.0f} ms {statistics.median(ours.wall) * 1000:5.0f} ms"
             f"   {statistics.median(base.importtime) * 1000:8.0f} ms {statistics.median(ours.importtime) * 1000:7.0f} ms"
         )
