@@ -7,7 +7,7 @@ import { ErrorMessage } from '../../components/ErrorMessage'
 import { ProgressBar } from '../../components/ProgressBar'
 import { ApiError } from '../../lib/errors'
 import { bytes, clock } from '../../lib/format'
-import { abortUpload, completeUpload, resumeUpload, startUpload, useMediaStatus } from './api'
+import { abortUpload, completeUpload, mediaStatus, resumeUpload, startUpload, useMediaStatus } from './api'
 import {
   forgetUpload,
   sameFile,
@@ -30,6 +30,13 @@ function contentType(file: File): string | null {
   return ext ? (byExt[ext] ?? null) : null
 }
 
+// A saved upload the server no longer has open (404, or 409: completed, aborted or expired)
+// is started over; any other failure (offline, 5xx) is shown and the upload stays resumable.
+function gone(error: unknown): null {
+  if (error instanceof ApiError && (error.status === 404 || error.status === 409)) return null
+  throw error
+}
+
 export function Upload({ filmId }: { filmId: string }) {
   const { t, i18n } = useTranslation()
   const client = useQueryClient()
@@ -47,6 +54,14 @@ export function Upload({ filmId }: { filmId: string }) {
     // the poster captured from a new video appears on the film once it is ready
     if (status === 'ready') void client.invalidateQueries({ queryKey: ['admin', 'film', filmId] })
   }, [status, client, filmId])
+  // The page was closed after the last part while the upload was being completed: the
+  // server has the file, so there is nothing left to resume.
+  const received = media.data?.upload_id
+  const completedAway = received !== undefined && received !== null && pending?.upload_id === received
+  const unfinished = completedAway ? null : pending
+  useEffect(() => {
+    if (completedAway) forgetUpload(filmId)
+  }, [completedAway, filmId])
 
   async function send(file: File) {
     setError(null)
@@ -62,7 +77,16 @@ export function Upload({ filmId }: { filmId: string }) {
       let target: { upload_id: string; part_size: number; parts: { part_number: number; url: string }[] }
       let finished: { part_number: number; etag: string }[] = []
       const saved = savedUpload(filmId)
-      const resume = saved && sameFile(saved, file) ? await resumeUpload(filmId, saved.upload_id).catch(() => null) : null
+      const resume = saved && sameFile(saved, file) ? await resumeUpload(filmId, saved.upload_id).catch(gone) : null
+      const now = saved && resume === null ? await mediaStatus(filmId) : null
+      if (now) client.setQueryData(['admin', 'media', filmId], now)
+      if (saved && now?.upload_id === saved.upload_id) {
+        // completed while the page was away: the server has this file already
+        forgetUpload(filmId)
+        setPending(null)
+        setPhase('idle')
+        return
+      }
       if (resume) {
         target = resume
         finished = resume.uploaded.map((p) => ({ part_number: p.part_number, etag: p.etag }))
@@ -108,8 +132,8 @@ export function Upload({ filmId }: { filmId: string }) {
   }
 
   async function discard() {
-    if (!pending) return
-    await abortUpload(filmId, pending.upload_id).catch(() => undefined)
+    if (!unfinished) return
+    await abortUpload(filmId, unfinished.upload_id).catch(() => undefined)
     forgetUpload(filmId)
     setPending(null)
   }
@@ -119,9 +143,9 @@ export function Upload({ filmId }: { filmId: string }) {
   return (
     <section className="card upload" aria-labelledby="upload-title">
       <h2 id="upload-title">{t('upload.title')}</h2>
-      {pending && !busy ? (
+      {unfinished && !busy ? (
         <div className="alert alert-warn">
-          <span>{t('upload.unfinished', { name: pending.name, size: bytes(pending.size, i18n.language) })}</span>
+          <span>{t('upload.unfinished', { name: unfinished.name, size: bytes(unfinished.size, i18n.language) })}</span>
           <button type="button" className="link-button" onClick={() => void discard()}>
             {t('upload.discard')}
           </button>
@@ -129,7 +153,7 @@ export function Upload({ filmId }: { filmId: string }) {
       ) : null}
       {!busy ? (
         <label className="file-pick btn btn-secondary">
-          {pending ? t('upload.chooseSame') : t('upload.choose')}
+          {unfinished ? t('upload.chooseSame') : t('upload.choose')}
           <input type="file" accept="video/*,.mkv,.ts" onChange={onFile} className="visually-hidden" />
         </label>
       ) : null}

@@ -133,11 +133,14 @@ export function useStats(days: number) {
 }
 
 /** Polled while a transcode runs; completing an upload puts its 'uploaded' state in the cache. */
+export async function mediaStatus(filmId: string, signal?: AbortSignal) {
+  return unwrap(await api.GET('/api/v1/admin/films/{film_id}/media', { params: { path: { film_id: filmId } }, signal }))
+}
+
 export function useMediaStatus(filmId: string) {
   return useQuery({
     queryKey: ['admin', 'media', filmId],
-    queryFn: async ({ signal }) =>
-      unwrap(await api.GET('/api/v1/admin/films/{film_id}/media', { params: { path: { film_id: filmId } }, signal })),
+    queryFn: ({ signal }) => mediaStatus(filmId, signal),
     refetchInterval: (query) => {
       const status = query.state.data?.status
       return status === 'uploaded' || status === 'transcoding' ? 2_000 : false
