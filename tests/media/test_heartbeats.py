@@ -119,3 +119,41 @@ async def test_the_first_heartbeat_after_the_flush_turn_writes_the_batch(client,
     rows = await _rows()
     assert rows[second.id, uuid.UUID(films[0]["id"])] == 40
     assert rows[first.id, uuid.UUID(films[1]["id"])] == 50
+
+
+async def test_a_redis_that_forgot_the_script_still_takes_heartbeats(client, accounts, films, nobody_flushes):
+    """A restarted or new Redis knows no scripts: the heartbeats of that moment load it and
+    run again, and the /play markers sent in the same pipeline are not disturbed."""
+    viewers = [await accounts.create() for _ in range(4)]
+    await cache.client().script_flush()
+    await asyncio.gather(
+        *(_beat(client, films[0]["id"], v, 60 + i) for i, v in enumerate(viewers)),
+        *(client.get(f"{API}/films/{films[1]['id']}/play", headers=v.auth) for v in viewers),
+    )
+    assert await heartbeats.flush_all() == 4
+    rows = await _rows()
+    assert sorted(rows[v.id, uuid.UUID(films[0]["id"])] for v in viewers) == [60, 61, 62, 63]
+    redis = cache.client()
+    markers = [await redis.get(heartbeats.playing_key(v.id, uuid.UUID(films[1]["id"]))) for v in viewers]
+    assert all(m is not None and m.endswith(b":") for m in markers), markers
+
+
+async def test_a_flush_writes_what_was_pending_and_leaves_newcomers_to_the_next(
+    client, accounts, films, nobody_flushes, monkeypatch
+):
+    """Heartbeats keep arriving while a flush writes: chasing them would turn the batch back
+    into one statement per heartbeat, so they wait for the next flush."""
+    early, late = await accounts.create(), await accounts.create()
+    await _beat(client, films[0]["id"], early, 30)
+    write = progress.write_positions
+
+    async def while_writing(session, positions):
+        if late.id not in {p.user_id for p in positions}:
+            await _beat(client, films[0]["id"], late, 45)  # arrives during the flush
+        await write(session, positions)
+
+    monkeypatch.setattr(progress, "write_positions", while_writing)
+    assert await heartbeats.flush_all() == 1
+    assert (late.id, uuid.UUID(films[0]["id"])) not in await _rows()
+    assert await heartbeats.flush_all() == 1  # the next flush takes it
+    assert (await _rows())[late.id, uuid.UUID(films[0]["id"])] == 45

@@ -28,17 +28,14 @@ is counted (cinema.account.progress.record).
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.account import progress
@@ -58,19 +55,19 @@ DIRTY_KEY = "cinema:progress:dirty"
 FLUSH_LOCK_KEY = "cinema:progress:flushing"
 
 
-def heartbeat_key(user_id: uuid.UUID, film_id: uuid.UUID) -> str:
+def heartbeat_key(user_id: uuid.UUID | str, film_id: uuid.UUID | str) -> str:
     return f"cinema:beat:{user_id}:{film_id}"
 
 
-def playing_key(user_id: uuid.UUID, film_id: uuid.UUID) -> str:
+def playing_key(user_id: uuid.UUID | str, film_id: uuid.UUID | str) -> str:
     return f"cinema:playing:{user_id}:{film_id}"
 
 
-def viewed_key(user_id: uuid.UUID, film_id: uuid.UUID) -> str:
+def viewed_key(user_id: uuid.UUID | str, film_id: uuid.UUID | str) -> str:
     return f"cinema:viewed:{user_id}:{film_id}"
 
 
-def pending_key(user_id: uuid.UUID) -> str:
+def pending_key(user_id: uuid.UUID | str) -> str:
     return f"cinema:progress:{user_id}"
 
 
@@ -112,11 +109,15 @@ if redis.call('SET', KEYS[6], '1', 'NX', 'PX', ARGV[12]) then beat = beat + 10 e
 return beat
 """
 
-# KEYS: one viewer's pending hash. Returns its fields and values, and deletes it.
+# KEYS: viewers' pending hashes. Returns each one's fields and values, and deletes them.
 _TAKE = """
-local all = redis.call('HGETALL', KEYS[1])
-if #all > 0 then redis.call('DEL', KEYS[1]) end
-return all
+local taken = {}
+for i, key in ipairs(KEYS) do
+  local all = redis.call('HGETALL', key)
+  if #all > 0 then redis.call('DEL', key) end
+  taken[i] = all
+end
+return taken
 """
 
 # KEYS: one viewer's pending hash, the dirty set. ARGV: ttl, user id, then film/value pairs.
@@ -129,8 +130,10 @@ return 0
 """
 
 
-# Called by digest (EVALSHA), not sent each time; SHA-1 is what Redis names scripts by.
-_BEAT_SHA = hashlib.sha1(_BEAT.encode(), usedforsecurity=False).hexdigest()
+# Called by digest (EVALSHA), not sent each time.
+_BEAT_SHA = cache.script_sha(_BEAT)
+_TAKE_SHA = cache.script_sha(_TAKE)
+_SCRIPTS = {_BEAT_SHA: _BEAT, _TAKE_SHA: _TAKE}
 
 
 class Beat(IntEnum):
@@ -160,9 +163,10 @@ async def playing(user_id: uuid.UUID, film_id: uuid.UUID) -> None:
     redis = cache.client()
     if redis is None:
         return
+    marker = f"{time.time():.3f}:"
     try:
-        await redis.set(
-            playing_key(user_id, film_id), f"{time.time():.3f}:", ex=get_settings().playback_ttl_s
+        await cache.pipelined(
+            redis, "SET", playing_key(user_id, film_id), marker, "EX", get_settings().playback_ttl_s
         )
     except (RedisError, OSError):
         cache.mark_down()
@@ -181,18 +185,20 @@ async def beat(
     redis = cache.client()
     if redis is None:
         return None
-    keys = (
-        heartbeat_key(user_id, film_id),
-        playing_key(user_id, film_id),
-        viewed_key(user_id, film_id),
-        pending_key(user_id),
+    user, film = str(user_id), str(film_id)
+    command = (
+        "EVALSHA",
+        _BEAT_SHA,
+        7,
+        heartbeat_key(user, film),
+        playing_key(user, film),
+        viewed_key(user, film),
+        pending_key(user),
         DIRTY_KEY,
         FLUSH_LOCK_KEY,
-        grants.grants_key(user_id),
-    )
-    args = (
+        grants.grants_key(user),
         COALESCE_S,
-        str(film_id),
+        film,
         position,
         duration,
         f"{time.time():.3f}",
@@ -201,78 +207,16 @@ async def beat(
         int(playable),
         int(trusted),
         PENDING_TTL_S,
-        str(user_id),
+        user,
         FLUSH_EVERY_MS,
         FASTEST_RATE,
     )
     try:
-        code = await _batch(redis).add(keys, args)
+        code = int(await cache.pipelined(redis, *command, scripts=_SCRIPTS))  # type: ignore[call-overload]
     except (RedisError, OSError):
         cache.mark_down()
         return None
     return Outcome(Beat(code % 10), code >= 10)
-
-
-class _Batch:
-    """The heartbeats that arrive in one turn of the event loop go to Redis as one pipeline
-    of `_BEAT` calls: under load a round trip serves many viewers (as authentication's MGET
-    does, cinema.auth.principals)."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, redis: Redis) -> None:
-        self.loop, self.redis = loop, redis
-        self.pending: list[tuple[Sequence[str], Sequence[object], asyncio.Future[int]]] = []
-
-    def add(self, keys: Sequence[str], args: Sequence[object]) -> asyncio.Future[int]:
-        waiter: asyncio.Future[int] = self.loop.create_future()
-        if not self.pending:
-            self.loop.call_soon(self._send)
-        self.pending.append((keys, args, waiter))
-        return waiter
-
-    def _send(self) -> None:
-        batch, self.pending = self.pending, []
-        task = self.loop.create_task(self._run(batch))
-        _sending.add(task)
-        task.add_done_callback(_sending.discard)
-
-    async def _calls(
-        self, batch: list[tuple[Sequence[str], Sequence[object], asyncio.Future[int]]]
-    ) -> list[object]:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for keys, args, _ in batch:
-                pipe.evalsha(_BEAT_SHA, len(keys), *keys, *args)
-            return await pipe.execute(raise_on_error=False)
-
-    async def _run(self, batch: list[tuple[Sequence[str], Sequence[object], asyncio.Future[int]]]) -> None:
-        try:
-            results = await self._calls(batch)
-            if any(isinstance(r, NoScriptError) for r in results):  # a new or restarted Redis
-                await self.redis.script_load(_BEAT)
-                results = await self._calls(batch)
-        except Exception as exc:
-            for *_, waiter in batch:
-                if not waiter.done():
-                    waiter.set_exception(exc)
-            return
-        for (*_, waiter), result in zip(batch, results, strict=True):
-            if waiter.done():
-                continue
-            if isinstance(result, Exception):
-                waiter.set_exception(result)
-            else:
-                waiter.set_result(int(result))  # type: ignore[call-overload]
-
-
-_batches: dict[int, _Batch] = {}
-_sending: set[asyncio.Task[None]] = set()
-
-
-def _batch(redis: Redis) -> _Batch:
-    loop = asyncio.get_running_loop()
-    batch = _batches.get(id(loop))
-    if batch is None or batch.loop is not loop or batch.redis is not redis:
-        batch = _batches[id(loop)] = _Batch(loop, redis)
-    return batch
 
 
 async def view_counted(user_id: uuid.UUID, film_id: uuid.UUID, ttl_s: int) -> None:
@@ -306,11 +250,11 @@ def _parse(user_id: uuid.UUID, fields: list[bytes]) -> list[Position]:
 
 
 async def _take(redis: Redis, users: list[uuid.UUID]) -> dict[uuid.UUID, list[bytes]]:
-    async with redis.pipeline(transaction=False) as pipe:
-        for user_id in users:
-            pipe.eval(_TAKE, 1, pending_key(user_id))
-        taken = await pipe.execute()
-    return {user_id: fields for user_id, fields in zip(users, taken, strict=True) if fields}
+    if not users:
+        return {}
+    keys = [pending_key(user_id) for user_id in users]
+    taken = await cache.pipelined(redis, "EVALSHA", _TAKE_SHA, len(keys), *keys, scripts=_SCRIPTS)
+    return {user_id: fields for user_id, fields in zip(users, taken, strict=True) if fields}  # type: ignore[call-overload]
 
 
 async def _give_back(redis: Redis, taken: dict[uuid.UUID, list[bytes]]) -> None:
@@ -351,8 +295,9 @@ async def flush_viewer(session: AsyncSession, user_id: uuid.UUID) -> None:
 
 
 async def flush_all() -> int:
-    """Writes every pending heartbeat, in batches of `FLUSH_BATCH` viewers, each batch its own
-    transaction. Returns how many positions were written."""
+    """Writes the pending heartbeats, in batches of `FLUSH_BATCH` viewers, each batch its own
+    transaction, until a batch is short (what arrives meanwhile is the next flush's). Returns
+    how many positions were written."""
     redis = cache.client()
     if redis is None:
         return 0
@@ -365,10 +310,12 @@ async def flush_all() -> int:
             except (RedisError, OSError):
                 cache.mark_down()
                 return written
-            if not popped:
-                return written
             if taken:
                 written += await _write(session, redis, taken)
+            # A short batch emptied the set. Viewers who beat since wait for the next flush:
+            # chasing them would write the stream one heartbeat at a time.
+            if len(popped) < FLUSH_BATCH:
+                return written
 
 
 async def flush_due() -> None:

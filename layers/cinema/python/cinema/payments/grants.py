@@ -25,7 +25,7 @@ from cinema.core import cache, db
 log = logging.getLogger("cinema.payments.grants")
 
 
-def grants_key(user_id: uuid.UUID) -> str:
+def grants_key(user_id: uuid.UUID | str) -> str:
     return f"cinema:grants:{user_id}"
 
 
