@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import random
 import statistics
+import sys
 import time
 import unicodedata
 import uuid
@@ -171,15 +172,7 @@ def seed_catalog(count: int) -> float:
     from cinema.core import cache  # noqa: PLC0415
 
     started = time.perf_counter()
-    done, step = 0, max(1, count // 10)
-
-    def progress(added: int) -> None:
-        nonlocal done
-        before, done = done, done + added
-        if done // step != before // step or done == count:
-            rate = done / (time.perf_counter() - started)
-            say(f"  seeding {done:>7}/{count} films  {time.perf_counter() - started:6.1f}s  ({rate:,.0f}/s)")
-
+    progress = seeding.ProgressLine(sys.stdout)  # a line per tenth of each step, rate and time left
     asyncio.run(seeding.run_synthetic(count, progress=progress))
     cache.reset()  # run_synthetic leaves its Redis client bound to the loop that just closed
     return time.perf_counter() - started

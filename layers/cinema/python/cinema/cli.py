@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import sys
 
 import typer
 
@@ -88,8 +89,7 @@ def seed(
         added = asyncio.run(seeding.run_demo(demo_catalog()))
         typer.echo(f"demo catalog: {added} films added")
     if synthetic:
-        with typer.progressbar(length=synthetic, label="synthetic films") as bar:
-            added = asyncio.run(seeding.run_synthetic(synthetic, progress=bar.update))
+        added = asyncio.run(seeding.run_synthetic(synthetic, progress=seeding.ProgressLine(sys.stderr)))
         typer.echo(f"synthetic catalog: {added} films added")
 
 

@@ -1,6 +1,11 @@
 """Synthetic films for benchmarks: deterministic and bilingual. Every title (and every
 original title) is used once in the whole catalog, as in a real one, so that a title typed
-with one typo has exactly one right answer."""
+with one typo has exactly one right answer.
+
+Titles of two or three words run out at about 170,000 (both languages, originals included);
+once a language's are (nearly) all taken, its titles go on with a place ("... в Беловодово",
+"... in Ashford"), from about a thousand made-up places, which leaves room for tens of millions.
+A catalog is a prefix of any larger one: the first 100,000 films are the same at 1,000,000."""
 
 from __future__ import annotations
 
@@ -45,6 +50,17 @@ FIRST = (
     "Анна Иван Мария Пётр Ольга Сергей Елена Дмитрий John Emma Michael Sophie David Laura Jean Marco".split()
 )
 LAST = "Иванов Смирнова Кузнецов Попова Волков Соколова Лебедев Smith Johnson Brown Taylor Martin Rossi Dubois".split()
+# Places: a root and an ending ("Бел" + "ово"); Russian ones end as the names that are not declined.
+RU_PLACE_ROOTS = (
+    "Бел Вер Гор Дуб Жел Зар Кам Лип Мед Нов Озер Пес Рад Сосн Тал Холм Чер Яр Ольх Ряб Бор Кедр Мир "
+    "Сел Ключ Вод Снеж Лес Грач Буд Вишн Гусл Дар Ерш Журавл Звен Ивн Кор Лугов Мох"
+).split()
+RU_PLACE_ENDINGS = "ово ево ино ыно аго ого ское".split()
+EN_PLACE_ROOTS = (
+    "Ash Bel Black Bram Brook Cold Elm Fair Glen Green Hart High Kings Lang Long Mar Mill New Oak Red "
+    "Rich Rose Stan Stone Thorn Wake West Whit Win York Al Bur Cal Dun Fen Gold Hazel Ivy Lock Mor"
+).split()
+EN_PLACE_ENDINGS = "bury ford field ham holm hurst ley mere moor mouth port stead ton vale wick wood".split()
 GENRES = ("drama", "comedy", "thriller", "sci-fi", "fantasy", "action", "crime", "romance", "horror", "war")
 COUNTRIES = ("RU", "US", "FR", "GB", "DE", "IT", "JP", "KR", "ES", "SU")
 
@@ -60,16 +76,35 @@ def _title(rng: random.Random, russian: bool) -> str:
     return " ".join(words).capitalize()
 
 
+def places(russian: bool) -> list[str]:
+    roots, endings = (RU_PLACE_ROOTS, RU_PLACE_ENDINGS) if russian else (EN_PLACE_ROOTS, EN_PLACE_ENDINGS)
+    return [root + ending for root in roots for ending in endings]
+
+
+# Draws of a short title in a row that may all be taken before a language counts as full: at
+# 100,000 films a draw is taken about once in ten at worst, so this never happens before the
+# short titles are gone, and smaller catalogs are those the generator always made.
+FULL_AFTER_TRIES = 200
+
+
 def films(count: int, *, seed: int = 1) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed)
     seen: set[str] = set()
+    full = {True: False, False: False}
+    where = {True: ("в", places(True)), False: ("in", places(False))}
 
     def fresh(russian: bool) -> str:
+        tries = 0
         while True:
             title = _title(rng, russian)
+            if full[russian]:
+                preposition, names = where[russian]
+                title = f"{title} {preposition} {rng.choice(names)}"
             if title.lower() not in seen:
                 seen.add(title.lower())
                 return title
+            tries += 1
+            full[russian] = full[russian] or tries >= FULL_AFTER_TRIES
 
     for _ in range(count):
         russian = rng.random() < 0.5
