@@ -245,9 +245,12 @@ async def run_load(
     concurrency: int = 12,
     faults: Sequence[tuple[float, str, Callable[[], object]]] = (),
     request_timeout: float = 30,
+    settle: float = 2.0,
 ) -> LoadResult:
     """`concurrency` clients each send the next call of `mix` (round robin over the whole load)
-    until `seconds` have passed; each fault (at, name, action) runs in a thread at `at` seconds."""
+    until `seconds` have passed and every fault is at least `settle` seconds old (a loaded
+    machine injects late: what follows a fault is what the test is about); each fault (at,
+    name, action) runs in a thread at `at` seconds."""
     answers: list[Answer] = []
     injected: dict[str, float] = {}
     counter = 0
@@ -255,9 +258,15 @@ async def run_load(
     async with httpx.AsyncClient(base_url=base, timeout=request_timeout, limits=limits) as http:
         started = time.monotonic()
 
+        def running() -> bool:
+            elapsed = time.monotonic() - started
+            if elapsed < seconds or len(injected) < len(faults):
+                return True
+            return elapsed < max(injected.values(), default=0.0) + settle
+
         async def client() -> None:
             nonlocal counter
-            while time.monotonic() - started < seconds:
+            while running():
                 n = counter
                 counter += 1
                 route, call = mix[n % len(mix)]
@@ -275,8 +284,10 @@ async def run_load(
 
         async def inject(at: float, name: str, action: Callable[[], object]) -> None:
             await asyncio.sleep(at)
-            await asyncio.to_thread(action)
-            injected[name] = time.monotonic() - started
+            try:
+                await asyncio.to_thread(action)
+            finally:  # a fault that failed to inject must not keep the load running
+                injected[name] = time.monotonic() - started
 
         await asyncio.gather(*(client() for _ in range(concurrency)), *(inject(*f) for f in faults))
     return LoadResult(answers, injected)
