@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
+
+from cinema.core import db
 
 API = "/api/v1"
 
@@ -55,6 +58,25 @@ async def test_total_counts_all_matches_not_the_page(client, shelf):
     page = (await client.get(f"{API}/films", params={"genre": "drama", "limit": 1})).json()
     assert (page["total"], len(page["items"])) == (2, 1)
     assert page["next_cursor"]
+
+
+async def test_the_pages_after_the_first_tell_its_total_without_counting_again(client, shelf):
+    statements: list[str] = []
+
+    def record(*args) -> None:  # (conn, cursor, statement, ...)
+        statements.append(args[2])
+
+    first = (await client.get(f"{API}/films", params={"sort": "title", "limit": 2})).json()
+    event.listen(db.engine().sync_engine, "before_cursor_execute", record)
+    try:
+        second = await client.get(
+            f"{API}/films", params={"sort": "title", "limit": 2, "cursor": first["next_cursor"]}
+        )
+    finally:
+        event.remove(db.engine().sync_engine, "before_cursor_execute", record)
+    assert (first["total"], second.json()["total"]) == (5, 5)
+    assert [s for s in statements if "count(" in s] == []
+    assert [f["title"] for f in second.json()["items"]] == ["Charlie", "Delta"]
 
 
 @pytest.mark.parametrize(

@@ -112,6 +112,34 @@ async def cached(
     return body
 
 
+async def peek(key: str) -> bytes | None:
+    """What is under the key (memory, then Redis), or None; never builds anything."""
+    hit = _local_get(key)
+    redis = cache.client()
+    if hit is not None or redis is None:
+        return hit
+    try:
+        found = await redis.get(key)
+    except (RedisError, OSError):
+        cache.mark_down()
+        return None
+    if found is not None:
+        _local_put(key, bytes(found))
+    return None if found is None else bytes(found)
+
+
+async def keep(key: str, value: bytes, ttl_s: int) -> None:
+    """Stores the value under the key in both levels (Redis best-effort)."""
+    _local_put(key, value)
+    redis = cache.client()
+    if redis is None:
+        return
+    try:
+        await redis.set(key, value, ex=ttl_s)
+    except (RedisError, OSError):
+        cache.mark_down()
+
+
 async def invalidate(*film_ids: uuid.UUID) -> None:
     clear_local()
     redis = cache.client()

@@ -78,12 +78,28 @@ async def film_list(
     if key_name is None and not filters.q:
         key_name, descending = "popular", True  # the default listing: most watched first
     after = _decode_after(cursor, key_name)
+    ttl = get_settings().catalog_cache_ttl_s
 
     async def build() -> bytes:
+        # The number of matches, kept for the catalog version like the first page, so that the
+        # pages after it do not count again (at a million films a count reads up to a million
+        # index entries). A search counts anyway: counting decides which of its steps answers.
+        count_key = None
+        if filters.published_only and not filters.q:
+            count_key = await caching.listing_key("count", json.dumps(_count_params(filters)))
+        known = await caching.peek(count_key) if count_key and after is not None else None
         async with reading() as db:
             page = await repo.list_films(
-                db, filters, sort=key_name, descending=descending, after=after, limit=limit
+                db,
+                filters,
+                sort=key_name,
+                descending=descending,
+                after=after,
+                limit=limit,
+                total=int(known) if known is not None else None,
             )
+        if count_key and known is None:
+            await caching.keep(count_key, str(page.total).encode(), ttl)
         next_cursor = None
         if page.last_key is not None:
             value = page.last_key[0]
@@ -113,15 +129,26 @@ async def film_list(
         )
         return await caching.listing_key("list", params)
 
-    return await caching.cached(key, get_settings().catalog_cache_ttl_s, build)
+    return await caching.cached(key, ttl, build)
+
+
+def _count_params(filters: repo.FilmFilters) -> list[Any]:
+    return [
+        sorted(filters.genres),
+        filters.year_from,
+        filters.year_to,
+        filters.rating_min,
+        filters.country,
+        filters.status,
+    ]
 
 
 async def popular(*, limit: int) -> bytes:
     async def build() -> bytes:
         async with transaction() as db:
             await popularity.refresh(db)
-            page = await repo.list_films(
-                db, repo.FilmFilters(), sort="popular", descending=True, after=None, limit=limit
+            page = await repo.list_films(  # total=0: not counted, the answer's total is its length
+                db, repo.FilmFilters(), sort="popular", descending=True, after=None, limit=limit, total=0
             )
         items = [
             PopularFilm(**presenters.summary(f).model_dump(), views_7d=f.popularity).model_dump(mode="json")

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, text, tuple_
@@ -87,7 +88,9 @@ def _conditions(filters: FilmFilters) -> list[ColumnElement[bool]]:
     if filters.year_to is not None:
         conditions.append(Film.year <= filters.year_to)
     if filters.rating_min is not None:
-        conditions.append(Film.rating_avg >= filters.rating_min)
+        # As a numeric, the column's type: a float parameter would cast the column instead
+        # (rating_avg::float8 >= ...), which no index serves.
+        conditions.append(Film.rating_avg >= Decimal(str(filters.rating_min)))
     if filters.country:
         conditions.append(Film.countries.contains([filters.country]))
     return conditions
@@ -112,11 +115,15 @@ async def list_films(
     descending: bool,
     after: tuple[Any, ...] | None,
     limit: int,
+    total: int | None = None,
 ) -> Page:
+    """A page of films; `total`, when the caller knows it (from an earlier page of the same
+    list), spares counting the matches again. Not for a search: which step answers it is
+    decided by counting."""
     conditions = _conditions(filters)
     if not filters.q:
         key = SORT_KEYS[sort or "popular"]
-        return await _page(db, conditions, key, descending=descending, after=after, limit=limit)
+        return await _page(db, conditions, key, descending=descending, after=after, limit=limit, total=total)
     trigram = await search.trigram_available(db)
     for step in search.STEPS:  # the first step that finds anything answers
         terms = search.terms(filters.q, step, trigram=trigram)
@@ -147,15 +154,16 @@ async def _page(
     limit: int,
     relevance: bool = False,
     count_in_page: bool = False,
+    total: int | None = None,
 ) -> Page:
     """One page in (key, id) order: for relevance the best score first, then ascending ids;
     for a sort both the same way. With `count_in_page` (search results) a first page carries
     its total as a window count over the matches, which ranking evaluates anyway; other
     pages count apart."""
     query = select(Film, key.label("sort_key")).where(*conditions)
-    total: int | None = None
     if after is not None:
-        total = await _count(db, conditions)
+        if total is None:
+            total = await _count(db, conditions)
         if not total:
             return Page(films=[], total=0, last_key=None)
         if relevance:
