@@ -75,7 +75,7 @@ FILM_COLUMNS = (
     "price_amount, price_currency, listed_at, rating_avg, rating_count"
 )
 # Idempotence: a film already in the catalog (same title and year) is not added again.
-ALREADY_THERE = "DELETE FROM seed_films s USING seed_existing e WHERE e.title = s.title AND e.year = s.year"
+ALREADY_THERE = "DELETE FROM seed_films s USING seed_existing e WHERE e.title = s.title AND e.year = s.year RETURNING s.id"
 # The names in a film's head are its people with their characters in credit order, as
 # cinema_film_search_refresh joins them: a film gets the very vector a refresh would give it.
 MOVE = (
@@ -231,8 +231,8 @@ async def _stage(db: AsyncSession, rows: list[tuple[Any, ...]]) -> list[uuid.UUI
     async with raw.cursor() as cursor, cursor.copy(f"COPY seed_films ({STAGED}) FROM STDIN") as copy:
         for row in rows:
             await copy.write_row(row)
-    await db.execute(text(ALREADY_THERE))
-    return list((await db.execute(text("SELECT id FROM seed_films ORDER BY n"))).scalars())
+    there = set((await db.execute(text(ALREADY_THERE))).scalars())
+    return [row[1] for row in rows if row[1] not in there]
 
 
 def _silent(step: str, done: int, total: int) -> None:
