@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -148,3 +150,24 @@ def test_a_handler_imports_only_its_own_module(handler, forbidden):
     assert "cinema.core.app" in modules  # the probe really loaded the handler
     leaked = [name for name in forbidden if _has(modules, name)]
     assert leaked == [], f"{handler} imports {leaked}"
+
+
+# SQLAlchemy and pydantic read every annotation of a table, a body or a settings class, and
+# FastAPI every annotation of a route's signature, when it is declared: postponed annotations
+# (strings) make each one be parsed and evaluated again at every cold start. The modules a
+# function loads that declare any of these keep their annotations evaluated.
+DECLARES = re.compile(r"Mapped\[|\((?:ApiModel|BaseModel|BaseSettings)\b|APIRouter\(")
+
+
+def test_what_a_function_declares_has_no_postponed_annotations():
+    handlers = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob("functions/*/handler.py"))
+    loaded = set().union(*(imported_by(handler) for handler in handlers))
+    postponed = []
+    for name in sorted(m for m in loaded if m.startswith("cinema.")):
+        spec = importlib.util.find_spec(name)
+        assert spec is not None
+        assert spec.origin is not None
+        source = Path(spec.origin).read_text()
+        if DECLARES.search(source) and "from __future__ import annotations" in source:
+            postponed.append(name)
+    assert postponed == []

@@ -1,7 +1,5 @@
 """What each viewer watched, where they stopped, and the films they keep."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 

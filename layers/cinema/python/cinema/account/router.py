@@ -3,8 +3,6 @@
 Every route reads or writes only the caller's rows: there is no user id to pass.
 """
 
-from __future__ import annotations
-
 import uuid
 
 from fastapi import APIRouter, Response, status

@@ -1,7 +1,5 @@
 """Personal cabinet response bodies."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 

@@ -5,8 +5,6 @@ session. `CurrentAccount` reads the caller's row in the route's own session, for
 need the profile; the staff aliases read it too, so privileges come from the database.
 """
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated

@@ -2,8 +2,6 @@
 token_models.py: every function reads users to know who is calling, only the auth function
 needs those tables."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, Enum, Index, String, func, text

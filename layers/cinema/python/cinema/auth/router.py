@@ -1,7 +1,5 @@
 """HTTP routes of /auth: register, tokens, logout, password reset."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status

@@ -1,7 +1,5 @@
 """Request and response bodies of the auth and users routes."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from typing import Annotated

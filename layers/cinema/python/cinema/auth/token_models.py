@@ -2,8 +2,6 @@
 from models.py so that the functions that only read users (to know who is calling) do not
 declare these tables at every cold start; token_repository.py holds their queries."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 

@@ -1,7 +1,5 @@
 """HTTP routes of /users/me and /admin/users."""
 
-from __future__ import annotations
-
 import uuid
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Staff catalog routes: films and genres (admin only)."""
 
-from __future__ import annotations
-
 import uuid
 
 from fastapi import APIRouter, Response, status

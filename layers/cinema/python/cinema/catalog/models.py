@@ -1,7 +1,5 @@
 """Films, genres, people and daily view counts."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import date, datetime
 from decimal import Decimal

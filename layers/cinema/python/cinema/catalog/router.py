@@ -1,7 +1,5 @@
 """Public catalog routes: films, search, popular, genres."""
 
-from __future__ import annotations
-
 import uuid
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Catalog response bodies and the types they share with the staff's bodies (staff_schemas.py)."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from typing import Annotated

@@ -3,12 +3,10 @@ serves them (and a live event's recording becomes a film through FilmCreate). Ap
 schemas.py, which every function that shows a film imports, so that those do not declare
 these models at every cold start."""
 
-from __future__ import annotations
-
 import datetime as dt
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -82,7 +80,7 @@ class _FilmFields(BaseModel):
     poster_key: PosterKey | None = None
 
     @model_validator(mode="after")
-    def _check_year(self) -> _FilmFields:
+    def _check_year(self) -> Self:
         year = getattr(self, "year", None)
         if year is not None and not 1888 <= year <= max_year():
             raise ValueError(f"year must be between 1888 and {max_year()}")
@@ -97,7 +95,7 @@ class FilmCreate(_FilmFields):
     age_rating: AgeRating = "0+"
 
     @model_validator(mode="after")
-    def _check_price(self) -> FilmCreate:
+    def _check_price(self) -> Self:
         if (self.access is Access.purchase) != (self.price is not None):
             raise ValueError("price is required exactly when access is 'purchase'")
         return self

@@ -1,8 +1,6 @@
 """GET /admin/stats: the staff dashboard's figures, each from the public function of the domain
 that owns them (views: catalog, revenue: payments, sign-ups: auth)."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 from typing import Annotated
 

@@ -4,8 +4,6 @@ The engine is created lazily on first use and kept at module scope, so a warm La
 container (and the local server) reuses its pool.
 """
 
-from __future__ import annotations
-
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager

@@ -1,7 +1,5 @@
 """GET /health: is the database answering, is the cache."""
 
-from __future__ import annotations
-
 import logging
 from collections.abc import Callable
 

@@ -1,7 +1,5 @@
 """Column shapes every table shares."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 

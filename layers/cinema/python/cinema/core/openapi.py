@@ -16,8 +16,6 @@ What only a route knows (402, 409, 429, a specific 400 ...) it declares itself, 
 entry without a body schema gets the standard one.
 """
 
-from __future__ import annotations
-
 import copy
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar

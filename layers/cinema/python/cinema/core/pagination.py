@@ -1,7 +1,5 @@
 """Keyset (cursor) pagination: stable under inserts, no OFFSET scans."""
 
-from __future__ import annotations
-
 import base64
 import binascii
 import json

@@ -1,14 +1,12 @@
 """Settings for both shapes, read from `CINEMA_*` variables (and Secrets Manager in AWS)."""
 
-from __future__ import annotations
-
 import ipaddress
 import json
 import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
@@ -169,7 +167,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_default_secrets_in_aws(self) -> Settings:
+    def _refuse_default_secrets_in_aws(self) -> Self:
         if self.shape is Shape.aws:
             secret = self.jwt_secret.get_secret_value()
             if secret == DEFAULT_JWT_SECRET or len(secret) < 32:

@@ -1,7 +1,5 @@
 """Live events: a broadcast, its hashed stream key, and the film its recording becomes."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from enum import StrEnum

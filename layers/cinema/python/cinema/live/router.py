@@ -5,8 +5,6 @@ nginx.conf, or the `X-Live-Hook-Secret` header) that is not the stream key. Thei
 and query are never logged (the request log writes method, path and status only).
 """
 
-from __future__ import annotations
-
 import uuid
 
 from fastapi import APIRouter, Request, Response, status

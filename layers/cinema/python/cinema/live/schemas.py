@@ -1,7 +1,5 @@
 """Live events in and out."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal

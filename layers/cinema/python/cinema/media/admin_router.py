@@ -1,7 +1,5 @@
 """Staff media routes: presigned uploads and transcoding status (admin only)."""
 
-from __future__ import annotations
-
 import uuid
 
 from fastapi import APIRouter, Response, status

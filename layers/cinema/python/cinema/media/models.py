@@ -1,7 +1,5 @@
 """Uploads of a film's source video and what transcoding made of them."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from enum import StrEnum

@@ -1,8 +1,6 @@
 """GET /films/{id}/play: entitlement, then a short-lived CloudFront signature over the
 film's HLS prefix (query parameters for the manifest URL and the same grant as cookies)."""
 
-from __future__ import annotations
-
 import asyncio
 import time
 import uuid

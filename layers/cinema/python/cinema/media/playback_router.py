@@ -1,7 +1,5 @@
 """Viewer routes of the streaming function: play a film, report where you are."""
 
-from __future__ import annotations
-
 import uuid
 from functools import partial
 

@@ -1,7 +1,5 @@
 """Media request and response bodies."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal

@@ -1,7 +1,5 @@
 """The payments part of the personal cabinet: /me/payments and /me/subscription."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter
 
 from cinema.auth.dependencies import CurrentUser

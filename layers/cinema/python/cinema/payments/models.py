@@ -1,8 +1,6 @@
 """Plans, Stripe customers, subscriptions, film purchases, the payment history and the
 webhook events already applied."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from enum import StrEnum

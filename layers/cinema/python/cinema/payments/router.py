@@ -1,7 +1,5 @@
 """Payments routes (the payments function): plans, checkout, the customer portal, Stripe's webhook."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request

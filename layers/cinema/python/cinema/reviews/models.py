@@ -1,7 +1,5 @@
 """Reviews and ratings: one of each per user and film."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 

@@ -1,7 +1,5 @@
 """Routes of the reviews function: reviews, their moderation, and ratings."""
 
-from __future__ import annotations
-
 import uuid
 from typing import Annotated
 

@@ -1,10 +1,8 @@
 """Review and rating request and response bodies. Texts are plain text, stored as given."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -54,7 +52,7 @@ class ReviewPatch(BaseModel):
     hidden: bool | SkipJsonSchema[None] = Field(default=None, description="moderators and admins only")
 
     @model_validator(mode="after")
-    def _no_null_body_or_flag(self) -> ReviewPatch:
+    def _no_null_body_or_flag(self) -> Self:
         for field in ("body", "hidden"):
             if field in self.model_fields_set and getattr(self, field) is None:
                 raise ValueError(f"{field} may not be null")
