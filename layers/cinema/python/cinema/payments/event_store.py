@@ -18,8 +18,9 @@ connection's psycopg connection: building them per event, keying SQLAlchemy's co
 adapting constant parameters and SQLAlchemy's execution layer each cost more per event than
 the database's own work (measured: bench/README.md, payments_webhooks).
 
-The upserts' conflict rules (repository.py) make the result independent of the order events
-arrive in; billing.py and purchases.py say why each rule is what it is.
+The upserts' conflict rules (repository.py, ledger_repository.py) make the result
+independent of the order events arrive in; billing.py and purchases.py say why each rule is
+what it is.
 """
 
 from __future__ import annotations
@@ -39,8 +40,10 @@ from sqlalchemy.sql.selectable import CTE
 from cinema.auth.models import User
 from cinema.catalog.models import Film
 from cinema.core import db
+from cinema.payments import ledger_repository
 from cinema.payments import repository as repo
-from cinema.payments.models import Payment, Plan, Purchase, StripeCustomer, Subscription, WebhookEvent
+from cinema.payments.ledger_models import Payment, StripeCustomer, WebhookEvent
+from cinema.payments.models import Plan, Purchase, Subscription
 
 
 class AlreadyRecorded(Exception):
@@ -153,13 +156,13 @@ _SHAPES = {
         Payment.__table__,
         _PAYMENT_COLUMNS + tuple(_PAYMENT_DEFAULTS),
         _PAYMENT_DEFAULTS,
-        lambda s: repo.payment_conflict(s, "stripe_invoice_id"),
+        lambda s: ledger_repository.payment_conflict(s, "stripe_invoice_id"),
     ),
     "payment_of_intent": _Shape(
         Payment.__table__,
         _PAYMENT_COLUMNS + tuple(_PAYMENT_DEFAULTS),
         _PAYMENT_DEFAULTS,
-        lambda s: repo.payment_conflict(s, "stripe_payment_intent_id"),
+        lambda s: ledger_repository.payment_conflict(s, "stripe_payment_intent_id"),
     ),
     "purchase": _Shape(
         Purchase.__table__,

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cinema.payments import ledger_repository
 from cinema.payments import repository as repo
 
 DEFAULT_CURRENCY = "RUB"  # the catalog's default price currency
@@ -26,7 +27,9 @@ async def per_day(db: AsyncSession, days: Sequence[date]) -> list[tuple[date, st
     line per day in the active plans' currency."""
     if not days:
         return []
-    found = await repo.revenue_by_day(db, _midnight(days[0]), _midnight(days[-1] + timedelta(days=1)))
+    found = await ledger_repository.revenue_by_day(
+        db, _midnight(days[0]), _midnight(days[-1] + timedelta(days=1))
+    )
     currencies = sorted({currency for _, currency in found})
     if not currencies:
         currencies = [await repo.plans_currency(db) or DEFAULT_CURRENCY]

@@ -20,7 +20,7 @@ from cinema.catalog.models import Access
 from cinema.catalog.schemas import Price
 from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor
 from cinema.core.settings import get_settings
-from cinema.payments import entitlements
+from cinema.payments import entitlements, ledger_repository
 from cinema.payments import repository as repo
 from cinema.payments.errors import AlreadyEntitled, NotForSale, PlanNotFound
 from cinema.payments.models import Plan
@@ -65,7 +65,7 @@ def _web(path: str) -> str:
 async def ensure_customer(db: AsyncSession, provider: PaymentProvider, user: User) -> str:
     """The user's Stripe customer: made once, then reused. The key makes concurrent first
     requests (and a retry after a lost answer) get the same customer from Stripe."""
-    found = await repo.customer_id(db, user.id)
+    found = await ledger_repository.customer_id(db, user.id)
     if found is not None:
         return found
     created = await provider.create_customer(
@@ -74,8 +74,8 @@ async def ensure_customer(db: AsyncSession, provider: PaymentProvider, user: Use
         metadata={"user_id": str(user.id)},
         idempotency_key=f"cinema-customer-{user.id}",
     )
-    await repo.insert_customer(db, user.id, created)
-    return await repo.customer_id(db, user.id) or created
+    await ledger_repository.insert_customer(db, user.id, created)
+    return await ledger_repository.customer_id(db, user.id) or created
 
 
 async def checkout(
@@ -146,7 +146,9 @@ def _payment_out(payment: object) -> PaymentOut:
 async def payment_history(
     db: AsyncSession, *, user: User, limit: int, cursor: str | None
 ) -> Page[PaymentOut]:
-    rows, total = await repo.payments_page(db, user.id, limit=limit, after=decode_time_cursor(cursor))
+    rows, total = await ledger_repository.payments_page(
+        db, user.id, limit=limit, after=decode_time_cursor(cursor)
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_time_cursor(rows[-1].created_at, rows[-1].id) if more else None

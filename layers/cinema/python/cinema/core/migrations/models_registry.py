@@ -10,6 +10,7 @@ from cinema.catalog import models as catalog_models  # noqa: F401
 from cinema.core.db import Base
 from cinema.live import models as live_models  # noqa: F401
 from cinema.media import models as media_models  # noqa: F401
+from cinema.payments import ledger_models as payments_ledger_models  # noqa: F401
 from cinema.payments import models as payments_models  # noqa: F401
 from cinema.reviews import models as reviews_models  # noqa: F401
 
