@@ -3,12 +3,13 @@
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from cinema.catalog.schemas import FilmSummary
+from cinema.core.schemas import ApiModel
 
 
-class WatchedOut(BaseModel):
+class WatchedOut(ApiModel):
     film: FilmSummary
     position_seconds: int = Field(description="where the viewer stopped: the position to resume at")
     duration_seconds: int
@@ -16,12 +17,12 @@ class WatchedOut(BaseModel):
     updated_at: datetime = Field(description="the last heartbeat")
 
 
-class FavoriteOut(BaseModel):
+class FavoriteOut(ApiModel):
     film: FilmSummary
     added_at: datetime
 
 
-class MyFilmOut(BaseModel):
+class MyFilmOut(ApiModel):
     """The signed-in user's own state of one film, for the film page."""
 
     film_id: uuid.UUID

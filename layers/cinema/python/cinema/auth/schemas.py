@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import Form
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
+from pydantic import BeforeValidator, ConfigDict, EmailStr, Field
 
 from cinema.auth import emails
 from cinema.auth.roles import Role
+from cinema.core.schemas import ApiModel
 from cinema.core.text import LINE_PATTERN, plain_text
 
 PASSWORD_MIN = 10
@@ -29,7 +30,7 @@ def _canonical_email(value: object) -> object:
 Email = Annotated[EmailStr, BeforeValidator(_canonical_email), Field(max_length=320)]
 
 
-class Strict(BaseModel):
+class Strict(ApiModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
@@ -39,7 +40,7 @@ class RegisterIn(Strict):
     display_name: DisplayName | None = None
 
 
-class UserOut(BaseModel):
+class UserOut(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -53,7 +54,7 @@ class AdminUserOut(UserOut):
     is_active: bool
 
 
-class TokenOut(BaseModel):
+class TokenOut(ApiModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     refresh_token: str
@@ -104,5 +105,5 @@ class LoginForm(OAuth2PasswordRequestForm):
         super().__init__(username=username, password=password, grant_type=grant_type, scope=scope)
 
 
-class Accepted(BaseModel):
+class Accepted(ApiModel):
     detail: str

@@ -8,10 +8,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from cinema.catalog.models import Access, FilmStatus, PersonRole
 from cinema.catalog.schemas import Country, Price, Slug
+from cinema.core.schemas import ApiModel
 from cinema.core.text import plain_text
 
 AgeRating = Literal["0+", "6+", "12+", "16+", "18+"]
@@ -45,20 +46,20 @@ def max_year() -> int:
 Year = Annotated[int, Field(ge=1888, le=max_year())]
 
 
-class GenreIn(BaseModel):
+class GenreIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     slug: Slug
     name: Name
 
 
-class GenrePatch(BaseModel):
+class GenrePatch(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
 
 
-class CreditIn(BaseModel):
+class CreditIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     name: PersonName
@@ -66,7 +67,7 @@ class CreditIn(BaseModel):
     character: Annotated[str, plain_text(strip=True, max_length=200)] | None = None
 
 
-class _FilmFields(BaseModel):
+class _FilmFields(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     original_title: Annotated[str, plain_text(strip=True, max_length=300)] | None = None
@@ -111,29 +112,29 @@ class FilmPatch(_FilmFields):
     status: FilmStatus | None = None
 
 
-class DayViews(BaseModel):
+class DayViews(ApiModel):
     date: dt.date
     views: int = Field(description="views counted that day (a viewer counts once per film and 24 h)")
 
 
-class DayRevenue(BaseModel):
+class DayRevenue(ApiModel):
     date: dt.date
     amount: int = Field(description="paid minus refunded, in minor units (kopecks, cents)")
     currency: str
 
 
-class DaySignups(BaseModel):
+class DaySignups(ApiModel):
     date: dt.date
     count: int
 
 
-class TopFilm(BaseModel):
+class TopFilm(ApiModel):
     film_id: uuid.UUID
     title: str
     views: int = Field(description="views over the whole period")
 
 
-class StatsOut(BaseModel):
+class StatsOut(ApiModel):
     """Every list covers every day of the period (UTC dates, oldest first), 0 on quiet days;
     revenue has one line per day and currency (the currencies paid in during the period, or
     the plans' currency when nothing was paid)."""

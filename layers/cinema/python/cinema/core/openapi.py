@@ -18,20 +18,22 @@ entry without a body schema gets the standard one.
 
 import copy
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any, TypeVar
 
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import validation_error_definition, validation_error_response_definition
 from fastapi.routing import APIRoute, iter_route_contexts
-from pydantic import BaseModel
 from starlette.routing import BaseRoute
+
+from cinema.core.schemas import ApiModel
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ANSWERS_ATTRIBUTE = "__cinema_answers__"
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(ApiModel):
     detail: str
 
 
@@ -42,8 +44,6 @@ def _validation_schema() -> dict[str, Any]:
     return schema
 
 
-_ERROR_CONTENT = {"application/json": {"schema": ErrorOut.model_json_schema()}}
-_VALIDATION_CONTENT = {"application/json": {"schema": _validation_schema()}}
 DESCRIPTIONS = {
     400: "malformed request: an unparseable body, or a token or signature that is refused",
     401: "missing, invalid or expired access token (WWW-Authenticate: Bearer)",
@@ -59,17 +59,27 @@ DESCRIPTIONS = {
 }
 
 
-def _entry(code: int, description: str | None = None) -> dict[str, Any]:
-    content = _VALIDATION_CONTENT if code == 422 else _ERROR_CONTENT
-    return {"description": description or DESCRIPTIONS[code], "content": copy.deepcopy(content)}
+@cache
+def _contents() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The body schemas of an error answer and of a 422, made when a document is first built."""
+    return (
+        {"application/json": {"schema": ErrorOut.model_json_schema()}},
+        {"application/json": {"schema": _validation_schema()}},
+    )
+
+
+def _content(code: int) -> dict[str, Any]:
+    error, validation = _contents()
+    return copy.deepcopy(validation if code == 422 else error)
 
 
 def errors(*codes: int, **described: str) -> dict[int | str, dict[str, Any]]:
     """A route's `responses` for `codes` (standard descriptions) and `described` (`e409="the
-    review exists"`: the code after `e`, with a description of its own)."""
+    review exists"`: the code after `e`, with a description of its own). Their body schemas are
+    added with the document (`document_errors`), not when the route is declared."""
     wanted: dict[int, str | None] = dict.fromkeys(codes)
     wanted |= {int(name.removeprefix("e")): text for name, text in described.items()}
-    return {code: _entry(code, text) for code, text in sorted(wanted.items())}
+    return {code: {"description": text or DESCRIPTIONS[code]} for code, text in sorted(wanted.items())}
 
 
 def answers(*codes: int) -> Callable[[F], F]:
@@ -112,8 +122,8 @@ def document_errors(schema: dict[str, Any], routes: Iterable[BaseRoute]) -> dict
                 continue
             answers = operation.setdefault("responses", {})
             for code in sorted(_route_codes(context)):
-                answers.setdefault(str(code), _entry(code))
+                answers.setdefault(str(code), {"description": DESCRIPTIONS[code]})
             for code, entry in answers.items():
                 if code.isdigit() and int(code) >= 400 and "content" not in entry:
-                    entry["content"] = _entry(int(code))["content"]
+                    entry["content"] = _content(int(code))
     return schema

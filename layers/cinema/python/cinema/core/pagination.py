@@ -10,10 +10,10 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
 
 from cinema.core.errors import Unprocessable
 from cinema.core.openapi import errors
+from cinema.core.schemas import ApiModel
 
 T = TypeVar("T")
 
@@ -24,7 +24,7 @@ class InvalidCursor(Unprocessable):
     error_type = "cursor_invalid"
 
 
-class Page(BaseModel, Generic[T]):
+class Page(ApiModel, Generic[T]):
     items: list[T]
     total: int
     next_cursor: str | None = None

@@ -4,15 +4,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from cinema.core.json_types import DateTime
+from cinema.core.schemas import ApiModel
 from cinema.core.text import plain_text
 
 Title = Annotated[str, plain_text(strip=True, min_length=1, not_blank=True, max_length=200)]
 
 
-class LiveEventIn(BaseModel):
+class LiveEventIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
@@ -21,7 +22,7 @@ class LiveEventIn(BaseModel):
     starts_at: DateTime | None = None
 
 
-class LiveEventOut(BaseModel):
+class LiveEventOut(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -35,7 +36,7 @@ class LiveEventOut(BaseModel):
     replay_film_id: uuid.UUID | None
 
 
-class StreamKeyOut(BaseModel):
+class StreamKeyOut(ApiModel):
     stream_key: str = Field(description="shown here only: paste it into OBS as the stream key")
     ingest_url: str = Field(description="the RTMP server URL for OBS")
 
@@ -44,7 +45,7 @@ class LiveEventCreated(LiveEventOut, StreamKeyOut):
     pass
 
 
-class LivePlayOut(BaseModel):
+class LivePlayOut(ApiModel):
     manifest_url: str = Field(description="the live playlist, signed (query form)")
     expires_at: datetime
     cookies: dict[str, str] = Field(description="the same grant as CloudFront cookies")

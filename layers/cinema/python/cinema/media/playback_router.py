@@ -4,13 +4,14 @@ import uuid
 from functools import partial
 
 from fastapi import APIRouter, BackgroundTasks, Response, status
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from cinema.account import heartbeats, progress
 from cinema.account.heartbeats import Beat
 from cinema.auth.dependencies import CurrentUser
 from cinema.core import db
 from cinema.core.json_types import whole_number
+from cinema.core.schemas import ApiModel
 from cinema.media import playback
 from cinema.media.errors import InvalidPosition
 from cinema.media.playback import PlayOut
@@ -18,7 +19,7 @@ from cinema.media.playback import PlayOut
 router = APIRouter(prefix="/films/{film_id}", tags=["playback"])
 
 
-class ProgressIn(BaseModel):
+class ProgressIn(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     position_seconds: whole_number(ge=0, le=48 * 3600)  # type: ignore[valid-type]

@@ -4,8 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from cinema.core.schemas import ApiModel
 from cinema.core.text import plain_text
 
 # What browsers and cameras actually send for video; anything else is refused up front.
@@ -29,28 +30,20 @@ VideoType = Literal[
 ]
 
 
-# Built on first use (`defer_build`): only the admin function serves these; the streaming and
-# media functions import this module through `uploads` and would build them for nothing.
-
-
-class UploadIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+class UploadIn(ApiModel):
+    model_config = ConfigDict(extra="forbid")
 
     filename: Annotated[str, plain_text(strip=True, min_length=1, not_blank=True, max_length=255)]
     content_type: VideoType
     size_bytes: int = Field(gt=0)
 
 
-class PartUrl(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
+class PartUrl(ApiModel):
     part_number: int
     url: str
 
 
-class UploadOut(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
+class UploadOut(ApiModel):
     upload_id: uuid.UUID
     key: str
     part_size: int = Field(description="bytes per part (the last part may be smaller)")
@@ -59,9 +52,7 @@ class UploadOut(BaseModel):
     expires_in: int
 
 
-class UploadedPart(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
+class UploadedPart(ApiModel):
     part_number: int
     etag: str = Field(description="as S3 reports it (quoted): send it back unchanged to complete")
     size: int = Field(description="bytes S3 holds for this part")
@@ -77,9 +68,7 @@ class UploadResumeOut(UploadOut):
     uploaded: list[UploadedPart] = Field(description="parts S3 holds, by part number")
 
 
-class OpenUploadOut(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
+class OpenUploadOut(ApiModel):
     upload_id: uuid.UUID
     filename: str
     content_type: str
@@ -87,30 +76,26 @@ class OpenUploadOut(BaseModel):
     created_at: datetime
 
 
-class CompletedPart(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+class CompletedPart(ApiModel):
+    model_config = ConfigDict(extra="forbid")
 
     part_number: int = Field(ge=1, le=10_000)
     etag: Annotated[str, plain_text(min_length=1, max_length=128)]
 
 
-class CompleteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+class CompleteIn(ApiModel):
+    model_config = ConfigDict(extra="forbid")
 
     upload_id: uuid.UUID
     parts: Annotated[list[CompletedPart], Field(min_length=1, max_length=10_000)]
 
 
-class RenditionOut(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
+class RenditionOut(ApiModel):
     height: int
     bitrate: int
 
 
-class MediaOut(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
+class MediaOut(ApiModel):
     status: Literal["none", "uploaded", "transcoding", "ready", "failed"]
     percent: int = Field(description="transcoding progress of the newest upload, 0..100")
     renditions: list[RenditionOut] = Field(description="what plays now (the last ready upload)")

@@ -4,27 +4,28 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from cinema.catalog.schemas import Price
+from cinema.core.schemas import ApiModel
 from cinema.payments.models import Interval, PaymentKind, PaymentStatus
 
 
-class PlanOut(BaseModel):
+class PlanOut(ApiModel):
     id: uuid.UUID
     name: str
     interval: Interval
     price: Price
 
 
-class SubscriptionCheckout(BaseModel):
+class SubscriptionCheckout(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["subscription"]
     plan_id: uuid.UUID
 
 
-class FilmCheckout(BaseModel):
+class FilmCheckout(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["film"]
@@ -34,16 +35,16 @@ class FilmCheckout(BaseModel):
 CheckoutIn = Annotated[SubscriptionCheckout | FilmCheckout, Field(discriminator="kind")]
 
 
-class CheckoutOut(BaseModel):
+class CheckoutOut(ApiModel):
     checkout_url: str = Field(description="Stripe Checkout: send the browser here")
     session_id: str
 
 
-class PortalOut(BaseModel):
+class PortalOut(ApiModel):
     url: str = Field(description="Stripe's customer portal for this user: send the browser here")
 
 
-class WebhookOut(BaseModel):
+class WebhookOut(ApiModel):
     received: bool = True
     result: Literal["applied", "duplicate", "ignored", "refused"] = Field(
         description="applied; duplicate (already applied: nothing changed); ignored (a type not "
@@ -51,7 +52,7 @@ class WebhookOut(BaseModel):
     )
 
 
-class PaymentOut(BaseModel):
+class PaymentOut(ApiModel):
     id: uuid.UUID
     kind: PaymentKind = Field(description="what it bought: a subscription period or one film")
     status: PaymentStatus
@@ -64,11 +65,11 @@ class PaymentOut(BaseModel):
     created_at: datetime = Field(description="when Stripe created the invoice or the checkout")
 
 
-class SubscriptionNone(BaseModel):
+class SubscriptionNone(ApiModel):
     status: Literal["none"] = "none"
 
 
-class SubscriptionOut(BaseModel):
+class SubscriptionOut(ApiModel):
     status: str = Field(description="Stripe's status: active, trialing, past_due, unpaid, canceled ...")
     plan: PlanOut | None
     current_period_end: datetime | None

@@ -4,10 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from cinema.core.json_types import whole_number
+from cinema.core.schemas import ApiModel
 from cinema.core.text import plain_text
 from cinema.reviews.models import BODY_MAX, TITLE_MAX
 
@@ -29,22 +30,18 @@ Body = Annotated[
 ]
 
 
-# Built on first use (`defer_build`): only the reviews function serves these; the account
-# function imports this module through `ratings` and would build them for nothing.
-
-
-class ReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+class ReviewIn(ApiModel):
+    model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
     body: Body
     score: Score | None = Field(default=None, description="also sets (or changes) your rating of the film")
 
 
-class ReviewPatch(BaseModel):
+class ReviewPatch(ApiModel):
     """The author edits `title` (null clears it) and `body`; staff set `hidden`."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
     # Either may be left out, neither may be null (the document says so: no null in their types).
@@ -59,16 +56,12 @@ class ReviewPatch(BaseModel):
         return self
 
 
-class AuthorOut(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
+class AuthorOut(ApiModel):
     id: uuid.UUID
     display_name: str = Field(description=PLAIN_TEXT)
 
 
-class ReviewOut(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
+class ReviewOut(ApiModel):
     id: uuid.UUID
     film_id: uuid.UUID
     author: AuthorOut
@@ -80,9 +73,7 @@ class ReviewOut(BaseModel):
     updated_at: datetime
 
 
-class FilmRef(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
+class FilmRef(ApiModel):
     id: uuid.UUID
     title: str
 
@@ -93,15 +84,13 @@ class QueuedReviewOut(ReviewOut):
     film: FilmRef
 
 
-class RatingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+class RatingIn(ApiModel):
+    model_config = ConfigDict(extra="forbid")
 
     score: Score
 
 
-class RatingOut(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
+class RatingOut(ApiModel):
     film_id: uuid.UUID
     score: int | None = Field(description="your rating; null when you have not rated the film")
     rating_avg: float
