@@ -19,7 +19,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from redis.exceptions import RedisError
 
@@ -60,8 +60,8 @@ return 0
 """
 
 
-@dataclass(frozen=True)
-class Rule:
+# A NamedTuple: a dataclass compiles its methods when declared, a millisecond of each cold start.
+class Rule(NamedTuple):
     name: str
     limit: int
     window_s: int
