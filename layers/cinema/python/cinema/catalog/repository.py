@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from cinema.catalog import search
-from cinema.catalog.models import Film, FilmGenre, FilmPerson, FilmStatus, FilmViewsDaily, Genre, Person
+from cinema.catalog.models import Film, FilmPerson, FilmStatus, Genre, Person, film_genres, film_views_daily
 
 
 # A NamedTuple: a dataclass compiles its methods when declared, a millisecond of each cold start.
@@ -78,7 +78,9 @@ def _conditions(filters: FilmFilters) -> list[ColumnElement[bool]]:
         conditions.append(
             exists()
             .where(
-                FilmGenre.film_id == Film.id, FilmGenre.genre_id == Genre.id, Genre.slug.in_(filters.genres)
+                film_genres.c.film_id == Film.id,
+                film_genres.c.genre_id == Genre.id,
+                Genre.slug.in_(filters.genres),
             )
             .correlate(Film)
         )
@@ -218,9 +220,9 @@ async def people_by_name(db: AsyncSession, names: Sequence[str]) -> dict[str, Pe
 
 
 async def replace_genres(db: AsyncSession, film_id: uuid.UUID, genre_ids: Sequence[uuid.UUID]) -> None:
-    await db.execute(delete(FilmGenre).where(FilmGenre.film_id == film_id))
+    await db.execute(delete(film_genres).where(film_genres.c.film_id == film_id))
     if genre_ids:
-        await db.execute(insert(FilmGenre).values([{"film_id": film_id, "genre_id": g} for g in genre_ids]))
+        await db.execute(insert(film_genres).values([{"film_id": film_id, "genre_id": g} for g in genre_ids]))
 
 
 async def replace_credits(db: AsyncSession, film_id: uuid.UUID, credits: Sequence[dict[str, Any]]) -> None:
@@ -234,23 +236,23 @@ async def refresh_search(db: AsyncSession, film_ids: Sequence[uuid.UUID]) -> Non
 
 
 async def add_view(db: AsyncSession, film_id: uuid.UUID, day: date) -> None:
-    statement = insert(FilmViewsDaily).values(film_id=film_id, day=day, views=1)
+    statement = insert(film_views_daily).values(film_id=film_id, day=day, views=1)
     await db.execute(
         statement.on_conflict_do_update(
-            index_elements=[FilmViewsDaily.film_id, FilmViewsDaily.day],
-            set_={"views": FilmViewsDaily.views + 1},
+            index_elements=[film_views_daily.c.film_id, film_views_daily.c.day],
+            set_={"views": film_views_daily.c.views + 1},
         )
     )
 
 
 async def top_viewed(db: AsyncSession, since: date, limit: int) -> list[tuple[uuid.UUID, int]]:
-    views = func.sum(FilmViewsDaily.views).label("views")
+    views = func.sum(film_views_daily.c.views).label("views")
     query = (
-        select(FilmViewsDaily.film_id, views)
-        .join(Film, Film.id == FilmViewsDaily.film_id)
-        .where(FilmViewsDaily.day >= since, Film.status == FilmStatus.published)
-        .group_by(FilmViewsDaily.film_id)
-        .order_by(views.desc(), FilmViewsDaily.film_id)
+        select(film_views_daily.c.film_id, views)
+        .join(Film, Film.id == film_views_daily.c.film_id)
+        .where(film_views_daily.c.day >= since, Film.status == FilmStatus.published)
+        .group_by(film_views_daily.c.film_id)
+        .order_by(views.desc(), film_views_daily.c.film_id)
         .limit(limit)
     )
     return [(row[0], int(row[1])) for row in (await db.execute(query)).all()]
@@ -259,9 +261,9 @@ async def top_viewed(db: AsyncSession, since: date, limit: int) -> list[tuple[uu
 async def views_by_day(db: AsyncSession, since: date, until: date) -> dict[date, int]:
     """Views of every film (drafts too) per day, days without views left out."""
     query = (
-        select(FilmViewsDaily.day, func.sum(FilmViewsDaily.views))
-        .where(FilmViewsDaily.day.between(since, until))
-        .group_by(FilmViewsDaily.day)
+        select(film_views_daily.c.day, func.sum(film_views_daily.c.views))
+        .where(film_views_daily.c.day.between(since, until))
+        .group_by(film_views_daily.c.day)
     )
     return {row[0]: int(row[1]) for row in (await db.execute(query)).all()}
 
@@ -270,11 +272,11 @@ async def most_viewed(
     db: AsyncSession, since: date, until: date, limit: int
 ) -> list[tuple[uuid.UUID, str, int]]:
     """(id, title, views) of the most viewed films of the period, whatever their status now."""
-    views = func.sum(FilmViewsDaily.views).label("views")
+    views = func.sum(film_views_daily.c.views).label("views")
     query = (
         select(Film.id, Film.title, views)
-        .join(FilmViewsDaily, FilmViewsDaily.film_id == Film.id)
-        .where(FilmViewsDaily.day.between(since, until))
+        .join(film_views_daily, film_views_daily.c.film_id == Film.id)
+        .where(film_views_daily.c.day.between(since, until))
         .group_by(Film.id)
         .order_by(views.desc(), Film.id)
         .limit(limit)

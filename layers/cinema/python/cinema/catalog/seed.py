@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.catalog import popularity
-from cinema.catalog.models import Film, FilmViewsDaily, Genre
+from cinema.catalog.models import Film, Genre, film_views_daily
 
 
 class Progress(Protocol):
@@ -260,7 +260,7 @@ async def add_view_history(db: AsyncSession, film_ids: list[uuid.UUID], *, seed:
             if views:
                 rows.append({"film_id": film_id, "day": today - timedelta(days=back), "views": views})
     for start in range(0, len(rows), 5000):
-        statement = insert(FilmViewsDaily).values(rows[start : start + 5000])
+        statement = insert(film_views_daily).values(rows[start : start + 5000])
         await db.execute(statement.on_conflict_do_nothing())
     await popularity.refresh(db, force=True)
 

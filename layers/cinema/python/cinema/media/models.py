@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     DateTime,
     Enum,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Table,
     Text,
     false,
     func,
@@ -74,17 +76,14 @@ class MediaUpload(UuidPk, Timestamps, Base):
     without_audio: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
 
 
-class FilmMedia(Base):
-    """Which upload a film plays: replaced only when a newer upload is ready."""
-
-    __tablename__ = "film_media"
-
-    film_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("films.id", ondelete="CASCADE"), primary_key=True
-    )
-    upload_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("media_uploads.id", ondelete="CASCADE"), nullable=False
-    )
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+# Which upload a film plays: replaced only when a newer upload is ready. A plain Table: only Core
+# statements read and write it, so no mapper to build at each cold start.
+film_media = Table(
+    "film_media",
+    Base.metadata,
+    Column("film_id", UUID(as_uuid=True), ForeignKey("films.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "upload_id", UUID(as_uuid=True), ForeignKey("media_uploads.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("updated_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.catalog.models import Film, FilmStatus
-from cinema.media.models import FilmMedia, MediaUpload
+from cinema.media.models import MediaUpload, film_media
 
 
 async def get_upload(db: AsyncSession, upload_id: uuid.UUID, *, lock: bool = False) -> MediaUpload | None:
@@ -47,8 +47,8 @@ async def newest_open_upload(db: AsyncSession, film_id: uuid.UUID) -> MediaUploa
 async def playing_upload(db: AsyncSession, film_id: uuid.UUID) -> MediaUpload | None:
     query = (
         select(MediaUpload)
-        .join(FilmMedia, FilmMedia.upload_id == MediaUpload.id)
-        .where(FilmMedia.film_id == film_id)
+        .join(film_media, film_media.c.upload_id == MediaUpload.id)
+        .where(film_media.c.film_id == film_id)
     )
     return (await db.execute(query)).scalar_one_or_none()
 
@@ -60,8 +60,8 @@ async def film_with_playing(
     both playback hot paths (play, heartbeat) need."""
     query = (
         select(Film, MediaUpload.id, MediaUpload.duration_seconds)
-        .outerjoin(FilmMedia, FilmMedia.film_id == Film.id)
-        .outerjoin(MediaUpload, MediaUpload.id == FilmMedia.upload_id)
+        .outerjoin(film_media, film_media.c.film_id == Film.id)
+        .outerjoin(MediaUpload, MediaUpload.id == film_media.c.upload_id)
         .where(Film.id == film_id)
     )
     if published_only:
@@ -71,10 +71,10 @@ async def film_with_playing(
 
 
 async def set_playing(db: AsyncSession, film_id: uuid.UUID, upload_id: uuid.UUID) -> None:
-    statement = insert(FilmMedia).values(film_id=film_id, upload_id=upload_id)
+    statement = insert(film_media).values(film_id=film_id, upload_id=upload_id)
     await db.execute(
         statement.on_conflict_do_update(
-            index_elements=[FilmMedia.film_id],
+            index_elements=[film_media.c.film_id],
             set_={"upload_id": upload_id, "updated_at": statement.excluded.updated_at},
         )
     )

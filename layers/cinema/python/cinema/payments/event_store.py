@@ -42,8 +42,8 @@ from cinema.catalog.models import Film
 from cinema.core import db
 from cinema.payments import ledger_repository
 from cinema.payments import repository as repo
-from cinema.payments.ledger_models import Payment, StripeCustomer, WebhookEvent
-from cinema.payments.models import Plan, Purchase, Subscription
+from cinema.payments.ledger_models import Payment, stripe_customers, webhook_events
+from cinema.payments.models import Plan, Subscription, purchases
 
 
 class AlreadyRecorded(Exception):
@@ -90,7 +90,7 @@ def _facts_query() -> Select[Any]:
     )
     subscription = subscriptions.alias("subscription")
     films = Film.__table__
-    payment, purchase = Payment.__table__.alias("payment"), Purchase.__table__.alias("purchase")
+    payment, purchase = Payment.__table__.alias("payment"), purchases.alias("purchase")
     intent = bindparam("intent", type_=Payment.__table__.c.stripe_payment_intent_id.type)
     one = select(literal(1).label("one")).subquery("one")
     source = (
@@ -103,9 +103,9 @@ def _facts_query() -> Select[Any]:
         .outerjoin(purchase, purchase.c.stripe_payment_intent_id == intent)
     )
     return select(
-        select(WebhookEvent.id).where(WebhookEvent.id == bindparam("event_id")).exists(),
-        select(StripeCustomer.user_id)
-        .where(StripeCustomer.stripe_customer_id == bindparam("customer"))
+        select(webhook_events.c.id).where(webhook_events.c.id == bindparam("event_id")).exists(),
+        select(stripe_customers.c.user_id)
+        .where(stripe_customers.c.stripe_customer_id == bindparam("customer"))
         .scalar_subquery(),
         select(User.id).where(User.id == bindparam("user_id")).scalar_subquery(),
         *(alias.c[name] for alias in (by_price, by_id, of_subscription) for name in _PLAN_COLUMNS),
@@ -165,7 +165,7 @@ _SHAPES = {
         lambda s: ledger_repository.payment_conflict(s, "stripe_payment_intent_id"),
     ),
     "purchase": _Shape(
-        Purchase.__table__,
+        purchases,
         (
             "user_id",
             "film_id",
@@ -226,10 +226,10 @@ def _gated(kind: str, event: CTE) -> CTE:
 
 def _record_statement(kinds: tuple[str, ...]) -> Select[Any]:
     event = (
-        insert(WebhookEvent)
+        insert(webhook_events)
         .values(id=bindparam("event_id"), type=bindparam("event_type"), object_id=bindparam("object_id"))
         .on_conflict_do_nothing()
-        .returning(WebhookEvent.id)
+        .returning(webhook_events.c.id)
         .cte("event")
     )
     return select(event.c.id).add_cte(*(_gated(kind, event) for kind in kinds))

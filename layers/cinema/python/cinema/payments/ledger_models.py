@@ -6,7 +6,19 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, Index, Integer, String, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,18 +33,15 @@ def _enum(kind: type[StrEnum], length: int = 16) -> Enum:
     return Enum(kind, native_enum=False, create_constraint=False, length=length)
 
 
-class StripeCustomer(Base):
-    """The one Stripe customer of a user: created on first checkout or portal visit, then reused."""
-
-    __tablename__ = "stripe_customers"
-
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    stripe_customer_id: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+# The one Stripe customer of a user: created on first checkout or portal visit, then reused. A
+# plain Table: only Core statements read and write it, so no mapper to build at each cold start.
+stripe_customers = Table(
+    "stripe_customers",
+    Base.metadata,
+    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("stripe_customer_id", String(255), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
 
 
 class Payment(UuidPk, Base):
@@ -78,15 +87,13 @@ class Payment(UuidPk, Base):
     )
 
 
-class WebhookEvent(Base):
-    """A Stripe event already applied: inserted in the same transaction as its effect, so a
-    redelivery finds it and changes nothing."""
-
-    __tablename__ = "webhook_events"
-
-    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # evt_...
-    type: Mapped[str] = mapped_column(String(100), nullable=False)
-    object_id: Mapped[str | None] = mapped_column(String(255))
-    received_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+# A Stripe event already applied: inserted in the same transaction as its effect, so a redelivery
+# finds it and changes nothing. A plain Table, as stripe_customers.
+webhook_events = Table(
+    "webhook_events",
+    Base.metadata,
+    Column("id", String(255), primary_key=True),  # evt_...
+    Column("type", String(100), nullable=False),
+    Column("object_id", String(255)),
+    Column("received_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)

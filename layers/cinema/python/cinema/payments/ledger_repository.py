@@ -12,19 +12,19 @@ from sqlalchemy import Date, case, cast, func, select, tuple_
 from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema.payments.ledger_models import Payment, StripeCustomer
+from cinema.payments.ledger_models import Payment, stripe_customers
 from cinema.payments.models import PAYMENT_RANK, PaymentStatus
 
 # ---- customers ---------------------------------------------------------------------------
 
 
 async def customer_id(db: AsyncSession, user_id: uuid.UUID) -> str | None:
-    query = select(StripeCustomer.stripe_customer_id).where(StripeCustomer.user_id == user_id)
+    query = select(stripe_customers.c.stripe_customer_id).where(stripe_customers.c.user_id == user_id)
     return (await db.execute(query)).scalar_one_or_none()
 
 
 async def insert_customer(db: AsyncSession, user_id: uuid.UUID, stripe_customer_id: str) -> None:
-    statement = insert(StripeCustomer).values(user_id=user_id, stripe_customer_id=stripe_customer_id)
+    statement = insert(stripe_customers).values(user_id=user_id, stripe_customer_id=stripe_customer_id)
     await db.execute(statement.on_conflict_do_nothing())
 
 

@@ -11,12 +11,14 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     DateTime,
     Enum,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     func,
     text,
 )
@@ -113,26 +115,26 @@ class Subscription(UuidPk, Timestamps, Base):
     plan: Mapped[Plan | None] = relationship(lazy="raise")
 
 
-class Purchase(UuidPk, Base):
-    """A bought film. Films that were bought cannot be deleted (RESTRICT), only unpublished."""
-
-    __tablename__ = "purchases"
-    __table_args__ = (
-        CheckConstraint("status IN ('paid', 'refunded')", name="status"),
-        Index("ix_purchases_user_id_film_id", "user_id", "film_id"),
-        Index("ix_purchases_film_id", "film_id"),
-    )
-
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    )
-    film_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("films.id", ondelete="RESTRICT"), nullable=False
-    )
-    status: Mapped[PurchaseStatus] = mapped_column(_enum(PurchaseStatus), nullable=False)
-    stripe_payment_intent_id: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
-    stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+# A bought film; films that were bought cannot be deleted (RESTRICT), only unpublished. A plain
+# Table: only Core statements read and write purchases, so no mapper to build at each cold start.
+purchases = Table(
+    "purchases",
+    Base.metadata,
+    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("film_id", UUID(as_uuid=True), ForeignKey("films.id", ondelete="RESTRICT"), nullable=False),
+    Column("status", _enum(PurchaseStatus), nullable=False),
+    Column("stripe_payment_intent_id", String(255), nullable=False, unique=True),
+    Column("stripe_checkout_session_id", String(255)),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    Column("refunded_at", DateTime(timezone=True)),
+    Column(
+        "id",
+        UUID(as_uuid=True),
+        primary_key=True,
+        default=uuid.uuid4,
+        server_default=text("gen_random_uuid()"),
+    ),
+    CheckConstraint("status IN ('paid', 'refunded')", name="status"),
+    Index("ix_purchases_user_id_film_id", "user_id", "film_id"),
+    Index("ix_purchases_film_id", "film_id"),
+)

@@ -20,9 +20,9 @@ from cinema.payments.models import (
     SUBSCRIPTION_STATUS_RANK,
     TERMINAL_STATUSES,
     Plan,
-    Purchase,
     PurchaseStatus,
     Subscription,
+    purchases,
 )
 
 ENTITLING = ("active", "trialing")
@@ -59,7 +59,9 @@ def _subscription_entitles(user_id: uuid.UUID, grace_from: datetime) -> Any:
 
 def _purchased(user_id: uuid.UUID, film_id: uuid.UUID) -> Any:
     return exists().where(
-        Purchase.user_id == user_id, Purchase.film_id == film_id, Purchase.status == PurchaseStatus.paid
+        purchases.c.user_id == user_id,
+        purchases.c.film_id == film_id,
+        purchases.c.status == PurchaseStatus.paid,
     )
 
 
@@ -85,7 +87,7 @@ async def has_subscription_or_purchase(
 def purchase_conflict(statement: Insert) -> Insert:
     """A purchase per payment intent: paid, or refunded for good (a refund that arrives before
     the payment's own event leaves a refunded row, which that event then cannot re-grant)."""
-    new, old = statement.excluded, Purchase.__table__.c
+    new, old = statement.excluded, purchases.c
     refunded = PurchaseStatus.refunded.value
     return statement.on_conflict_do_update(
         index_elements=[old.stripe_payment_intent_id],

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from cinema.catalog.models import Film, FilmStatus
-from cinema.reviews.models import Rating, Review
+from cinema.reviews.models import Review, ratings
 
 # ---- films ---------------------------------------------------------------------------
 
@@ -32,15 +32,15 @@ async def lock_film(db: AsyncSession, film_id: uuid.UUID) -> FilmStatus | None:
 
 
 async def get_score(db: AsyncSession, *, film_id: uuid.UUID, user_id: uuid.UUID) -> int | None:
-    query = select(Rating.score).where(Rating.film_id == film_id, Rating.user_id == user_id)
+    query = select(ratings.c.score).where(ratings.c.film_id == film_id, ratings.c.user_id == user_id)
     return (await db.execute(query)).scalar_one_or_none()
 
 
 async def upsert_rating(db: AsyncSession, *, film_id: uuid.UUID, user_id: uuid.UUID, score: int) -> None:
-    statement = insert(Rating).values(film_id=film_id, user_id=user_id, score=score)
+    statement = insert(ratings).values(film_id=film_id, user_id=user_id, score=score)
     await db.execute(
         statement.on_conflict_do_update(
-            index_elements=[Rating.film_id, Rating.user_id],
+            index_elements=[ratings.c.film_id, ratings.c.user_id],
             set_={"score": score, "updated_at": func.now()},
         )
     )
@@ -48,7 +48,9 @@ async def upsert_rating(db: AsyncSession, *, film_id: uuid.UUID, user_id: uuid.U
 
 async def delete_rating(db: AsyncSession, *, film_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     result = await db.execute(
-        delete(Rating).where(Rating.film_id == film_id, Rating.user_id == user_id).returning(Rating.film_id)
+        delete(ratings)
+        .where(ratings.c.film_id == film_id, ratings.c.user_id == user_id)
+        .returning(ratings.c.film_id)
     )
     return result.first() is not None
 
@@ -59,12 +61,12 @@ async def refresh_film_rating(db: AsyncSession, film_id: uuid.UUID) -> tuple[Dec
     Exact only when the caller holds the film's lock (`lock_film`) taken *before* this
     statement: the aggregate is read with this statement's snapshot, which then already
     contains every rating committed by the writers that held the lock before us."""
-    of_film = Rating.film_id == film_id
+    of_film = ratings.c.film_id == film_id
     statement = (
         update(Film)
         .where(Film.id == film_id)
         .values(
-            rating_avg=select(func.coalesce(func.round(func.avg(Rating.score), 2), 0))
+            rating_avg=select(func.coalesce(func.round(func.avg(ratings.c.score), 2), 0))
             .where(of_film)
             .scalar_subquery(),
             rating_count=select(func.count()).where(of_film).scalar_subquery(),
@@ -87,7 +89,7 @@ async def film_rating(db: AsyncSession, film_id: uuid.UUID) -> tuple[FilmStatus,
 
 
 def _author_score() -> ColumnElement[bool]:
-    return and_(Rating.film_id == Review.film_id, Rating.user_id == Review.author_id)
+    return and_(ratings.c.film_id == Review.film_id, ratings.c.user_id == Review.author_id)
 
 
 async def review_exists(db: AsyncSession, *, film_id: uuid.UUID, author_id: uuid.UUID) -> bool:
@@ -98,8 +100,8 @@ async def review_exists(db: AsyncSession, *, film_id: uuid.UUID, author_id: uuid
 async def get_review(db: AsyncSession, review_id: uuid.UUID) -> tuple[Review, int | None] | None:
     """The review with its author loaded, and the author's current score of the film."""
     query = (
-        select(Review, Rating.score)
-        .outerjoin(Rating, _author_score())
+        select(Review, ratings.c.score)
+        .outerjoin(ratings, _author_score())
         .options(joinedload(Review.author))
         .where(Review.id == review_id)
     )
@@ -152,7 +154,7 @@ async def _newest_first(
     """Reviews matching `conditions` with their author's score, newest first: `limit + 1` rows
     (one more tells there is a next page) after the (time, id) cursor, and the total."""
     total = (await db.execute(select(func.count()).select_from(Review).where(*conditions))).scalar_one()
-    query = select(Review, Rating.score).outerjoin(Rating, _author_score()).where(*conditions)
+    query = select(Review, ratings.c.score).outerjoin(ratings, _author_score()).where(*conditions)
     if after is not None:
         query = query.where(tuple_(Review.created_at, Review.id) < tuple_(*after))
     query = (
