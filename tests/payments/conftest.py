@@ -19,6 +19,7 @@ from cinema.core import db
 from cinema.core.settings import get_settings
 from cinema.local import stripe_objects
 from cinema.local.stripe_fake import StripeFake
+from cinema.payments import applier
 from cinema.payments.stripe_gateway import StripeGateway, provider
 
 STRIPE_KEY = "sk_test_payments_tests"
@@ -71,6 +72,14 @@ def stripe_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+async def applier_idle() -> AsyncIterator[None]:
+    """No drain of a test outlives it (the tables are emptied after each test)."""
+    yield
+    while (task := applier._Background.running()) is not None:
+        await asyncio.wait({task})
+
+
 @pytest.fixture
 async def fake(app, client: httpx.AsyncClient) -> AsyncIterator[StripeFake]:
     """The app's local Stripe, emptied, delivering its webhooks through the test client; and
@@ -81,7 +90,9 @@ async def fake(app, client: httpx.AsyncClient) -> AsyncIterator[StripeFake]:
     stripe_fake.state_path = None
 
     async def deliver(body: bytes, headers: dict[str, str]) -> int:
-        return (await client.post(f"{API}/payments/webhook", content=body, headers=headers)).status_code
+        status = (await client.post(f"{API}/payments/webhook", content=body, headers=headers)).status_code
+        await applier.settled()  # the applier, woken by the delivery, has applied it
+        return status
 
     stripe_fake.deliver = deliver
     http_client = AsgiHttpClient(app, asyncio.get_running_loop())

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from cinema.core import db
 from cinema.local import stripe_objects as objects
 from cinema.local.stripe_delivery import sign
+from cinema.payments import applier
 
 API = "/api/v1"
 WEBHOOK_SECRET = "whsec_test_0123456789abcdefghijklmnopqrstuvwxyz"
@@ -32,8 +33,12 @@ def signed(
 
 
 async def post(client: httpx.AsyncClient, event: Obj, **signing: Any) -> httpx.Response:
+    """Deliver the event, then wait until the applier (woken by the delivery, in this process)
+    has applied what it accepted: the tests read the effect right after."""
     body, headers = signed(event, **signing)
-    return await client.post(f"{API}/payments/webhook", content=body, headers=headers)
+    response = await client.post(f"{API}/payments/webhook", content=body, headers=headers)
+    await applier.settled()
+    return response
 
 
 async def link_customer(user_id: uuid.UUID | str, customer_id: str | None = None) -> str:

@@ -81,7 +81,7 @@ async def test_the_payments_lambda(viewer, catalog, plans):
     )
     assert [r["status"] for r in results] == [200, 400, 200, 200, 200, 200, 401]
     assert [p["name"] for p in results[0]["body"]] == ["Monthly", "Yearly"]
-    assert (results[2]["body"]["result"], results[3]["body"]["result"]) == ("applied", "duplicate")
+    assert (results[2]["body"]["result"], results[3]["body"]["result"]) == ("accepted", "duplicate")
     [line] = results[4]["body"]["items"]
     assert (line["description"], line["status"]) == ("Ёжик в тумане", "paid")
     assert results[5]["body"] == {"status": "none"}

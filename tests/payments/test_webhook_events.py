@@ -43,7 +43,7 @@ async def test_film_paid_at_checkout(client, viewer, film):
     session = film_session(
         new("cs_test"), user_id=str(viewer.id), film_id=film["id"], amount=19900, intent=intent
     )
-    assert (await post(client, event("checkout.session.completed", session))).json()["result"] == "applied"
+    assert (await post(client, event("checkout.session.completed", session))).json()["result"] == "accepted"
     assert await purchase_status(intent) == "paid"
     [line] = await _history(client, viewer)
     assert (line["kind"], line["status"], line["amount"], line["currency"]) == ("film", "paid", 19900, "RUB")
@@ -181,7 +181,7 @@ async def test_a_duplicate_changes_nothing(client, viewer, film):
     completed = event("checkout.session.completed", session)
     refund = event("charge.refunded", charge(new("ch"), intent=intent, amount=19900, refunded=19900))
     results = [(await post(client, e)).json()["result"] for e in (completed, refund, completed, refund)]
-    assert results == ["applied", "applied", "duplicate", "duplicate"]
+    assert results == ["accepted", "accepted", "duplicate", "duplicate"]
     assert await purchase_status(intent) == "refunded"
     assert await counts() == {"webhook_events": 2, "subscriptions": 0, "purchases": 1, "payments": 1}
 

@@ -29,7 +29,7 @@ async def paid_event(viewer, catalog):
 async def test_a_correctly_signed_event_is_applied(client, paid_event):
     response = await post(client, paid_event)
     assert response.status_code == 200, response.text
-    assert response.json() == {"received": True, "result": "applied"}
+    assert response.json() == {"received": True, "result": "accepted"}
     assert (await counts())["purchases"] == 1
 
 

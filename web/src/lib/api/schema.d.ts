@@ -809,7 +809,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stripe's events (signed); idempotent per event id */
+        /** Stripe's events (signed): stored, then applied off the request; idempotent per event id */
         post: operations["webhook_api_v1_payments_webhook_post"];
         delete?: never;
         options?: never;
@@ -2146,10 +2146,10 @@ export interface components {
             received: boolean;
             /**
              * Result
-             * @description applied; duplicate (already applied: nothing changed); ignored (a type not handled); refused (recorded, but paid less than the platform's price: nothing granted)
+             * @description accepted (stored; applied right after the answer); duplicate (already accepted or applied: nothing changes); ignored (a type not handled)
              * @enum {string}
              */
-            result: "applied" | "duplicate" | "ignored" | "refused";
+            result: "accepted" | "duplicate" | "ignored";
         };
     };
     responses: never;

@@ -65,3 +65,20 @@ async def forget(user_id: uuid.UUID) -> None:
     except (RedisError, OSError):
         cache.mark_down()
         log.warning("could not forget the playback grants of %s", user_id)
+
+
+async def forget_all(user_ids: set[uuid.UUID]) -> None:
+    """`forget`, for many viewers in one round trip (a batch of webhook events)."""
+    if not user_ids:
+        return
+    redis = cache.client()
+    if redis is None:
+        log.warning(
+            "Redis is unreachable: playback grants of %d users run out with their signatures", len(user_ids)
+        )
+        return
+    try:
+        await redis.delete(*(grants_key(user_id) for user_id in user_ids))
+    except (RedisError, OSError):
+        cache.mark_down()
+        log.warning("could not forget the playback grants of %d users", len(user_ids))

@@ -3,9 +3,9 @@
 Only the platform creates checkout sessions (with its secret key), at its own prices, so a
 mismatch means a session made elsewhere (a leaked key, another product of the same Stripe
 account) or a price changed between checkout and payment. Either way nothing is granted:
-the handler answers a `Refusal` and the webhook `refused`, the event is still stored (its
-redeliveries are duplicates, and Stripe stops retrying on the 200), and the error log names
-the object for a person to refund.
+the handler answers a `Refusal`, the event is still stored (its redeliveries are duplicates,
+and Stripe stopped retrying on the webhook's 200), and the applier's error log names the
+object for a person to refund.
 
 The rule: the same currency, and at least the price (paying more, e.g. after a price cut
 between checkout and payment, still buys the film). A subscription is the platform's when

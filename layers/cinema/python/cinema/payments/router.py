@@ -45,11 +45,12 @@ async def portal(user: CurrentAccount, db: DbSession, payments: Provider) -> Por
     "/payments/webhook",
     response_model=WebhookOut,
     responses={400: {"description": "bad, missing or stale Stripe-Signature; nothing stored"}},
-    summary="Stripe's events (signed); idempotent per event id",
+    summary="Stripe's events (signed): stored, then applied off the request; idempotent per event id",
 )
 async def webhook(
     request: Request,
     stripe_signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
 ) -> WebhookOut:
-    # No DbSession: an event is one read and one write in autocommit (payments/event_store.py).
+    # No DbSession: accepting an event is one INSERT in autocommit (payments/inbox.py); the
+    # applier applies it after the answer (payments/applier.py).
     return await webhooks.receive(await request.body(), stripe_signature)

@@ -46,9 +46,9 @@ class PortalOut(ApiModel):
 
 class WebhookOut(ApiModel):
     received: bool = True
-    result: Literal["applied", "duplicate", "ignored", "refused"] = Field(
-        description="applied; duplicate (already applied: nothing changed); ignored (a type not "
-        "handled); refused (recorded, but paid less than the platform's price: nothing granted)"
+    result: Literal["accepted", "duplicate", "ignored"] = Field(
+        description="accepted (stored; applied right after the answer); duplicate (already accepted "
+        "or applied: nothing changes); ignored (a type not handled)"
     )
 
 

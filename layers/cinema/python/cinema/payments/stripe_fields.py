@@ -83,5 +83,16 @@ def invoice_period(invoice: Obj) -> tuple[datetime | None, datetime | None]:
     return stamp(period.get("start")), stamp(period.get("end"))
 
 
+def check_times(obj: Obj) -> None:
+    """Read every time a rule may read in a handled event's object (billing.py, purchases.py),
+    so that an impossible one is refused (400) when the event arrives, before it is accepted:
+    the rules run later, off the request (applier.py)."""
+    stamp(obj.get("created"))
+    subscription_period(obj)
+    invoice_period(obj)
+    for refund in (obj.get("refunds") or {}).get("data") or []:
+        stamp(refund.get("created"))
+
+
 def currency(obj: Obj) -> str:
     return str(obj.get("currency") or "").upper()

@@ -1,45 +1,42 @@
-"""POST /payments/webhook: Stripe's events, verified, applied once, in any order.
+"""POST /payments/webhook: Stripe's events, verified, accepted durably, applied once, in any order.
 
 1. The signature is checked over the raw body (Stripe's `WebhookSignature.verify_header`: HMAC
    with the endpoint's secret, timestamp at most 5 minutes old) before anything is read or
    stored: a bad, missing or stale signature is a 400 and touches nothing. The verified body
    is then parsed as plain JSON: the handlers read plain dicts, and building the SDK's
-   StripeObjects (`construct_event`) cost more than everything else the route does.
-2. The event id is inserted into webhook_events in the same statement as the event's effect
-   (event_store.py: one read, then one write, in autocommit): a redelivery finds it and
-   changes nothing (200), and an effect that fails takes the id with it, so Stripe's retry
-   applies it then. The route opens no request session: it would only add BEGIN and COMMIT.
-3. The effects (billing.py, purchases.py) are order-independent: see their docstrings.
-4. Nothing is granted for less than the platform's price (price_check.py): such an event is
-   stored and answered 200 `refused`, so that Stripe does not retry it for days.
-Types not handled are answered 200 and not stored.
+   StripeObjects (`construct_event`) cost more than everything else the route does. A handled
+   event whose times cannot be dates is a 400 too (stripe_fields.check_times).
+2. The verified event is accepted into the inbox (inbox.py: one INSERT of its id, type and
+   signed body, in autocommit) and answered 200 `accepted`: it is durable before Stripe hears
+   back, and a redelivery of an event waiting or applied is answered `duplicate` and changes
+   nothing. The route opens no request session: it would only add BEGIN and COMMIT.
+3. The applier (applier.py), woken at once, applies accepted events in batches off the request
+   path: the event id is inserted into webhook_events in the same transaction as its effect
+   (event_store.py), the inbox row goes in that transaction too, and the playback grants are
+   forgotten once it commits. Access follows within milliseconds when the server is idle; the
+   checkout success page polls for it.
+4. The effects (billing.py, purchases.py) are order-independent: see their docstrings.
+5. Nothing is granted for less than the platform's price (price_check.py): such an event is
+   stored, grants nothing and is logged for a person to refund.
+Types not handled are answered 200 `ignored` and not stored.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import stripe
 
 from cinema.core.settings import get_settings
-from cinema.payments import billing, event_store, grants, price_check, purchases
+from cinema.payments import applier, inbox
 from cinema.payments import stripe_fields as f
 from cinema.payments.errors import InvalidEvent, InvalidSignature, PaymentsNotConfigured
-from cinema.payments.event_store import PendingEvent
-from cinema.payments.models import PaymentStatus
 from cinema.payments.schemas import WebhookOut
-
-log = logging.getLogger("cinema.payments.webhooks")
 
 TOLERANCE_S = 300
 
 Obj = dict[str, Any]
-# A handler chooses the event's upserts on the pending event; it answers None when it applied
-# the event (or it was none of ours), or why it refused it.
-Handler = Callable[[PendingEvent, Obj, int], Awaitable[price_check.Refusal | None]]
 
 
 def verify(payload: bytes, signature: str | None) -> Obj:
@@ -71,70 +68,15 @@ def verify(payload: bytes, signature: str | None) -> Obj:
     return body
 
 
-async def _checkout_completed(event: PendingEvent, session: Obj, created: int) -> price_check.Refusal | None:
-    if session.get("mode") == "subscription":
-        return await billing.subscription_checkout(event, session)
-    if session.get("mode") == "payment":
-        paid = session.get("payment_status") == "paid"
-        return await purchases.film_checkout(
-            event, session, PaymentStatus.paid if paid else PaymentStatus.pending
-        )
-    return None
-
-
-async def _async_payment_succeeded(
-    event: PendingEvent, session: Obj, created: int
-) -> price_check.Refusal | None:
-    if session.get("mode") == "subscription":
-        return await billing.subscription_checkout(event, session | {"payment_status": "paid"})
-    if session.get("mode") == "payment":
-        return await purchases.film_checkout(event, session, PaymentStatus.paid)
-    return None
-
-
-async def _async_payment_failed(
-    event: PendingEvent, session: Obj, created: int
-) -> price_check.Refusal | None:
-    if session.get("mode") == "payment":
-        return await purchases.film_checkout(event, session, PaymentStatus.failed)
-    return None
-
-
-HANDLERS: dict[str, Handler] = {
-    "checkout.session.completed": _checkout_completed,
-    "checkout.session.async_payment_succeeded": _async_payment_succeeded,
-    "checkout.session.async_payment_failed": _async_payment_failed,
-    "invoice.paid": billing.invoice_paid,
-    "invoice.payment_failed": billing.invoice_payment_failed,
-    "customer.subscription.created": billing.subscription_changed,
-    "customer.subscription.updated": billing.subscription_changed,
-    "customer.subscription.deleted": billing.subscription_changed,
-    "charge.refunded": purchases.charge_refunded,
-}
-
-IGNORED, DUPLICATE = WebhookOut(result="ignored"), WebhookOut(result="duplicate")
-APPLIED, REFUSED = WebhookOut(result="applied"), WebhookOut(result="refused")
+ACCEPTED, DUPLICATE, IGNORED = (WebhookOut(result=r) for r in ("accepted", "duplicate", "ignored"))
 
 
 async def receive(payload: bytes, signature: str | None) -> WebhookOut:
     event = verify(payload, signature)
-    handler = HANDLERS.get(event["type"])
-    if handler is None:
+    if event["type"] not in applier.HANDLERS:
         return IGNORED
-    data_object = event["data"]["object"]
-    object_id = data_object.get("id")
-    async with event_store.autocommit() as conn:
-        pending = PendingEvent(conn, event["id"], event["type"], str(object_id) if object_id else None)
-        try:
-            refusal = await handler(pending, data_object, event["created"])
-        except event_store.AlreadyRecorded:
-            return DUPLICATE
-        if not await pending.record():
-            return DUPLICATE
-    for user_id in pending.entitlement_changes():  # committed: playback's grants must ask again
-        await grants.forget(user_id)
-    if refusal is not None:
-        refusal.log()
-        return REFUSED  # the event stays stored: a redelivery is a duplicate
-    log.info("applied %s %s (%s)", event["type"], event["id"], object_id)
-    return APPLIED
+    f.check_times(event["data"]["object"])
+    if not await inbox.accept(event["id"], event["type"], payload):
+        return DUPLICATE
+    await applier.wake()
+    return ACCEPTED
