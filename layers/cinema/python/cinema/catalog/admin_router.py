@@ -6,7 +6,6 @@ from fastapi import APIRouter, Response, status
 
 from cinema.auth.dependencies import AdminUser
 from cinema.catalog import pages, presenters, service
-from cinema.catalog import repository as repo
 from cinema.catalog.models import FilmStatus
 from cinema.catalog.params import SearchParam, SortParam
 from cinema.catalog.schemas import FilmOut, FilmSummary, GenreOut, Slug
@@ -38,9 +37,7 @@ async def list_films(
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Response:
-    filters = repo.FilmFilters(q=q.strip() or None if q else None, published_only=False, status=status)
-    sort = sort or (None if filters.q else "-new")
-    body = await pages.film_list(filters, sort=sort, cursor=cursor, limit=limit)
+    body = await pages.staff_list(status=status, q=q, sort=sort, cursor=cursor, limit=limit)
     return Response(content=body, media_type="application/json")
 
 

@@ -47,9 +47,6 @@ class PersonRole(StrEnum):
     writer = "writer"
 
 
-AGE_RATINGS = ("0+", "6+", "12+", "16+", "18+")
-
-
 def rating(value: Decimal | float) -> float:
     """An average rating as the API shows it: `films.rating_avg` holds two decimals."""
     return round(float(value), 2)

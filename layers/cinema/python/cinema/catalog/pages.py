@@ -6,23 +6,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
-from cinema.catalog import caching, popularity, presenters
+from cinema.catalog import caching, popularity, presenters, sorts
 from cinema.catalog import repository as repo
 from cinema.catalog.errors import FilmNotFound
+from cinema.catalog.models import FilmStatus
 from cinema.catalog.schemas import PopularFilm
 from cinema.core.db import reading, transaction
-from cinema.core.pagination import (
-    cursor_float,
-    cursor_int,
-    cursor_text,
-    cursor_time,
-    cursor_uuid,
-    decode_cursor,
-    encode_cursor,
-)
+from cinema.core.pagination import cursor_uuid, decode_cursor, encode_cursor
 from cinema.core.settings import get_settings
 
 
@@ -45,25 +38,54 @@ async def film_page(film_id: uuid.UUID, *, staff: bool) -> bytes:
     return await caching.cached(key, get_settings().catalog_cache_ttl_s, build)
 
 
-# What each sort's cursor value must be to be compared with its column (films.popularity is
-# an integer, films.year a smallint; a rating or a relevance score a finite number).
-_CURSOR_VALUE = {
-    "popular": cursor_int,
-    "year": lambda value: cursor_int(value, bound=2**15 - 1),
-    "rating": cursor_float,
-    None: cursor_float,
-    "title": lambda value: cursor_text(value, max_length=1000),
-    "new": cursor_time,
-}
-
-
 def _decode_after(cursor: str | None, sort: str | None) -> tuple[Any, ...] | None:
     """The (value, id) a cursor continues after, each checked for its column: a tampered
     cursor is a 422, never a query the database refuses."""
     if cursor is None:
         return None
     value, last_id = decode_cursor(cursor, 2)
-    return _CURSOR_VALUE[sort](value), str(cursor_uuid(last_id))
+    decode = sorts.RELEVANCE_DECODE if sort is None else sorts.SORTS[sort].decode
+    return decode(value), str(cursor_uuid(last_id))
+
+
+def _query(q: str | None) -> str | None:
+    """A search's text, or None when it is only blanks (the parameter refuses an empty one)."""
+    return (q.strip() or None) if q else None
+
+
+async def browse(
+    *,
+    genres: Sequence[str],
+    year_from: int | None,
+    year_to: int | None,
+    rating_min: float | None,
+    country: str | None,
+    q: str | None,
+    staff: bool,
+    sort: str | None,
+    cursor: str | None,
+    limit: int,
+) -> bytes:
+    """The public list (browse and search); staff see drafts too."""
+    filters = repo.FilmFilters(
+        genres=tuple(genres),
+        year_from=year_from,
+        year_to=year_to,
+        rating_min=rating_min,
+        country=country,
+        q=_query(q),
+        published_only=not staff,
+    )
+    return await film_list(filters, sort=sort, cursor=cursor, limit=limit)
+
+
+async def staff_list(
+    *, status: FilmStatus | None, q: str | None, sort: str | None, cursor: str | None, limit: int
+) -> bytes:
+    """The staff's list of every film: without a search or a sort, the newest first."""
+    filters = repo.FilmFilters(q=_query(q), published_only=False, status=status)
+    sort = sort or (None if filters.q else "-new")
+    return await film_list(filters, sort=sort, cursor=cursor, limit=limit)
 
 
 async def film_list(
@@ -73,8 +95,7 @@ async def film_list(
     cursor: str | None,
     limit: int,
 ) -> bytes:
-    descending = bool(sort and sort.startswith("-"))
-    key_name = sort.lstrip("-") if sort else None
+    key_name, descending = sorts.parse(sort)
     if key_name is None and not filters.q:
         key_name, descending = "popular", True  # the default listing: most watched first
     after = _decode_after(cursor, key_name)
@@ -102,11 +123,8 @@ async def film_list(
             await caching.keep(count_key, str(page.total).encode(), ttl)
         next_cursor = None
         if page.last_key is not None:
-            value = page.last_key[0]
-            value = value.isoformat() if isinstance(value, datetime) else value
-            next_cursor = encode_cursor(
-                float(value) if key_name in (None, "rating") else value, page.last_key[1]
-            )
+            encode = sorts.RELEVANCE_ENCODE if key_name is None else sorts.SORTS[key_name].encode
+            next_cursor = encode_cursor(encode(page.last_key[0]), page.last_key[1])
         items = [presenters.summary(f).model_dump(mode="json") for f in page.films]
         return json.dumps({"items": items, "total": page.total, "next_cursor": next_cursor}).encode()
 

@@ -7,14 +7,14 @@ from typing import Annotated
 
 from fastapi import Query
 
+from cinema.catalog import sorts
 from cinema.core.text import LINE_PATTERN
 
-SORTS = ("popular", "rating", "year", "title", "new")
 SortParam = Annotated[
     str | None,
     Query(
-        pattern=r"^-?(popular|rating|year|title|new)$",
-        description="popular | rating | year | title | new; a leading `-` sorts descending. "
+        pattern=sorts.PATTERN,
+        description=f"{sorts.NAMES}; a leading `-` sorts descending. "
         "Default: relevance when `q` is given, else `-popular` (most watched first).",
     ),
 ]

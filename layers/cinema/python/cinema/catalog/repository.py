@@ -15,6 +15,7 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 
 from cinema.catalog import search
 from cinema.catalog.models import Film, FilmPerson, FilmStatus, Genre, Person, film_genres, film_views_daily
+from cinema.catalog.sorts import SORTS
 
 
 # A NamedTuple: a dataclass compiles its methods when declared, a millisecond of each cold start.
@@ -27,16 +28,6 @@ class FilmFilters(NamedTuple):
     q: str | None = None
     published_only: bool = True
     status: FilmStatus | None = None  # staff lists: only drafts, or only published films
-
-
-# sort name -> the column it orders by (ties broken by id)
-SORT_KEYS: dict[str, Any] = {
-    "popular": Film.popularity,
-    "rating": Film.rating_avg,
-    "year": Film.year,
-    "title": Film.title_norm,
-    "new": Film.listed_at,
-}
 
 
 def _with_details(query: Select[Any]) -> Select[Any]:
@@ -123,13 +114,13 @@ async def list_films(
     decided by counting."""
     conditions = _conditions(filters)
     if not filters.q:
-        key = SORT_KEYS[sort or "popular"]
+        key = SORTS[sort or "popular"].column
         return await _page(db, conditions, key, descending=descending, after=after, limit=limit, total=total)
     trigram = await search.trigram_available(db)
     for step in search.STEPS:  # the first step that finds anything answers
         terms = search.terms(filters.q, step, trigram=trigram)
         # Relevance (no explicit sort): best score first, then id; the score travels in the cursor.
-        key = terms.score if sort is None else SORT_KEYS[sort]
+        key = terms.score if sort is None else SORTS[sort].column
         page = await _page(
             db,
             [*conditions, terms.match],
@@ -245,19 +236,6 @@ async def add_view(db: AsyncSession, film_id: uuid.UUID, day: date) -> None:
     )
 
 
-async def top_viewed(db: AsyncSession, since: date, limit: int) -> list[tuple[uuid.UUID, int]]:
-    views = func.sum(film_views_daily.c.views).label("views")
-    query = (
-        select(film_views_daily.c.film_id, views)
-        .join(Film, Film.id == film_views_daily.c.film_id)
-        .where(film_views_daily.c.day >= since, Film.status == FilmStatus.published)
-        .group_by(film_views_daily.c.film_id)
-        .order_by(views.desc(), film_views_daily.c.film_id)
-        .limit(limit)
-    )
-    return [(row[0], int(row[1])) for row in (await db.execute(query)).all()]
-
-
 async def views_by_day(db: AsyncSession, since: date, until: date) -> dict[date, int]:
     """Views of every film (drafts too) per day, days without views left out."""
     query = (
@@ -289,13 +267,6 @@ async def titles(db: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, 
         return {}
     rows = await db.execute(select(Film.id, Film.title).where(Film.id.in_(set(ids))))
     return {row[0]: row[1] for row in rows.all()}
-
-
-async def films_by_ids(db: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Film]:
-    if not ids:
-        return {}
-    rows = await db.execute(_with_genres(select(Film).where(Film.id.in_(ids))))
-    return {f.id: f for f in rows.unique().scalars()}
 
 
 async def refresh_popularity(db: AsyncSession, since: date) -> None:

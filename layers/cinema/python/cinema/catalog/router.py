@@ -46,16 +46,19 @@ async def list_films(
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Response:
-    filters = repo.FilmFilters(
-        genres=tuple(genre),
+    body = await pages.browse(
+        genres=genre,
         year_from=year_from,
         year_to=year_to,
         rating_min=rating_min,
         country=country,
-        q=q.strip() or None if q else None,
-        published_only=not await is_staff(bearer_token(request)),
+        q=q,
+        staff=await is_staff(bearer_token(request)),
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
     )
-    return _json(await pages.film_list(filters, sort=sort, cursor=cursor, limit=limit))
+    return _json(body)
 
 
 @router.get(
