@@ -283,7 +283,9 @@ async def test_missing_object_is_404_only_when_signed(
 
 
 @pytest.mark.parametrize(
-    "path", [f"hls/{FILM}/%2E%2E/{OTHER_FILM}/master.m3u8", f"hls/{FILM}//master.m3u8", ""]
+    "path",
+    [f"hls/{FILM}/%2E%2E/{OTHER_FILM}/master.m3u8", f"hls/{FILM}//master.m3u8", ""],
+    ids=["dot-dot", "empty-segment", "empty"],  # stable names: the ids are random per process
 )
 async def test_odd_paths_are_refused(path: str, http: httpx.AsyncClient, signer: CloudFrontSigner) -> None:
     response = await http.get(f"/media/{path}", params=film_access(signer).query)
