@@ -2,7 +2,8 @@
 tokens-valid-after) read from Redis, the database only when Redis misses or is down.
 
 Every request reads `cinema:auth:<user id>` (one GET, batched with the other requests of the
-same turn of the event loop into one MGET), so a change of that state is seen
+same turn of the event loop into one MGET, sent in the pipeline of the turn's other Redis
+commands), so a change of that state is seen
 by the very next request on every process. Every change of the state (a role change, a
 (de)activation, logout, a password change or reset, a revoked refresh family) calls
 `changed()`, which, once the transaction has committed, overwrites the entry with a
@@ -19,7 +20,6 @@ the row (immediate revocation wins over speed).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -117,57 +117,10 @@ async def lookup(user_id: uuid.UUID) -> Principal | None:
     return principal
 
 
-class _Batch:
-    """The GETs of the requests that reach authentication in one turn of the event loop go
-    to Redis as one MGET. Each batch is sent after its requests arrived, so it sees every
-    change committed (and its tombstone written) before them: no staler than a GET each."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.pending: dict[str, list[asyncio.Future[bytes | None]]] = {}
-
-    def add(self, redis: Redis, name: str) -> asyncio.Future[bytes | None]:
-        waiter: asyncio.Future[bytes | None] = self.loop.create_future()
-        if not self.pending:
-            self.loop.call_soon(self._send, redis)
-        self.pending.setdefault(name, []).append(waiter)
-        return waiter
-
-    def _send(self, redis: Redis) -> None:
-        batch, self.pending = self.pending, {}
-        task = self.loop.create_task(self._mget(redis, batch))
-        _sending.add(task)
-        task.add_done_callback(_sending.discard)
-
-    async def _mget(self, redis: Redis, batch: dict[str, list[asyncio.Future[bytes | None]]]) -> None:
-        names = list(batch)
-        try:
-            values = await redis.mget(names)
-        except BaseException as exc:
-            for waiters in batch.values():
-                for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_exception(exc if isinstance(exc, Exception) else RedisError(str(exc)))
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for name, value in zip(names, values, strict=True):
-            for waiter in batch[name]:
-                if not waiter.done():
-                    waiter.set_result(value)
-
-
-_batches: dict[asyncio.AbstractEventLoop, _Batch] = {}
-_sending: set[asyncio.Task[None]] = set()
-
-
 async def _read(redis: Redis, name: str) -> bytes | None:
-    loop = asyncio.get_running_loop()
-    batch = _batches.get(loop)
-    if batch is None:
-        _batches.clear()  # one loop per process at a time (tests and `asyncio.run` make new ones)
-        batch = _batches[loop] = _Batch(loop)
-    return await batch.add(redis, name)
+    # With the other reads of this turn of the event loop (one MGET), in the same pipeline as
+    # the routes' own commands (cinema.core.cache.pipelined_get).
+    return await cache.pipelined_get(redis, name)
 
 
 def _parsed(user_id: uuid.UUID, raw: bytes) -> Principal:
