@@ -3,8 +3,9 @@
 import uuid
 from functools import partial
 
-from fastapi import APIRouter, BackgroundTasks, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import ConfigDict
+from starlette.background import BackgroundTask
 
 from cinema.account import heartbeats, progress
 from cinema.account.heartbeats import Beat
@@ -14,9 +15,11 @@ from cinema.core.json_types import whole_number
 from cinema.core.schemas import ApiModel
 from cinema.media import playback
 from cinema.media.errors import InvalidPosition
+from cinema.media.hot_routes import HotRoute
 from cinema.media.playback import PlayOut
 
-router = APIRouter(prefix="/films/{film_id}", tags=["playback"])
+# The busiest requests: well-formed ones skip FastAPI's general argument handling (hot_routes).
+router = APIRouter(prefix="/films/{film_id}", tags=["playback"], route_class=HotRoute)
 
 
 class ProgressIn(ApiModel):
@@ -42,9 +45,7 @@ async def play(film_id: uuid.UUID, user: CurrentUser) -> Response:
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Playback heartbeat (about every 15 s): feeds history, resume and popularity",
 )
-async def report_progress(
-    film_id: uuid.UUID, body: ProgressIn, user: CurrentUser, after: BackgroundTasks
-) -> Response:
+async def report_progress(film_id: uuid.UUID, body: ProgressIn, user: CurrentUser) -> Response:
     # Most heartbeats are one Redis script call and no database session (cinema.account.heartbeats).
     film, upload_id, media_duration = await playback.playing_film(user, film_id)
     duration = media_duration or film.duration_seconds
@@ -72,6 +73,8 @@ async def report_progress(
     elif outcome.beat is Beat.VIEW:  # rare (once per viewer, film and day): through at once
         async with db.transaction() as session:
             await heartbeats.write_through(session, user.id, film_id, position=position, duration=duration)
-    if outcome is not None and outcome.flush:
-        after.add_task(heartbeats.flush_due)
+    if outcome is not None and outcome.flush:  # after answering
+        return Response(
+            status_code=status.HTTP_204_NO_CONTENT, background=BackgroundTask(heartbeats.flush_due)
+        )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
