@@ -28,6 +28,7 @@ Where it runs:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -46,6 +47,8 @@ log = logging.getLogger("cinema.payments.applier")
 
 BATCH = 200
 SWEEP_S = 5.0
+QUIET_S = 0.1  # the background drain waits for the webhook to be this quiet ...
+YIELD_S = 2.0  # ... this long at most
 
 Obj = dict[str, Any]
 # A handler chooses the event's upserts on the pending event; it answers None when it applied
@@ -146,6 +149,7 @@ async def _batch(limit: int) -> int:
         async with _transaction() as conn:
             claimed = await inbox.claim(conn, limit)
             done = [await _apply(conn, row) for row in claimed]
+            await inbox.done(conn, [row.id for row in claimed])
     except Exception as exc:
         if not claimed:
             raise
@@ -164,6 +168,7 @@ async def _one(event_id: str) -> None:
             if row is None:  # applied or held by another process meanwhile
                 return
             applied = await _apply(conn, row)
+            await inbox.done(conn, [row.id])
     except Exception as exc:
         await _failed(event_id, exc)
         return
@@ -197,9 +202,10 @@ async def _failed(event_id: str, exc: Exception) -> None:
 _locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
 
-async def drain() -> int:
+async def drain(*, yielding: bool = False) -> int:
     """Apply every event due now (batches until one comes back short); how many were claimed.
-    One drain at a time in a process; other processes skip the rows this one holds."""
+    One drain at a time in a process; other processes skip the rows this one holds. `yielding`
+    (the background drain): before each batch, let the deliveries arriving go first."""
     loop = asyncio.get_running_loop()
     lock = _locks.get(loop)
     if lock is None:
@@ -208,6 +214,8 @@ async def drain() -> int:
     async with lock:
         total = 0
         while True:
+            if yielding:
+                await _Background.lull()
             claimed = await _batch(BATCH)
             total += claimed
             if claimed < BATCH:
@@ -221,10 +229,20 @@ apply_before_answering = False  # True in a Lambda, which is frozen once it answ
 
 class _Background:
     """This process's drain in the background, if one runs, and whether it was woken since it
-    last looked for due events."""
+    last looked for due events; when the webhook last accepted an event.
+
+    Accepting comes first: Stripe waits for the answer (and retries what it does not get in
+    time), while an event applied a moment later costs nothing but that moment. So, in one
+    process whose event loop serves both, the background drain starts a batch once the webhook
+    has been quiet for QUIET_S, or after YIELD_S at the latest: at rest an event is applied
+    within a few tens of milliseconds, several at once if they came together; under a burst of
+    deliveries the drain takes a batch every YIELD_S and catches up when the burst ends."""
 
     task: asyncio.Task[None] | None = None
     woken = False
+    last_accept = 0.0
+    hurry = False  # someone waits for the drain (`settled`): no lull
+    nudge: asyncio.Event | None = None  # ends the lull's current wait
 
     @classmethod
     def running(cls) -> asyncio.Task[None] | None:
@@ -233,12 +251,25 @@ class _Background:
             return None
         return task
 
+    @classmethod
+    async def lull(cls) -> None:
+        loop = asyncio.get_running_loop()
+        latest = loop.time() + YIELD_S
+        while True:  # a timestamp to look at costs an accept less than an Event to set
+            now = loop.time()
+            wait = min(cls.last_accept + QUIET_S - now, latest - now)
+            if wait <= 0 or cls.hurry:
+                return
+            cls.nudge = nudge = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(nudge.wait(), wait)
+
 
 async def _drain_while_woken() -> None:
     while True:
         _Background.woken = False
         try:
-            await drain()
+            await drain(yielding=True)
         except Exception:
             log.exception("the webhook applier failed; the periodic sweep tries again")
             return
@@ -248,6 +279,7 @@ async def _drain_while_woken() -> None:
 
 async def wake() -> None:
     """An event was accepted: apply it soon (or now, in a Lambda)."""
+    _Background.last_accept = asyncio.get_running_loop().time()
     if apply_before_answering:
         await drain()
     elif _Background.running():
@@ -259,8 +291,14 @@ async def wake() -> None:
 
 async def settled() -> None:
     """Wait until this process has applied every event due (tests, the bench, shutdown)."""
-    while (task := _Background.running()) is not None:
-        await asyncio.wait({task})
+    _Background.hurry = True
+    if _Background.nudge is not None:
+        _Background.nudge.set()
+    try:
+        while (task := _Background.running()) is not None:
+            await asyncio.wait({task})
+    finally:
+        _Background.hurry = False
     await drain()
 
 

@@ -68,10 +68,14 @@ def verify(payload: bytes, signature: str | None) -> Obj:
     return body
 
 
-ACCEPTED, DUPLICATE, IGNORED = (WebhookOut(result=r) for r in ("accepted", "duplicate", "ignored"))
+# The three answers, serialized once.
+ACCEPTED, DUPLICATE, IGNORED = (
+    WebhookOut(result=result).model_dump_json().encode() for result in ("accepted", "duplicate", "ignored")
+)
 
 
-async def receive(payload: bytes, signature: str | None) -> WebhookOut:
+async def receive(payload: bytes, signature: str | None) -> bytes:
+    """The answer (a WebhookOut's JSON) to a delivery; raises the 400s and 503."""
     event = verify(payload, signature)
     if event["type"] not in applier.HANDLERS:
         return IGNORED
