@@ -145,6 +145,24 @@ def _has(modules: set[str], prefix: str) -> bool:
                 *LEDGER,
             ],
         ),
+        # the scheduled work: no HTTP app, no page, no other domain
+        (
+            "functions/catalog_jobs/handler.py",
+            [
+                "stripe",
+                "boto3",
+                "mangum",
+                "cinema.payments",
+                "cinema.media",
+                "cinema.auth",
+                "cinema.local",
+                "uvicorn",
+                "cinema.catalog.router",
+                "cinema.catalog.caching",
+                *STAFF_AND_TOKENS,
+                *PAGES,
+            ],
+        ),
         (
             "functions/payments/handler.py",
             ["boto3", "cinema.media", "cinema.catalog.search", "cinema.local", "uvicorn", *STAFF_AND_TOKENS],
@@ -153,7 +171,7 @@ def _has(modules: set[str], prefix: str) -> bool:
 )
 def test_a_handler_imports_only_its_own_module(handler, forbidden):
     modules = imported_by(handler)
-    assert "cinema.core.app" in modules  # the probe really loaded the handler
+    assert "cinema.core.coldstart" in modules  # the probe really loaded the handler
     leaked = [name for name in forbidden if _has(modules, name)]
     assert leaked == [], f"{handler} imports {leaked}"
 

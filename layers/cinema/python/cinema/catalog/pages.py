@@ -9,12 +9,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from cinema.catalog import caching, popularity, presenters, sorts
+from cinema.catalog import caching, presenters, sorts
 from cinema.catalog import repository as repo
 from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.models import FilmStatus
 from cinema.catalog.schemas import PopularFilm
-from cinema.core.db import reading, transaction
+from cinema.core.db import reading
 from cinema.core.pagination import cursor_uuid, decode_cursor, encode_cursor
 from cinema.core.settings import get_settings
 
@@ -163,8 +163,8 @@ def _count_params(filters: repo.FilmFilters) -> list[Any]:
 
 async def popular(*, limit: int) -> bytes:
     async def build() -> bytes:
-        async with transaction() as db:
-            await popularity.refresh(db)
+        # A read: `films.popularity` is kept by the scheduled refresh (cinema.catalog.jobs).
+        async with reading() as db:
             page = await repo.list_films(  # total=0: not counted, the answer's total is its length
                 db, repo.FilmFilters(), sort="popular", descending=True, after=None, limit=limit, total=0
             )

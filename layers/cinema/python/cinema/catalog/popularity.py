@@ -1,13 +1,13 @@
 """Views and the 7-day popularity that orders `sort=popular` and GET /films/popular.
 
 A view is one upsert of a (film, day) counter; `films.popularity` (views over the last 7
-days) is recomputed from those counters at most once a minute per process, when the
-popular list is rebuilt, so the hot path never aggregates.
+days) is recomputed from those counters by scheduled work (cinema.catalog.jobs: every minute,
+by EventBridge Scheduler in AWS and by the local stack on one machine), never by a read, so
+the hot path neither aggregates nor writes.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -17,8 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinema.catalog import repository as repo
 
 WINDOW_DAYS = 7
-REFRESH_EVERY_S = 60.0
-_last_refresh = 0.0
 
 
 def today() -> date:
@@ -35,12 +33,10 @@ async def record_view(db: AsyncSession, film_id: uuid.UUID, user_id: uuid.UUID |
     await repo.add_view(db, film_id, today())
 
 
-async def refresh(db: AsyncSession, *, force: bool = False) -> None:
-    global _last_refresh  # noqa: PLW0603 - a per-process throttle
-    now = time.monotonic()
-    if force or now - _last_refresh >= REFRESH_EVERY_S:
-        _last_refresh = now
-        await repo.refresh_popularity(db, window_start())
+async def refresh(db: AsyncSession) -> int:
+    """films.popularity := views over the last WINDOW_DAYS days (today included); returns how
+    many films changed. Flushes nothing else and commits nothing: the caller's unit of work."""
+    return await repo.refresh_popularity(db, window_start())
 
 
 async def views_per_day(db: AsyncSession, days: Sequence[date]) -> list[tuple[date, int]]:

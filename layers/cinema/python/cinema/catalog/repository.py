@@ -269,9 +269,20 @@ async def titles(db: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, 
     return {row[0]: row[1] for row in rows.all()}
 
 
-async def refresh_popularity(db: AsyncSession, since: date) -> None:
-    """films.popularity := views since `since`; films that fell out of the window go to 0."""
-    await db.execute(
+# The transaction-level advisory lock the popularity refresh holds (an arbitrary constant of ours).
+POPULARITY_LOCK = 0x63696E656D61  # "cinema"
+
+
+async def try_lock_popularity(db: AsyncSession) -> bool:
+    """True when this transaction now holds the refresh's lock (released at its end)."""
+    statement = select(func.pg_try_advisory_xact_lock(POPULARITY_LOCK))
+    return bool((await db.execute(statement)).scalar_one())
+
+
+async def refresh_popularity(db: AsyncSession, since: date) -> int:
+    """films.popularity := views since `since`; films that fell out of the window go to 0.
+    Returns how many films changed (only those are written)."""
+    result = await db.execute(
         text(
             """
             UPDATE films f SET popularity = coalesce(v.views, 0)
@@ -283,3 +294,4 @@ async def refresh_popularity(db: AsyncSession, since: date) -> None:
         ),
         {"since": since},
     )
+    return result.rowcount

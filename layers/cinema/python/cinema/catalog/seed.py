@@ -262,7 +262,7 @@ async def add_view_history(db: AsyncSession, film_ids: list[uuid.UUID], *, seed:
     for start in range(0, len(rows), 5000):
         statement = insert(film_views_daily).values(rows[start : start + 5000])
         await db.execute(statement.on_conflict_do_nothing())
-    await popularity.refresh(db, force=True)
+    await popularity.refresh(db)
 
 
 async def seed_demo(db: AsyncSession, catalog: dict[str, Any]) -> int:

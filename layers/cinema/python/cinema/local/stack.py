@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
 from cinema.core import migrate
 from cinema.core.logging import configure_local_logging
@@ -156,6 +157,15 @@ def _exit_on_sigterm(signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
+def serving_app() -> FastAPI:
+    """What `cinema serve` runs: the app with every router, and for as long as it serves, the
+    scheduled work that EventBridge Scheduler invokes in AWS (cinema.local.periodic)."""
+    from cinema.local import periodic  # noqa: PLC0415 - after settings are final
+    from cinema.local.app import create_app  # noqa: PLC0415
+
+    return periodic.attach(create_app())
+
+
 def run() -> int:
     started = time.perf_counter()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -203,8 +213,6 @@ def run() -> int:
         seeded = asyncio.run(seeding.run_demo_if_empty(demo_catalog()))
         catalog_line = f"{seeded} demo films loaded (first run)" if seeded else "as you left it"
 
-        from cinema.local.app import create_app  # noqa: PLC0415 - after settings are final
-
         lines = [
             ("web", web.console_line(settings)),
             ("account", admin_line),
@@ -214,13 +222,13 @@ def run() -> int:
         ]
         _banner(services, settings, lines, seeded, started)
         config = uvicorn.Config(
-            create_app(),
+            serving_app(),
             host=settings.host,
             port=settings.port,
             log_config=None,
             access_log=False,  # our middleware logs each request as JSON with its request id
             proxy_headers=False,
-            lifespan="on",  # starts the transcoding worker
+            lifespan="on",  # starts the transcoding worker, the heartbeat flush, the scheduled work
         )
         uvicorn.Server(config).run()
         return 0
