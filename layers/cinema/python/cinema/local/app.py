@@ -26,6 +26,7 @@ from cinema.local.web import WebApp
 from cinema.media import storage
 from cinema.media.admin_router import router as media_admin_router
 from cinema.media.playback_router import router as playback_router
+from cinema.payments import applier
 from cinema.payments.account_router import router as payments_account_router
 from cinema.payments.router import router as payments_router
 from cinema.reviews.router import router as reviews_router
@@ -45,14 +46,19 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 
         demo = asyncio.get_running_loop().create_task(ensure_demo_media(), name="demo-media")
     flusher = asyncio.get_running_loop().create_task(_flush_heartbeats(), name="heartbeat-flush")
+    # Stripe's accepted events: applied as each arrives (the webhook wakes the applier); the
+    # sweep applies what a crash or a failed attempt left, from the start and every few seconds.
+    sweeper = asyncio.get_running_loop().create_task(applier.sweep(), name="webhook-sweep")
     try:
         yield
     finally:
         flusher.cancel()
+        sweeper.cancel()
         if demo is not None:
             demo.cancel()
-        await asyncio.gather(flusher, *([demo] if demo else []), return_exceptions=True)
+        await asyncio.gather(flusher, sweeper, *([demo] if demo else []), return_exceptions=True)
         await heartbeats.flush_due()  # nothing a viewer sent is left behind
+        await applier.settled()  # nor an accepted event (the next start's sweep would apply it)
         await worker.stop()
 
 

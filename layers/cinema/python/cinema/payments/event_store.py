@@ -1,4 +1,4 @@
-"""The webhook's SQL: one event costs one read and one write, each a single statement.
+"""The applier's SQL: one event costs one read and one write, each a single statement.
 
 - The read (`PendingEvent.look_up`) is one SELECT of everything the event's rules may ask:
   whether the event is already recorded, whose Stripe customer it is, whether a user exists,
@@ -7,10 +7,12 @@
 - The write (`PendingEvent.record`) is one statement: the event id inserted under its unique
   key and, gated on that insert (data-modifying CTEs), the upserts the rules chose. A
   redelivery inserts no id, so it changes nothing; a failing upsert fails the whole statement,
-  id included, so Stripe's retry applies it then.
-Both run in autocommit: a single statement is its own transaction, so the id and its effect
-still commit together, with no BEGIN and COMMIT round trips. A concurrent delivery of the same
-event waits in its write on the id's unique key until the first commits, then writes nothing.
+  id included.
+Both run in the applier's transaction of a batch of events (applier.py), which also deletes
+their inbox rows: the ids, their effects and the end of their rows commit together, and a
+failure rolls all back so that the events are applied again, one by one. A concurrent
+application of the same event (another process, racing a redelivery) waits in its write on
+the id's unique key until the first commits, then writes nothing.
 
 The statements are built with SQLAlchemy Core and compiled once per shape (the set of
 upserts), their constants written in, and run with their parameters on the pooled
@@ -276,7 +278,8 @@ async def _first_row(
 
 @asynccontextmanager
 async def autocommit() -> AsyncIterator[AsyncConnection]:
-    """A pooled connection in autocommit: each statement is its own transaction."""
+    """A pooled connection in autocommit: each statement is its own transaction (the inbox's
+    accepts and retries)."""
     async with db.engine().connect() as conn:
         yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
@@ -285,7 +288,8 @@ class PendingEvent:
     """One event being applied: its rules `look_up` what they need (one SELECT), choose their
     upserts, and `record` writes them with the event's id (one statement). Error lines that ask
     a person to act are logged only once the event is recorded, so a redelivery racing the
-    first delivery does not log them twice."""
+    first delivery does not log them twice (a batch that fails after recording may log them
+    again when its events are applied one by one)."""
 
     def __init__(self, conn: AsyncConnection, event_id: str, event_type: str, object_id: str | None) -> None:
         self._conn = conn
