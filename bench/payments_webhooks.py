@@ -11,7 +11,7 @@ duplicates and one subscription's events race each other as they do from Stripe.
 
 Two routes of the same server get exactly the same deliveries, in the same order:
 - POST /api/v1/payments/webhook: verification and the event accepted into the inbox (one
-  INSERT, payments/inbox.py), answered; the applier of the same process (payments/applier.py),
+  INSERT, shared by the deliveries arriving together, payments/inbox.py), answered; the applier of the same process (payments/applier.py),
   woken by the accepts, applies the events in batches meanwhile and after (one read and one
   write per event, payments/event_store.py, one transaction per batch);
 - POST /bench/verify-only, added by the bench: the webhook's own verification
