@@ -123,7 +123,10 @@ class _Turn:
     ) -> None:
         head = [("MGET", *reads)] if reads else []
         try:
-            results = await self._pipeline([*head, *(command for command, _ in commands)])
+            if commands:
+                results = await self._pipeline([*head, *(command for command, _ in commands)])
+            else:  # reads alone: one command costs less in redis-py than a pipeline of one
+                results = [await self.redis.execute_command(*head[0])]
             read = results[0] if head else None
             results = results[len(head) :]
             unknown = [n for n, r in enumerate(results) if isinstance(r, NoScriptError)]
