@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# pytest workers of `make test` (pytest-xdist, whole modules per worker): each starts its own
+# PostgreSQL, Redis and S3 on free ports. Fixed, not `auto`: a container may report the host's
+# CPUs while it gets two. One worker when the tests are given a database or Redis to share.
+TEST_WORKERS ?= $(if $(CINEMA_TEST_DATABASE_URL)$(CINEMA_TEST_REDIS_URL),1,2)
 SAM_VENV := .cache/sam
 SAM    := $(SAM_VENV)/bin/sam
 
@@ -72,7 +76,7 @@ test: $(STAMP) web-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
-	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=85
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term --cov-fail-under=85
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
