@@ -4,14 +4,13 @@ Input, its context attributes filled in), in a fresh process like a Lambda conta
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import yaml  # cfn-lint's dependency
+from tests.functions.fresh_process import run_handler
 
 from cinema.catalog import jobs, popularity
 from cinema.core import db
@@ -22,19 +21,7 @@ API = "/api/v1"
 
 
 def invoke(events: list[dict]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            str(Path(__file__).with_name("event_runner.py")),
-            str(ROOT / "functions/catalog_jobs/handler.py"),
-        ],
-        input=json.dumps(events),
-        capture_output=True,
-        text=True,
-        env={**os.environ, "POWERTOOLS_SERVICE_NAME": "catalog_jobs"},
-        timeout=120,
-        check=False,
-    )
+    return run_handler("catalog_jobs", events)
 
 
 async def test_the_scheduled_event_refreshes_popularity(client, catalog):

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
+from tests.functions.fresh_process import answers
 from tests.media_rows import insert_upload
 
 ROOT = Path(__file__).parents[2]
@@ -22,21 +20,7 @@ def load(name: str, film_id: str, upload_id: uuid.UUID) -> dict:
 
 
 def invoke(events: list[dict]) -> list[dict]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(Path(__file__).with_name("event_runner.py")),
-            str(ROOT / "functions/media_status/handler.py"),
-        ],
-        input=json.dumps(events),
-        capture_output=True,
-        text=True,
-        env={**os.environ, "POWERTOOLS_SERVICE_NAME": "media_status"},
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return answers("media_status", events)
 
 
 async def test_mediaconvert_events_in_any_order_end_ready(client, catalog, admin):
