@@ -30,6 +30,8 @@ from typing import Any, TypeVar
 import psutil
 from _stack import say  # bench/ is on sys.path: these run as scripts
 
+from cinema.local._service_common import free_port  # noqa: F401 - the one port probe, for the benches
+
 MAX_REQUESTS_PER_ROUND = 2_000_000  # a bound besides the duration
 STALL_S = 30  # a round that overruns its duration by this much has a stalled server
 
@@ -56,12 +58,6 @@ def run_server(app: object, port: int) -> None:
         lifespan="off",
     )
     uvicorn.Server(config).run()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:

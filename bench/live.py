@@ -35,7 +35,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,6 +48,8 @@ from typing import Any
 import httpx
 import imageio_ffmpeg
 
+from cinema.local._service_common import free_port  # the one port probe
+
 API = "/api/v1"
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 CINEMA = shutil.which("cinema", path=str(Path(sys.executable).parent)) or "cinema"
@@ -59,12 +60,6 @@ TARGET_DELAY = 3.0
 
 def say(message: str = "") -> None:
     print(message, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Platform:

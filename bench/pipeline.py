@@ -34,7 +34,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,6 +48,7 @@ import httpx
 import imageio_ffmpeg
 import psutil
 
+from cinema.local._service_common import free_port  # the one port probe
 from cinema.local.demo_media import make_test_clip
 
 TARGET = 0.6
@@ -66,12 +66,6 @@ def say(message: str = "") -> None:
 
 def make_clip(path: Path, seconds: int) -> None:
     make_test_clip(path, seconds=seconds, preset="ultrafast")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Platform:
@@ -288,7 +282,7 @@ def main() -> None:
             f"clip: {args.seconds} s 1280x720 25 fps testsrc2 + sine, x264 ultrafast, "
             f"{clip.stat().st_size / 2**20:.1f} MiB, made in {time.perf_counter() - started:.1f}s (not timed)"
         )
-        platform = Platform(work / "state", _free_port())
+        platform = Platform(work / "state", free_port())
         runs: list[Run] = []
         references: list[float] = []
         try:

@@ -35,6 +35,8 @@ from pathlib import Path
 import httpx
 from playwright.async_api import Browser, async_playwright
 
+from cinema.local._service_common import free_port  # the one port probe
+
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "web" / "dist"
 HLS_JS = ROOT / "web" / "node_modules" / "hls.js" / "dist" / "hls.min.js"
@@ -69,14 +71,6 @@ def first_load() -> tuple[float, list[str]]:
     files += re.findall(r'<link rel="modulepreload"[^>]*href="/([^"]+)"', html)
     total = sum(len(gzip.compress((DIST / name).read_bytes(), 9)) for name in files)
     return total / 1024, files
-
-
-def free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Platform:

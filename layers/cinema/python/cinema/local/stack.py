@@ -13,7 +13,6 @@ import logging
 import os
 import secrets
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -25,6 +24,7 @@ from cinema.core import migrate
 from cinema.core.logging import configure_local_logging
 from cinema.core.settings import Settings, get_settings
 from cinema.local import web
+from cinema.local._service_common import port_is_free
 from cinema.local.demo_catalog import demo_catalog
 from cinema.local.dev_tools import bind_check
 from cinema.local.edge import ensure_key_pair
@@ -135,16 +135,6 @@ def _banner(
     _say("")
 
 
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
 def _loopback_url(settings: Settings) -> str:
     """How a process on this machine (nginx calling the live hooks) reaches the API."""
     wildcard = settings.host in ("0.0.0.0", "::", "localhost")  # noqa: S104 - compared, not bound
@@ -177,7 +167,7 @@ def run() -> int:
         return 2
     if check.verdict == "warn":
         _say(f"\n{'!' * 78}\n{check.message}\n{'!' * 78}\n")
-    if not _port_free(settings.host, settings.port):
+    if not port_is_free(settings.port, settings.host):
         _say(f"error: {settings.host}:{settings.port} is in use; stop what runs there or set CINEMA_PORT")
         return 1
     data_dir = settings.data_dir.resolve()
