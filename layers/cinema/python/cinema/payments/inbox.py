@@ -34,6 +34,7 @@ from cinema.payments import event_store
 MAX_ATTEMPTS = 8
 RETRY_DELAY_S = 1.0  # doubled at each attempt, at most MAX_RETRY_DELAY_S
 MAX_RETRY_DELAY_S = 300.0
+LINGER_S = 0.01  # the accepting connection is held this long after the last group for the next
 
 _ACCEPT = (
     "INSERT INTO webhook_inbox (id, type, payload)"
@@ -95,10 +96,12 @@ async def _run(
 
 
 class _Arriving:
-    """Deliveries waiting to be stored, and whether a statement is storing others meanwhile."""
+    """Deliveries waiting to be stored, and whether a statement is storing others meanwhile
+    (and, if it holds its connection for the next ones, what wakes it)."""
 
     waiting: ClassVar[list[tuple[str, str, str, asyncio.Future[bool]]]] = []
     storing: asyncio.Task[None] | None = None
+    lingering: asyncio.Future[None] | None = None
 
 
 async def accept(event_id: str, event_type: str, payload: bytes) -> bool:
@@ -106,32 +109,71 @@ async def accept(event_id: str, event_type: str, payload: bytes) -> bool:
     the row is committed. Deliveries that arrive while a statement is storing others are
     stored together by the next one (a group commit: one INSERT of many rows costs about what
     one row costs; at rest a group is one delivery)."""
-    future = asyncio.get_running_loop().create_future()
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
     _Arriving.waiting.append((event_id, event_type, payload.decode(), future))
     storing = _Arriving.storing
-    if storing is None or storing.done() or storing.get_loop() is not asyncio.get_running_loop():
-        _Arriving.storing = asyncio.get_running_loop().create_task(_store_arrivals())
+    if storing is None or storing.done() or storing.get_loop() is not loop:
+        _Arriving.storing = loop.create_task(_store_arrivals())
+    elif _Arriving.lingering is not None:  # it holds its connection for us
+        _wake(_Arriving.lingering)
     return await future
 
 
 async def _store_arrivals() -> None:
+    """Store the waiting groups one after the other on ONE pooled connection, held while
+    deliveries keep arriving and LINGER_S after the last: a burst checks out a connection once,
+    not once a group (the checkout and its switch to autocommit cost about as much CPU as the
+    INSERT of a group)."""
     while _Arriving.waiting:
-        group, _Arriving.waiting = _Arriving.waiting, []
-        params = [
-            value for event_id, event_type, payload, _ in group for value in (event_id, event_type, payload)
-        ]
+        checked_out = False
         try:
             async with event_store.autocommit() as conn:
-                stored = {row[0] for row in await _run(conn, _accept_statement(len(group)), params)}
-        except Exception as exc:  # each delivery fails (500) and Stripe delivers it again
-            for _, _, _, future in group:
-                if not future.done():
-                    future.set_exception(exc)
-            continue
-        for event_id, _, _, future in group:  # an id twice in a group: the first one was stored
-            if not future.done():
-                future.set_result(event_id in stored)
-            stored.discard(event_id)
+                checked_out = True
+                while _Arriving.waiting or (LINGER_S and await _more_arrive()):
+                    group, _Arriving.waiting = _Arriving.waiting, []
+                    params = [
+                        value
+                        for event_id, event_type, payload, _ in group
+                        for value in (event_id, event_type, payload)
+                    ]
+                    try:
+                        stored = {row[0] for row in await _run(conn, _accept_statement(len(group)), params)}
+                    except Exception as exc:  # each delivery fails (500) and Stripe delivers it again
+                        _fail(group, exc)
+                        raise  # the next group gets a connection of its own
+                    for event_id, _, _, future in group:  # an id twice in a group: the first was stored
+                        if not future.done():
+                            future.set_result(event_id in stored)
+                        stored.discard(event_id)
+        except Exception as exc:
+            if not checked_out:  # no connection: the deliveries waiting fail now (no retry loop)
+                group, _Arriving.waiting = _Arriving.waiting, []
+                _fail(group, exc)
+
+
+async def _more_arrive() -> bool:
+    """Whether a delivery arrives within LINGER_S (the held connection stores it)."""
+    loop = asyncio.get_running_loop()
+    _Arriving.lingering = woken = loop.create_future()
+    timer = loop.call_later(LINGER_S, _wake, woken)
+    try:
+        await woken
+    finally:
+        timer.cancel()
+        _Arriving.lingering = None
+    return bool(_Arriving.waiting)
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _fail(group: list[tuple[str, str, str, asyncio.Future[bool]]], exc: Exception) -> None:
+    for _, _, _, future in group:
+        if not future.done():
+            future.set_exception(exc)
 
 
 async def claim(conn: AsyncConnection, limit: int) -> list[Accepted]:
