@@ -28,6 +28,23 @@ from cinema.media.signing import generate_key_pair
 CLOUDFRONT_KEY_ID = "KTESTKEYPAIR01"
 CLOUDFRONT_KEYS = generate_key_pair()  # (private PEM, public PEM): the trusted key group of the tests
 
+# Tests that judge latency while a fault is injected or a storm runs: `make test` runs them
+# after the parallel part, one process alone, so that another worker's tests do not take the
+# CPU their time bounds are for (marker `alone`).
+ALONE = (
+    "tests/faults/",
+    "tests/auth/test_hashing.py",
+    "tests/payments/test_provider_outage.py",
+    "tests/payments/test_webhook_inbox.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        if Path(str(item.path)).relative_to(root).as_posix().startswith(ALONE):
+            item.add_marker(pytest.mark.alone)
+
 
 @pytest.fixture(scope="session")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServices]:
