@@ -10,7 +10,7 @@ from cinema.catalog import caching, pages
 from cinema.catalog import repository as repo
 from cinema.catalog.params import SearchParam, SortParam
 from cinema.catalog.schemas import Country, FilmOut, FilmSummary, GenreOut, PopularFilm, Slug
-from cinema.core.db import DbSession
+from cinema.core.db import reading
 from cinema.core.openapi import errors
 from cinema.core.pagination import LIMIT_OPENAPI, Cursor, Limit, Page, limit_of
 
@@ -91,5 +91,6 @@ async def get_film(film_id: uuid.UUID, request: Request) -> Response:
 
 
 @router.get("/genres", response_model=list[GenreOut])
-async def genres(db: DbSession) -> list[GenreOut]:
-    return [GenreOut.model_validate(g) for g in await repo.all_genres(db)]
+async def genres() -> list[GenreOut]:
+    async with reading() as reader:  # a public read, like the lists: autocommit, no BEGIN/COMMIT
+        return [GenreOut.model_validate(g) for g in await repo.all_genres(reader)]
