@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,15 +23,23 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def imported_by(handler: str) -> set[str]:
+HANDLERS = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob("functions/*/handler.py"))
+
+
+def probe(script: str, handler: str) -> Any:
+    """What `script` prints as JSON after loading the handler in a fresh interpreter."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(ROOT / handler)],
+        [sys.executable, "-c", script, str(ROOT / handler)],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     )
-    return set(json.loads(done.stdout))
+    return json.loads(done.stdout)
+
+
+def imported_by(handler: str) -> set[str]:
+    return set(probe(PROBE, handler))
 
 
 # The payments modules that talk to Stripe or change money state; reading functions
@@ -184,8 +193,7 @@ DECLARES = re.compile(r"Mapped\[|\((?:ApiModel|BaseModel|BaseSettings)\b|APIRout
 
 
 def test_what_a_function_declares_has_no_postponed_annotations():
-    handlers = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob("functions/*/handler.py"))
-    loaded = set().union(*(imported_by(handler) for handler in handlers))
+    loaded = set().union(*(imported_by(handler) for handler in HANDLERS))
     postponed = []
     for name in sorted(m for m in loaded if m.startswith("cinema.")):
         spec = importlib.util.find_spec(name)
@@ -215,18 +223,9 @@ print(json.dumps(sorted(
 # A function declares only some of the tables, so each module that declares a table imports the
 # tables its foreign keys name: SQLAlchemy resolves them when it orders a flush or infers a join,
 # and would fail there, in that function only.
-@pytest.mark.parametrize(
-    "handler", sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("functions/*/handler.py"))
-)
+@pytest.mark.parametrize("handler", HANDLERS)
 def test_the_foreign_keys_of_what_a_function_declares_resolve(handler):
-    done = subprocess.run(
-        [sys.executable, "-c", FOREIGN_KEYS, str(ROOT / handler)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert json.loads(done.stdout) == []
+    assert probe(FOREIGN_KEYS, handler) == []
 
 
 BUILT = """
@@ -255,15 +254,6 @@ BUILT_AT_IMPORT = {
 }
 
 
-@pytest.mark.parametrize(
-    "handler", sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("functions/*/handler.py"))
-)
+@pytest.mark.parametrize("handler", HANDLERS)
 def test_a_function_builds_no_body_at_import(handler):
-    done = subprocess.run(
-        [sys.executable, "-c", BUILT, str(ROOT / handler)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert set(json.loads(done.stdout)) <= BUILT_AT_IMPORT
+    assert set(probe(BUILT, handler)) <= BUILT_AT_IMPORT
