@@ -49,26 +49,14 @@ def forget_after_commit(session: AsyncSession, user_id: uuid.UUID | None) -> Non
         return
 
     async def forget_them() -> None:
-        await forget(user_id)
+        await forget_all({user_id})
 
     db.after_commit(session, forget_them)
 
 
-async def forget(user_id: uuid.UUID) -> None:
-    """The viewer's subscriptions or purchases changed, and the change is committed."""
-    redis = cache.client()
-    if redis is None:
-        log.warning("Redis is unreachable: playback grants of %s run out with their signatures", user_id)
-        return
-    try:
-        await redis.delete(grants_key(user_id))
-    except (RedisError, OSError):
-        cache.mark_down()
-        log.warning("could not forget the playback grants of %s", user_id)
-
-
 async def forget_all(user_ids: set[uuid.UUID]) -> None:
-    """`forget`, for many viewers in one round trip (a batch of webhook events)."""
+    """The viewers' subscriptions or purchases changed, and the change is committed: one
+    round trip for all of them (a batch of webhook events)."""
     if not user_ids:
         return
     redis = cache.client()
