@@ -256,12 +256,31 @@ async def video_time(page: Page) -> float:
 async def wait_playing(page: Page, beyond: float, timeout_s: float = 30) -> float:
     """Until the <video> has played past `beyond` seconds (polled from here: the app's CSP
     forbids the string evaluation that page.wait_for_function would use)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if (now := await video_time(page)) > beyond:
-            return now
-        await page.wait_for_timeout(100)
-    pytest.fail(f"the video never played past {beyond} s (at {await video_time(page)} s)")
+    media: list[str] = []  # what the player fetched meanwhile, for the failure message
+
+    def fetched(response: Any) -> None:
+        if "/media/" in response.url:
+            media.append(f"{time.monotonic() - started:5.1f}s {response.status} {response.url.split('?')[0]}")
+
+    started = time.monotonic()
+    page.on("response", fetched)
+    try:
+        while time.monotonic() < started + timeout_s:
+            if (now := await video_time(page)) > beyond:
+                return now
+            await page.wait_for_timeout(100)
+        state = await page.evaluate(
+            "(() => { const v = document.querySelector('video'); if (!v) return 'no <video>';"
+            " const b = [...Array(v.buffered.length).keys()].map(i => `${v.buffered.start(i)}-${v.buffered.end(i)}`);"
+            " return `paused=${v.paused} readyState=${v.readyState} networkState=${v.networkState}"
+            " error=${v.error?.code} buffered=[${b}]` })()"
+        )
+        pytest.fail(
+            f"the video never played past {beyond} s (at {await video_time(page)} s): {state}\n"
+            + "\n".join(media[-40:])
+        )
+    finally:
+        page.remove_listener("response", fetched)
 
 
 @pytest.fixture(scope="session")

@@ -25,13 +25,20 @@ async def test_staff_go_live_and_a_viewer_watches(
     assert key not in await page.locator("table").inner_text()  # shown in the key card only
     await shoot(page, "admin-live")
 
-    publisher = push(f"{server.rstrip('/')}/{key}", 40, tmp_path / "ffmpeg.log")
+    viewer = await browser.new_context(base_url=web_platform.base, viewport=DESKTOP, locale="ru-RU")
+    watching = await viewer.new_page()
+    await sign_up(watching)
+    await watching.goto("/live")
+    card = watching.locator(".live-card").filter(has_text="Концерт в прямом эфире")
+    await card.get_by_role("link", name="Открыть").click()
+    await expect(watching.get_by_role("heading", name="Трансляция ещё не началась")).to_be_visible()
+
+    # the viewer waits on the page: it goes on air by itself, through the seconds in which the
+    # event is live but its first fragment (and so its playlist) is not written yet
+    publisher = push(f"{server.rstrip('/')}/{key}", 90, tmp_path / "ffmpeg.log")
     try:
-        viewer = await browser.new_context(base_url=web_platform.base, viewport=DESKTOP, locale="ru-RU")
-        watching = await viewer.new_page()
-        await sign_up(watching)
+        await wait_playing(watching, 2, timeout_s=45)
         await watching.goto("/live")
-        card = watching.locator(".live-card").filter(has_text="Концерт в прямом эфире")
         await expect(card.get_by_text("в эфире")).to_be_visible(timeout=20_000)
         await check_accessibility(watching, "live list")
         await card.get_by_role("link", name="Смотреть эфир").click()

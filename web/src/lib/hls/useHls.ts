@@ -1,4 +1,4 @@
-import Hls, { type ErrorData, type Level } from 'hls.js'
+import Hls, { type ErrorData, type Level, type LoaderConfig } from 'hls.js'
 import { useEffect, useRef, useState, type RefObject } from 'react'
 
 import { setGrantCookies, signedUrlFactory } from './signing'
@@ -13,6 +13,22 @@ export type PlaybackProblem = 'network' | 'media' | 'unsupported' | 'forbidden' 
 interface Grant {
   manifest_url: string
   cookies?: Record<string, string>
+}
+
+const LIVE_RELOAD_MS = 3_000
+
+/** A live playlist that is not there yet (404) is asked for again every 2 s for a minute. */
+const LIVE_PLAYLIST_POLICY: LoaderConfig = {
+  maxTimeToFirstByteMs: 10_000,
+  maxLoadTimeMs: 20_000,
+  timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 },
+  errorRetry: {
+    maxNumRetry: 30,
+    retryDelayMs: 2_000,
+    maxRetryDelayMs: 2_000,
+    shouldRetry: (config, count, _timeout, response, retry) =>
+      retry || (response?.code === 404 && count < (config?.maxNumRetry ?? 0)),
+  },
 }
 
 /** Attaches the signed HLS stream to the <video>: hls.js where MSE exists, native HLS otherwise. */
@@ -40,11 +56,21 @@ export function useHls(
         xhrSetup: (xhr, url) => xhr.open('GET', sign(url), true),
         capLevelToPlayerSize: true,
         startLevel: -1,
-        // live: start two 2 s fragments behind the edge (hls.js's default is three)
-        ...(live ? { liveSyncDurationCount: 2 } : {}),
+        // live: start two 2 s fragments behind the edge (hls.js's default is three), and wait
+        // out the seconds between "on air" and the first fragment's playlist (a 404 until then)
+        ...(live
+          ? {
+              liveSyncDurationCount: 2,
+              manifestLoadPolicy: { default: LIVE_PLAYLIST_POLICY },
+              playlistLoadPolicy: { default: LIVE_PLAYLIST_POLICY },
+            }
+          : {}),
       })
       hls.current = player
       let recovered = false
+      let reload: ReturnType<typeof setTimeout> | undefined
+      // live: once the stream plays again, the "signal dropped" notice goes
+      player.on(Hls.Events.FRAG_BUFFERED, () => setFailure((f) => (f && f.problem === 'network' ? null : f)))
       player.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
         setLevels(
           data.levels
@@ -60,12 +86,16 @@ export function useHls(
         else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && !recovered) {
           recovered = true
           player.recoverMediaError()
-        } else if (data.type === Hls.ErrorTypes.NETWORK_ERROR) setProblem('network')
-        else setProblem('media')
+        } else if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+          setProblem('network')
+          // a live signal that dropped may come back: keep asking while the page is open
+          if (live) reload = setTimeout(() => player.loadSource(grant.manifest_url), LIVE_RELOAD_MS)
+        } else setProblem('media')
       })
       player.loadSource(grant.manifest_url)
       player.attachMedia(element)
       return () => {
+        clearTimeout(reload)
         player.destroy()
         hls.current = null
       }
