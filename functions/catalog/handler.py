@@ -4,7 +4,7 @@ import gc
 
 gc.disable()  # until the handler is built: a cold start only allocates (cinema.core.coldstart)
 
-from cinema.catalog.router import router
 from cinema.core.lambda_http import http_handler
+from cinema.http_functions import routers
 
-handler = http_handler("catalog", router)
+handler = http_handler("catalog", *routers("catalog"))

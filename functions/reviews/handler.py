@@ -6,6 +6,6 @@ import gc
 gc.disable()  # until the handler is built: a cold start only allocates (cinema.core.coldstart)
 
 from cinema.core.lambda_http import http_handler
-from cinema.reviews.router import router
+from cinema.http_functions import routers
 
-handler = http_handler("reviews", router)
+handler = http_handler("reviews", *routers("reviews"))

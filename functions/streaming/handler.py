@@ -6,7 +6,6 @@ import gc
 gc.disable()  # until the handler is built: a cold start only allocates (cinema.core.coldstart)
 
 from cinema.core.lambda_http import http_handler
-from cinema.live.router import router as live_router
-from cinema.media.playback_router import router
+from cinema.http_functions import routers
 
-handler = http_handler("streaming", router, live_router)
+handler = http_handler("streaming", *routers("streaming"))

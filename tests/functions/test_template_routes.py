@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml  # cfn-lint's dependency
@@ -12,19 +13,9 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from tests.functions.test_catalog_handlers import run
 
-from cinema.account.router import router as account_router
-from cinema.auth.router import router as auth_router
-from cinema.auth.users_router import router as users_router
-from cinema.catalog.admin_router import router as catalog_admin_router
-from cinema.catalog.router import router as catalog_router
-from cinema.catalog.stats_router import router as stats_router
 from cinema.core.health import router as health_router
-from cinema.live.router import router as live_router
-from cinema.media.admin_router import router as media_admin_router
-from cinema.media.playback_router import router as playback_router
-from cinema.payments.account_router import router as payments_account_router
-from cinema.payments.router import router as payments_router
-from cinema.reviews.router import router as reviews_router
+from cinema.http_functions import HTTP_FUNCTIONS, every_router, routers
+from cinema.local.app import create_app
 
 TEMPLATE = Path(__file__).parents[2] / "template.yaml"
 HANDLERS = Path(__file__).parents[2] / "functions"
@@ -36,17 +27,13 @@ class _CfnLoader(yaml.SafeLoader):
 
 _CfnLoader.add_multi_constructor("!", lambda loader, _tag, node: None)
 
-# Every HTTP function with the routers its handler passes to http_handler (the health check is
-# served by each, routed to the auth function only).
-FUNCTIONS = {
-    "AuthFunction": ("auth", [auth_router, users_router, health_router]),
-    "CatalogFunction": ("catalog", [catalog_router]),
-    "AdminFunction": ("admin", [catalog_admin_router, stats_router, media_admin_router]),
-    "StreamingFunction": ("streaming", [playback_router, live_router]),
-    "ReviewsFunction": ("reviews", [reviews_router]),
-    "AccountFunction": ("account", [account_router]),
-    "PaymentsFunction": ("payments", [payments_router, payments_account_router]),
-}
+
+def _resources() -> dict[str, Any]:
+    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)["Resources"]  # noqa: S506
+
+
+def _resource_name(function: str) -> str:
+    return f"{function.replace('_', ' ').title().replace(' ', '')}Function"
 
 
 def _shape(path: str) -> str:
@@ -63,25 +50,47 @@ def _served(routers: list[APIRouter]) -> set[tuple[str, str]]:
     }
 
 
-@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_function_with_http_routes_is_a_listed_http_function():
+    with_routes = {
+        name
+        for name, resource in _resources().items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and any(e["Type"] == "HttpApi" for e in resource["Properties"].get("Events", {}).values())
+    }
+    assert with_routes == {_resource_name(function) for function in HTTP_FUNCTIONS}
+    serving = {
+        path.parent.name for path in HANDLERS.glob("*/handler.py") if "http_handler(" in path.read_text()
+    }
+    assert serving == set(HTTP_FUNCTIONS)
+
+
+@pytest.mark.parametrize("function", sorted(HTTP_FUNCTIONS))
 def test_the_template_routes_every_route_of_the_function_and_no_other(function):
-    name, routers = FUNCTIONS[function]
-    resource = yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)["Resources"][function]  # noqa: S506
+    resource = _resources()[_resource_name(function)]
     routed = {
         (e["Properties"]["Method"], _shape(e["Properties"]["Path"]))
         for e in resource["Properties"]["Events"].values()
         if e["Type"] == "HttpApi"
     }
-    expected = _served(routers)
-    if function != "AuthFunction":
-        expected -= _served([health_router])
+    served = _served(routers(function))
+    # every function answers the health check; API Gateway routes it to the auth function only
+    expected = served | _served([health_router]) if function == "auth" else served
     assert routed == expected
-    # ... which are the routers the function's handler passes to http_handler
-    source = (HANDLERS / name / "handler.py").read_text()
-    for router in routers:
-        if router is not health_router:
-            module = next(r.endpoint.__module__ for r in router.routes if isinstance(r, APIRoute))
-            assert f"from {module} import router" in source, (name, module)
+    # ... and its handler serves exactly the listed routers
+    source = (HANDLERS / function / "handler.py").read_text()
+    assert f'http_handler("{function}", *routers("{function}"))' in source
+
+
+def test_the_local_app_documents_every_route_of_every_function():
+    documented = {
+        (method.upper(), _shape(path))
+        for path, operations in create_app().openapi()["paths"].items()
+        if path.startswith("/api/v1/")
+        for method in operations
+    }
+    assert documented == _served(every_router()) | _served([health_router])
+    listed = [module for modules in HTTP_FUNCTIONS.values() for module in modules]
+    assert len(listed) == len(set(listed))  # one function per router
 
 
 async def test_staff_and_cabinet_routes_answer_through_their_functions(catalog, admin, viewer, accounts):

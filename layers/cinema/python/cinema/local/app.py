@@ -10,26 +10,15 @@ from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
 
 from cinema.account import heartbeats
-from cinema.account.router import router as account_router
-from cinema.auth.router import router as auth_router
-from cinema.auth.users_router import router as users_router
-from cinema.catalog.admin_router import router as catalog_admin_router
-from cinema.catalog.router import router as catalog_router
-from cinema.catalog.stats_router import router as stats_router
 from cinema.core.app import build_app
 from cinema.core.settings import get_settings
-from cinema.live.router import router as live_router
+from cinema.http_functions import every_router
 from cinema.local.dev_tools import mount_dev_tools
 from cinema.local.docs import mount_docs
 from cinema.local.edge import edge_router
 from cinema.local.web import WebApp
 from cinema.media import storage
-from cinema.media.admin_router import router as media_admin_router
-from cinema.media.playback_router import router as playback_router
 from cinema.payments import applier
-from cinema.payments.account_router import router as payments_account_router
-from cinema.payments.router import router as payments_router
-from cinema.reviews.router import router as reviews_router
 
 HEARTBEAT_FLUSH_S = 2.0
 
@@ -97,18 +86,9 @@ def create_app() -> FastAPI:
         # first: heartbeats (every viewer, every 15 s) and /play, then the catalog's reads, then
         # Stripe's webhook (first of payments: bursts of deliveries; behind the ~45 routes that
         # follow, matching it cost ~0.1 ms of CPU a delivery, see bench/README.md).
-        playback_router,
-        catalog_router,
-        payments_router,
-        auth_router,
-        users_router,
-        catalog_admin_router,
-        stats_router,
-        media_admin_router,
-        reviews_router,
-        account_router,
-        payments_account_router,
-        live_router,
+        *every_router(
+            first=("cinema.media.playback_router", "cinema.catalog.router", "cinema.payments.router")
+        ),
         title="Cinema API (local)",
         docs=False,
     )
