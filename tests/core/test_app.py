@@ -57,7 +57,7 @@ async def test_openapi_and_offline_docs(client):
 
 
 async def test_unexpected_errors_hide_their_trace(app, client, monkeypatch):
-    from cinema.auth import accounts  # noqa: PLC0415
+    from cinema.auth import users  # noqa: PLC0415
 
     # Starlette re-raises after answering 500 (so servers log it); look at what the client got.
     client._transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -65,7 +65,7 @@ async def test_unexpected_errors_hide_their_trace(app, client, monkeypatch):
     async def explode(*args, **kwargs):
         raise RuntimeError("secret internals: password=hunter2")
 
-    monkeypatch.setattr(accounts, "update_profile", explode)
+    monkeypatch.setattr(users, "update_profile", explode)
     reg = await client.post(
         f"{API}/auth/register", json={"email": "boom@kino.io", "password": "boom boom boom"}
     )

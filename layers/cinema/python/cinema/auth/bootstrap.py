@@ -6,7 +6,7 @@ import uuid
 
 from pydantic import TypeAdapter, ValidationError
 
-from cinema.auth import accounts, passwords
+from cinema.auth import passwords, users
 from cinema.auth.errors import WeakPassword
 from cinema.auth.schemas import PASSWORD_MAX, PASSWORD_MIN, RegisterIn
 from cinema.core import cache, db
@@ -30,7 +30,7 @@ async def ensure_admin(*, email: str, password: str, display_name: str = "Admin"
     try:
         password_hash = await hash_password_async(password)
         async with db.transaction() as session:  # runs the after-commit hooks (cached auth state)
-            user = await accounts.create_admin(
+            user = await users.create_admin(
                 session, email=email, password_hash=password_hash, display_name=display_name
             )
         return user.id

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema.auth import emails, limits, passwords, ratelimit
+from cinema.auth import brute_force, emails, passwords, ratelimit
 from cinema.auth import repository as repo
 from cinema.auth import token_repository as tokens
 from cinema.auth.errors import InvalidResetToken
@@ -35,7 +35,7 @@ log = logging.getLogger("cinema.auth.resets")
 async def request_password_reset(*, email: str, client_ip: str) -> str:
     """Counts the request; returns the canonical address for `deliver`. No account work here."""
     email = emails.canonical(email)
-    wait = await ratelimit.take(limits.reset_checks(email, client_ip))
+    wait = await ratelimit.take(brute_force.reset_checks(email, client_ip))
     if wait is not None:
         raise TooManyRequests(wait)
     return email

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema.auth import emails, limits, passwords, principals, ratelimit
+from cinema.auth import brute_force, emails, passwords, principals, ratelimit
 from cinema.auth import repository as repo
 from cinema.auth import token_repository as tokens
 from cinema.auth.errors import (
@@ -63,7 +63,7 @@ async def end_sessions(db: AsyncSession, user_id: uuid.UUID, *, family_id: uuid.
 
 
 async def register(db: AsyncSession, data: RegisterIn, *, client_ip: str) -> User:
-    await _take(limits.register_checks(client_ip))
+    await _take(brute_force.register_checks(client_ip))
     email = emails.canonical(data.email)
     passwords.check_policy(data.password, email=email)
     # Hashed before any database work: a queue of registrations holds no connection. A taken
@@ -105,7 +105,7 @@ async def login(db: AsyncSession, *, email: str, password: str, client_ip: str) 
     typed, email = email, emails.canonical(email)
     # Counted before the hash, in the same step that checks the limit: parallel guesses
     # cannot all slip in between a check and a count.
-    checks = await limits.login_checks(email, client_ip)
+    checks = await brute_force.login_checks(email, client_ip)
     await _take(checks)
     async with reading() as reader:  # no connection held while the verify waits its turn
         # An account from before normalisation whose address collides with another one's
@@ -119,7 +119,7 @@ async def login(db: AsyncSession, *, email: str, password: str, client_ip: str) 
         # Said only to whoever knows the password, and nothing more.
         await ratelimit.give_back(checks)
         raise AccountDisabled()
-    await limits.login_succeeded(checks, email, client_ip)
+    await brute_force.login_succeeded(checks, email, client_ip)
     return await _issue_tokens(db, user)
 
 
@@ -157,7 +157,7 @@ async def logout(db: AsyncSession, *, user: principals.Caller, token: str | None
 
 
 async def change_password(db: AsyncSession, *, user: User, current: str, new: str) -> None:
-    checks = limits.password_change_checks(user.email)
+    checks = brute_force.password_change_checks(user.email)
     await _take(checks)
     if not await verify_password_async(current, user.password_hash):
         raise WrongCurrentPassword()

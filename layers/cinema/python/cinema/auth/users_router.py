@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from cinema.auth import accounts, service
+from cinema.auth import service, users
 from cinema.auth.dependencies import AdminUser, CurrentAccount
 from cinema.auth.roles import Role
 from cinema.auth.schemas import AdminUserOut, AdminUserPatch, PasswordChangeIn, ProfilePatch, UserOut
@@ -23,7 +23,7 @@ async def me(user: CurrentAccount) -> object:
 
 @router.patch("/users/me", response_model=UserOut)
 async def update_me(body: ProfilePatch, user: CurrentAccount, db: DbSession) -> object:
-    return await accounts.update_profile(db, user, body)
+    return await users.update_profile(db, user, body)
 
 
 @router.post(
@@ -54,7 +54,7 @@ async def list_users(
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[AdminUserOut]:
-    return await accounts.list_users(db, role=role, q=q, cursor=cursor, limit=limit)
+    return await users.list_users(db, role=role, q=q, cursor=cursor, limit=limit)
 
 
 @router.patch(
@@ -69,4 +69,4 @@ async def list_users(
     },
 )
 async def update_user(user_id: uuid.UUID, body: AdminUserPatch, admin: AdminUser, db: DbSession) -> object:
-    return await accounts.admin_update(db, actor=admin, user_id=user_id, data=body)
+    return await users.admin_update(db, actor=admin, user_id=user_id, data=body)

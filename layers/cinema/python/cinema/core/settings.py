@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     refresh_token_days: int = 30
     password_reset_minutes: int = 30
 
-    # brute-force limits (auth/limits.py): failed sign-ins per (account, client address), per
+    # brute-force limits (auth/brute_force.py): failed sign-ins per (account, client address), per
     # address, and a looser ceiling per account from every address (ASVS V2.2.1: at most 100
     # failures an hour) that addresses the owner signed in from before are exempt from
     login_account_limit: int = 10
