@@ -77,3 +77,38 @@ async def test_with_redis_down_the_same_answers_come_from_postgresql(client, cat
     assert edited.status_code == 200
     assert (await client.get(f"{API}/films/{film['id']}")).json()["title"] == "Still works"
     assert (await client.get(f"{API}/health")).json()["cache"] == "degraded"
+
+
+async def test_a_rating_retires_the_film_page_and_the_listings_by_rating_only(client, catalog, viewer):
+    """Issue 12, point 1: a rating is not an admin write; listings that neither order nor filter
+    by rating keep their cache (and the film's old average until their TTL)."""
+    film = await catalog.film(title="Rated", genres=["drama"])
+    listings = {
+        "by title": {"genre": "drama", "sort": "title"},
+        "by rating": {"genre": "drama", "sort": "-rating"},
+        "rating at least": {"genre": "drama", "rating_min": 5},
+    }
+
+    async def read() -> dict[str, list[tuple[str, float]]]:
+        answers = {name: (await client.get(f"{API}/films", params=p)).json() for name, p in listings.items()}
+        page = (await client.get(f"{API}/films/{film['id']}")).json()
+        return {
+            "page": [(page["title"], page["rating_avg"])],
+            **{name: [(f["title"], f["rating_avg"]) for f in a["items"]] for name, a in answers.items()},
+        }
+
+    assert await read() == {
+        "page": [("Rated", 0)],
+        "by title": [("Rated", 0)],
+        "by rating": [("Rated", 0)],
+        "rating at least": [],
+    }
+    await _sneak_title(film["id"], "Sneaky")  # only a rebuilt answer shows it
+    rated = await client.put(f"{API}/films/{film['id']}/rating", json={"score": 9}, headers=viewer.auth)
+    assert rated.status_code == 200
+    assert await read() == {
+        "page": [("Sneaky", 9)],
+        "by title": [("Rated", 0)],  # kept its cache
+        "by rating": [("Sneaky", 9)],
+        "rating at least": [("Sneaky", 9)],
+    }

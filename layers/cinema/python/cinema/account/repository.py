@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager
 
 from cinema.account import heartbeats, progress
 from cinema.account.models import Favorite, WatchProgress
-from cinema.catalog.models import Film, FilmStatus
+from cinema.catalog.public import Film, FilmStatus  # Film: joined in reads only
 
 Keyset = tuple[datetime, uuid.UUID]
 
@@ -47,10 +47,6 @@ async def list_progress(
         .limit(limit + 1)
     )
     return list((await db.execute(query)).scalars()), total
-
-
-async def film_status(db: AsyncSession, film_id: uuid.UUID) -> FilmStatus | None:
-    return (await db.execute(select(Film.status).where(Film.id == film_id))).scalar_one_or_none()
 
 
 async def get_progress(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -> tuple[int, int] | None:

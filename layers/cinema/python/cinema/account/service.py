@@ -17,8 +17,9 @@ from cinema.account.schemas import FavoriteOut, WatchedOut
 from cinema.auth.models import User
 from cinema.auth.roles import STAFF
 from cinema.catalog import presenters
+from cinema.catalog import public as catalog
 from cinema.catalog.errors import FilmNotFound
-from cinema.catalog.models import FilmStatus
+from cinema.catalog.public import FilmStatus
 from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor
 
 
@@ -67,7 +68,7 @@ async def favorites(db: AsyncSession, *, user: User, cursor: str | None, limit: 
 
 async def add_favorite(db: AsyncSession, *, user: User, film_id: uuid.UUID) -> None:
     """Idempotent: a film already kept stays as it was (with its first added_at)."""
-    if await repo.film_status(db, film_id) is not FilmStatus.published:
+    if await catalog.film_status(db, film_id) is not FilmStatus.published:
         raise FilmNotFound()
     await repo.add_favorite(db, user_id=user.id, film_id=film_id)
 

@@ -1,20 +1,24 @@
 """The catalog's cache: ready-made JSON bytes for the hot reads, in two levels.
 
 Level 1 is this process's memory, for a second or two: a hit costs no I/O at all. Level 2 is
-Redis, shared by every process and Lambda container. Keys carry a catalog version; every
-admin write bumps it (retiring every cached listing at once), deletes the film's own page
-and empties this process's level 1. Other processes may serve a changed page for at most
-the level-1 TTL. Redis is best-effort: an error means a miss, never a failed request.
+Redis, shared by every process and Lambda container. Listing keys carry a catalog version;
+every admin write bumps it (retiring every cached listing at once), deletes the film's own
+page and empties this process's level 1. A rating changes less: it deletes the film's page
+and bumps a second version, which only the listings whose answer depends on ratings carry
+(sorted by rating, or filtered by a minimum rating), so every other cached listing stays.
+Those keep showing the film's previous average until their TTL. Other processes may serve
+a changed page for at most the level-1 TTL. Redis is best-effort: an error means a miss,
+never a failed request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 
+from cachetools import TTLCache
 from redis.exceptions import RedisError
 
 from cinema.core import cache
@@ -22,25 +26,26 @@ from cinema.core.settings import get_settings
 
 log = logging.getLogger("cinema.catalog.cache")
 
-VERSION_KEY = "catalog:version"
-_LOCAL_MAX = 4096
-_local: dict[str, tuple[float, bytes]] = {}
+VERSION_KEY = "catalog:version"  # every listing carries it
+RATING_VERSION_KEY = "catalog:rating-version"  # and the listings that depend on ratings this one
+_RATED = ":r"  # what marks a listing key that carries the rating version
+_LOCAL_MAX = 4096  # the least recently used entry goes first beyond it
+# Its TTL is the setting's, read when an entry is stored (the level is replaced if it changed).
+_local: TTLCache[str, bytes] = TTLCache(maxsize=_LOCAL_MAX, ttl=2.0)
 
 
 def _local_get(key: str) -> bytes | None:
-    entry = _local.get(key)
-    if entry is None or entry[0] < time.monotonic():
-        return None
-    return entry[1]
+    return _local.get(key)
 
 
 def _local_put(key: str, value: bytes) -> None:
+    global _local  # noqa: PLW0603 - the level is replaced when its TTL setting changes
     ttl = get_settings().catalog_local_cache_ttl_s
     if ttl <= 0:
         return
-    if len(_local) >= _LOCAL_MAX:
-        _local.clear()  # crude, but bounded: a burst of distinct keys costs one refill
-    _local[key] = (time.monotonic() + ttl, value)
+    if _local.ttl != ttl:
+        _local = TTLCache(maxsize=_LOCAL_MAX, ttl=ttl)
+    _local[key] = value
 
 
 def clear_local() -> None:
@@ -52,33 +57,45 @@ def local_hit(key: str) -> bytes | None:
     return _local_get(key)
 
 
+def _hashed(params: str) -> str:
+    return hashlib.sha256(params.encode()).hexdigest()[:24]
+
+
 def local_listing_key(kind: str, params: str) -> str | None:
-    """The listing key if the catalog version is in level 1 (else None: take the slow path)."""
+    """The key of a listing that does not depend on ratings if the catalog version is in
+    level 1 (else None: take the slow path)."""
     version = _local_get(VERSION_KEY)
     if version is None:
         return None
-    return f"catalog:{kind}:v{version.decode()}:{hashlib.sha256(params.encode()).hexdigest()[:24]}"
+    return f"catalog:{kind}:v{version.decode()}:{_hashed(params)}"
 
 
 def film_key(film_id: uuid.UUID) -> str:
     return f"catalog:film:{film_id}"
 
 
-async def _version() -> str:
-    hit = _local_get(VERSION_KEY)
-    if hit is not None:
-        return hit.decode()
-    redis = cache.client()
-    if redis is None:
-        return "0"
-    raw = await redis.get(VERSION_KEY)
-    version = raw.decode() if raw else "0"
-    _local_put(VERSION_KEY, version.encode())
-    return version
+async def _versions(keys: tuple[str, ...]) -> list[str]:
+    """The versions under `keys` (level 1, else Redis in one round trip, then kept in level 1)."""
+    found = [_local_get(key) for key in keys]
+    missing = [key for key, value in zip(keys, found, strict=True) if value is None]
+    if missing:
+        redis = cache.client()
+        raw = await redis.mget(missing) if redis is not None else [None] * len(missing)
+        fetched = dict(zip(missing, (bytes(value) if value else b"0" for value in raw), strict=True))
+        for key, value in fetched.items():
+            _local_put(key, value)
+        found = [value if value is not None else fetched[key] for key, value in zip(keys, found, strict=True)]
+    return [value.decode() for value in found if value is not None]
 
 
-async def listing_key(kind: str, params: str) -> str:
-    return f"catalog:{kind}:v{await _version()}:{hashlib.sha256(params.encode()).hexdigest()[:24]}"
+async def listing_key(kind: str, params: str, *, by_rating: bool = False) -> str:
+    """The key of a listing; `by_rating` when its answer depends on the films' ratings (its
+    order or which films it holds), so that a rating retires it (`invalidate_rating`)."""
+    if by_rating:
+        version, rating_version = await _versions((VERSION_KEY, RATING_VERSION_KEY))
+        return f"catalog:{kind}:v{version}{_RATED}{rating_version}:{_hashed(params)}"
+    (version,) = await _versions((VERSION_KEY,))
+    return f"catalog:{kind}:v{version}:{_hashed(params)}"
 
 
 async def cached(
@@ -150,6 +167,26 @@ async def invalidate(*film_ids: uuid.UUID) -> None:
             pipe.incr(VERSION_KEY)
             for film_id in film_ids:
                 pipe.delete(film_key(film_id))
+            await pipe.execute()
+    except (RedisError, OSError):
+        cache.mark_down()
+        log.warning("catalog cache invalidation lost; entries expire by TTL")
+
+
+async def invalidate_rating(film_id: uuid.UUID) -> None:
+    """A film's rating changed: its page and the listings that depend on ratings go, in this
+    process's level 1 and in Redis; every other cached listing stays."""
+    _local.pop(film_key(film_id), None)
+    _local.pop(RATING_VERSION_KEY, None)
+    for key in [key for key in _local if _RATED in key]:  # so that without Redis too
+        _local.pop(key, None)
+    redis = cache.client()
+    if redis is None:
+        return
+    try:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.incr(RATING_VERSION_KEY)
+            pipe.delete(film_key(film_id))
             await pipe.execute()
     except (RedisError, OSError):
         cache.mark_down()

@@ -107,7 +107,9 @@ async def film_list(
         # index entries). A search counts anyway: counting decides which of its steps answers.
         count_key = None
         if filters.published_only and not filters.q:
-            count_key = await caching.listing_key("count", json.dumps(_count_params(filters)))
+            count_key = await caching.listing_key(
+                "count", json.dumps(_count_params(filters)), by_rating=filters.rating_min is not None
+            )
         known = await caching.peek(count_key) if count_key and after is not None else None
         async with reading() as db:
             page = await repo.list_films(
@@ -145,7 +147,9 @@ async def film_list(
                 limit,
             ]
         )
-        return await caching.listing_key("list", params)
+        # A rating retires this listing only if its order or its films depend on ratings.
+        by_rating = key_name == "rating" or filters.rating_min is not None
+        return await caching.listing_key("list", params, by_rating=by_rating)
 
     return await caching.cached(key, ttl, build)
 

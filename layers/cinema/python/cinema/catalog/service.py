@@ -22,6 +22,7 @@ from cinema.catalog.errors import (
     UnknownGenres,
 )
 from cinema.catalog.models import Access, Film, FilmStatus, Genre
+from cinema.catalog.public import film_changed
 from cinema.core.db import after_commit
 
 if TYPE_CHECKING:  # the staff's bodies: only the admin function loads them (staff_schemas.py)
@@ -61,11 +62,9 @@ async def _genre_ids(db: AsyncSession, slugs: list[str]) -> list[uuid.UUID]:
     return [found[s].id for s in dict.fromkeys(slugs)]
 
 
-def _invalidate_after_commit(db: AsyncSession, *film_ids: uuid.UUID) -> None:
-    async def invalidate() -> None:
-        await caching.invalidate(*film_ids)
-
-    after_commit(db, invalidate)
+def _genres_changed(db: AsyncSession) -> None:
+    """Once committed, every cached listing is retired (a film's change: public.film_changed)."""
+    after_commit(db, caching.invalidate)
 
 
 async def _reload(db: AsyncSession, film_id: uuid.UUID) -> Film:
@@ -96,7 +95,7 @@ async def create_film(db: AsyncSession, data: FilmCreate) -> Film:
     await repo.replace_genres(db, film.id, genre_ids)
     await repo.replace_credits(db, film.id, await _credits(db, data.people or []))
     await repo.refresh_search(db, [film.id])
-    _invalidate_after_commit(db, film.id)
+    film_changed(db, film.id)
     return await _reload(db, film.id)
 
 
@@ -137,7 +136,7 @@ async def update_film(db: AsyncSession, film_id: uuid.UUID, data: FilmPatch) -> 
         await repo.replace_credits(db, film.id, await _credits(db, data.people))
     if changes.keys() & {"title", "original_title", "description", "people"}:
         await repo.refresh_search(db, [film.id])
-    _invalidate_after_commit(db, film.id)
+    film_changed(db, film.id)
     return await _reload(db, film.id)
 
 
@@ -149,7 +148,7 @@ async def delete_film(db: AsyncSession, film_id: uuid.UUID) -> None:
         raise FilmInUse() from exc
     if not deleted:
         raise FilmNotFound()
-    _invalidate_after_commit(db, film_id)
+    film_changed(db, film_id)
 
 
 async def create_genre(db: AsyncSession, data: GenreIn) -> Genre:
@@ -160,7 +159,7 @@ async def create_genre(db: AsyncSession, data: GenreIn) -> Genre:
             await db.flush()
     except IntegrityError as exc:
         raise GenreExists() from exc
-    _invalidate_after_commit(db)
+    _genres_changed(db)
     return genre
 
 
@@ -170,7 +169,7 @@ async def rename_genre(db: AsyncSession, slug: str, data: GenrePatch) -> Genre:
         raise GenreNotFound()
     genre.name = data.name
     await db.flush()
-    _invalidate_after_commit(db)
+    _genres_changed(db)
     return genre
 
 
@@ -180,4 +179,4 @@ async def delete_genre(db: AsyncSession, slug: str) -> None:
         raise GenreNotFound()
     await db.delete(genre)
     await db.flush()
-    _invalidate_after_commit(db)
+    _genres_changed(db)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema.catalog.models import Film, FilmStatus
+from cinema.catalog.public import Film, FilmStatus  # Film: joined in reads only
 from cinema.media.models import MediaUpload, film_media
 
 
@@ -78,19 +78,3 @@ async def set_playing(db: AsyncSession, film_id: uuid.UUID, upload_id: uuid.UUID
             set_={"upload_id": upload_id, "updated_at": statement.excluded.updated_at},
         )
     )
-
-
-async def set_frame_poster(db: AsyncSession, film_id: uuid.UUID, key: str) -> bool:
-    """The film's poster becomes the frame captured from its playing upload, unless staff set
-    one of their own (a poster outside the film's hls/ prefix). True when it changed."""
-    changed = await db.execute(
-        update(Film)
-        .where(
-            Film.id == film_id,
-            or_(Film.poster_key.is_(None), Film.poster_key.startswith(f"hls/{film_id}/", autoescape=True)),
-            Film.poster_key.is_distinct_from(key),
-        )
-        .values(poster_key=key)
-        .returning(Film.id)
-    )
-    return changed.first() is not None

@@ -9,13 +9,11 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema.catalog import caching
-from cinema.core.db import after_commit
+from cinema.catalog import public as catalog
 from cinema.media import repository as repo
 from cinema.media.models import STAGE, UploadStatus
 
@@ -74,8 +72,8 @@ async def apply(db: AsyncSession, event: JobEvent) -> bool:
         current = await repo.playing_upload(db, upload.film_id)
         if current is None or current.created_at <= upload.created_at:
             await repo.set_playing(db, upload.film_id, upload.id)
-            if event.poster_key and await repo.set_frame_poster(db, upload.film_id, event.poster_key):
-                after_commit(db, partial(caching.invalidate, upload.film_id))
+            if event.poster_key and await catalog.set_frame_poster(db, upload.film_id, event.poster_key):
+                catalog.film_changed(db, upload.film_id)
     if target is UploadStatus.failed:
         upload.error = (event.error or "transcoding failed")[:2000]
     if upload.event_at is None or event.at > upload.event_at:

@@ -4,34 +4,34 @@ Every writer of a film's ratings first locks the film row, then writes its ratin
 recomputes films.rating_avg/rating_count from the stored ratings in one statement, all in
 one transaction. Writers of one film therefore run one after another, and each recompute
 sees every rating committed before it: the aggregate is exact after every commit, however
-many requests race. Once committed, the film's catalog cache entries are invalidated.
+many requests race. The film row is the catalog's: the lock, the aggregate's write and the
+cache invalidation once committed (the film's page and the listings ordered or filtered by
+rating) go through its surface, cinema.catalog.public.
 """
 
 from __future__ import annotations
 
 import uuid
-from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema.catalog import caching
+from cinema.catalog import public as catalog
 from cinema.catalog.errors import FilmNotFound
-from cinema.catalog.models import FilmStatus, rating
-from cinema.core.db import after_commit
+from cinema.catalog.public import FilmStatus, rating
 from cinema.reviews import repository as repo
 from cinema.reviews.schemas import RatingOut
 
 
 async def _refresh(db: AsyncSession, film_id: uuid.UUID, score: int | None) -> RatingOut:
-    avg, count = await repo.refresh_film_rating(db, film_id)
-    # After the commit: earlier, a concurrent read could cache the old aggregate again.
-    after_commit(db, partial(caching.invalidate, film_id))
+    avg_of, count_of = repo.rating_aggregate(film_id)
+    avg, count = await catalog.set_rating_aggregate(db, film_id, avg=avg_of, count=count_of)
+    catalog.film_changed(db, film_id, rating_only=True)
     return RatingOut(film_id=film_id, score=score, rating_avg=rating(avg), rating_count=count)
 
 
 async def rate(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID, score: int) -> RatingOut:
     """Sets (or changes) the user's rating of a published film."""
-    if await repo.lock_film(db, film_id) is not FilmStatus.published:
+    if await catalog.lock_for_rating(db, film_id) is not FilmStatus.published:
         raise FilmNotFound()
     await repo.upsert_rating(db, film_id=film_id, user_id=user_id, score=score)
     return await _refresh(db, film_id, score)
@@ -39,14 +39,14 @@ async def rate(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID, scor
 
 async def unrate(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -> None:
     """Removes the user's rating; removing none is no error (also on an unpublished film)."""
-    if await repo.lock_film(db, film_id) is None:
+    if await catalog.lock_for_rating(db, film_id) is None:
         raise FilmNotFound()
     if await repo.delete_rating(db, film_id=film_id, user_id=user_id):
         await _refresh(db, film_id, None)
 
 
 async def mine(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -> RatingOut:
-    found = await repo.film_rating(db, film_id)
+    found = await catalog.film_rating(db, film_id)
     if found is None or found[0] is not FilmStatus.published:
         raise FilmNotFound()
     _, avg, count = found

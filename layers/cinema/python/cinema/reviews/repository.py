@@ -6,27 +6,12 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from cinema.catalog.models import Film, FilmStatus
 from cinema.reviews.models import Review, ratings
-
-# ---- films ---------------------------------------------------------------------------
-
-
-async def film_status(db: AsyncSession, film_id: uuid.UUID) -> FilmStatus | None:
-    return (await db.execute(select(Film.status).where(Film.id == film_id))).scalar_one_or_none()
-
-
-async def lock_film(db: AsyncSession, film_id: uuid.UUID) -> FilmStatus | None:
-    """Takes the film row's lock (FOR NO KEY UPDATE: heartbeats and other rows that only
-    reference the film are not blocked), so rating writers of one film run one at a time."""
-    query = select(Film.status).where(Film.id == film_id).with_for_update(key_share=True)
-    return (await db.execute(query)).scalar_one_or_none()
-
 
 # ---- ratings -------------------------------------------------------------------------
 
@@ -55,34 +40,16 @@ async def delete_rating(db: AsyncSession, *, film_id: uuid.UUID, user_id: uuid.U
     return result.first() is not None
 
 
-async def refresh_film_rating(db: AsyncSession, film_id: uuid.UUID) -> tuple[Decimal, int]:
-    """films.rating_avg/rating_count := the aggregate of the stored ratings, in one statement.
-
-    Exact only when the caller holds the film's lock (`lock_film`) taken *before* this
-    statement: the aggregate is read with this statement's snapshot, which then already
+def rating_aggregate(film_id: uuid.UUID) -> tuple[ColumnElement[Decimal], ColumnElement[int]]:
+    """(average rounded to two decimals or 0, count) of the film's stored ratings, as scalar
+    subqueries: the catalog evaluates them in its UPDATE of the film (catalog.public), so
+    they read that statement's snapshot. Exact only when the caller holds the film's lock
+    (`catalog.public.lock_for_rating`) taken *before* that statement: the snapshot then already
     contains every rating committed by the writers that held the lock before us."""
     of_film = ratings.c.film_id == film_id
-    statement = (
-        update(Film)
-        .where(Film.id == film_id)
-        .values(
-            rating_avg=select(func.coalesce(func.round(func.avg(ratings.c.score), 2), 0))
-            .where(of_film)
-            .scalar_subquery(),
-            rating_count=select(func.count()).where(of_film).scalar_subquery(),
-            updated_at=Film.updated_at,  # kept: a rating is not an edit of the film
-        )
-        .returning(Film.rating_avg, Film.rating_count)
-        .execution_options(synchronize_session=False)
-    )
-    avg, count = (await db.execute(statement)).one()
-    return avg, count
-
-
-async def film_rating(db: AsyncSession, film_id: uuid.UUID) -> tuple[FilmStatus, Decimal, int] | None:
-    query = select(Film.status, Film.rating_avg, Film.rating_count).where(Film.id == film_id)
-    row = (await db.execute(query)).first()
-    return None if row is None else (row[0], row[1], row[2])
+    avg = select(func.coalesce(func.round(func.avg(ratings.c.score), 2), 0)).where(of_film)
+    count = select(func.count()).where(of_film)
+    return avg.scalar_subquery(), count.scalar_subquery()
 
 
 # ---- reviews -------------------------------------------------------------------------

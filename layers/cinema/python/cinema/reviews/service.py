@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinema.auth import ratelimit
 from cinema.auth.models import User
 from cinema.auth.roles import STAFF
+from cinema.catalog import public as films
 from cinema.catalog import service as catalog
 from cinema.catalog.errors import FilmNotFound
-from cinema.catalog.models import FilmStatus
+from cinema.catalog.public import FilmStatus
 from cinema.core.errors import TooManyRequests
 from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor
 from cinema.core.settings import get_settings
@@ -60,7 +61,7 @@ async def create(db: AsyncSession, *, author: User, film_id: uuid.UUID, data: Re
 
 
 async def _create(db: AsyncSession, *, author: User, film_id: uuid.UUID, data: ReviewIn) -> ReviewOut:
-    if await repo.film_status(db, film_id) is not FilmStatus.published:
+    if await films.film_status(db, film_id) is not FilmStatus.published:
         raise FilmNotFound()
     if await repo.review_exists(db, film_id=film_id, author_id=author.id):
         raise ReviewExists()
@@ -109,7 +110,7 @@ async def list_for_film(
     db: AsyncSession, *, film_id: uuid.UUID, viewer: User | None, cursor: str | None, limit: int
 ) -> Page[ReviewOut]:
     staff = viewer is not None and viewer.role in STAFF
-    status = await repo.film_status(db, film_id)
+    status = await films.film_status(db, film_id)
     if status is None or (status is not FilmStatus.published and not staff):
         raise FilmNotFound()
     rows, total = await repo.list_reviews(

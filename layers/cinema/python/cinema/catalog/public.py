@@ -1,0 +1,108 @@
+"""What other domains may do with a film: the catalog owns the `films` table, and this is its
+whole surface for the rest of the package (tests/core/test_film_ownership.py holds it).
+
+- reads: a film's status (`film_status`), its status with the rating aggregate (`film_rating`);
+  a film's access and price come with its row from `cinema.catalog.service.visible_film`;
+- writes: the rating aggregate (`lock_for_rating`, then `set_rating_aggregate`) and the frame
+  poster (`set_frame_poster`); nothing else of a film is written outside the catalog;
+- `film_changed`: after any of those writes, retires the film's cached answers once committed;
+- names: `Film` (to join films in a read or declare a relationship; never to write it),
+  `FilmStatus`, `Access`, and `rating` (an average as the API shows it).
+
+Flushes, never commits. Kept light (models and the cache module only): every function loads it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinema.catalog import caching
+from cinema.catalog.models import Access, Film, FilmStatus, rating
+from cinema.core.db import after_commit
+
+__all__ = [
+    "Access",
+    "Film",
+    "FilmStatus",
+    "film_changed",
+    "film_rating",
+    "film_status",
+    "lock_for_rating",
+    "rating",
+    "set_frame_poster",
+    "set_rating_aggregate",
+]
+
+
+async def film_status(db: AsyncSession, film_id: uuid.UUID) -> FilmStatus | None:
+    """The film's status, None when there is no such film."""
+    return (await db.execute(select(Film.status).where(Film.id == film_id))).scalar_one_or_none()
+
+
+async def film_rating(db: AsyncSession, film_id: uuid.UUID) -> tuple[FilmStatus, Decimal, int] | None:
+    """(status, rating_avg, rating_count) of the film, None when there is no such film."""
+    query = select(Film.status, Film.rating_avg, Film.rating_count).where(Film.id == film_id)
+    row = (await db.execute(query)).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+async def lock_for_rating(db: AsyncSession, film_id: uuid.UUID) -> FilmStatus | None:
+    """Takes the film row's lock (FOR NO KEY UPDATE: heartbeats and other rows that only
+    reference the film are not blocked), so rating writers of one film run one at a time.
+    The film's status, None when there is no such film."""
+    query = select(Film.status).where(Film.id == film_id).with_for_update(key_share=True)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def set_rating_aggregate(
+    db: AsyncSession,
+    film_id: uuid.UUID,
+    *,
+    avg: ColumnElement[Any] | Decimal,
+    count: ColumnElement[Any] | int,
+) -> tuple[Decimal, int]:
+    """films.rating_avg/rating_count := `avg`/`count`, in one statement; returns what was stored.
+
+    The caller (reviews) passes scalar subqueries over its ratings: evaluated by this very
+    statement, they are exact when the caller took `lock_for_rating` before writing its rating.
+    The film's updated_at is kept: a rating is not an edit of the film."""
+    statement = (
+        update(Film)
+        .where(Film.id == film_id)
+        .values(rating_avg=avg, rating_count=count, updated_at=Film.updated_at)
+        .returning(Film.rating_avg, Film.rating_count)
+        .execution_options(synchronize_session=False)
+    )
+    stored_avg, stored_count = (await db.execute(statement)).one()
+    return stored_avg, stored_count
+
+
+async def set_frame_poster(db: AsyncSession, film_id: uuid.UUID, key: str) -> bool:
+    """The film's poster becomes the frame captured from its playing upload, unless staff set
+    one of their own (a poster outside the film's hls/ prefix). True when it changed."""
+    changed = await db.execute(
+        update(Film)
+        .where(
+            Film.id == film_id,
+            or_(Film.poster_key.is_(None), Film.poster_key.startswith(f"hls/{film_id}/", autoescape=True)),
+            Film.poster_key.is_distinct_from(key),
+        )
+        .values(poster_key=key)
+        .returning(Film.id)
+    )
+    return changed.first() is not None
+
+
+def film_changed(db: AsyncSession, film_id: uuid.UUID, *, rating_only: bool = False) -> None:
+    """Once `db` commits, the film's cached answers are retired: its page and every cached
+    listing, or with `rating_only` its page and only the listings that depend on ratings
+    (sorted or filtered by rating; see caching.py). After the commit, not before: a read in
+    between could cache the old row again."""
+    invalidate = caching.invalidate_rating if rating_only else caching.invalidate
+    after_commit(db, partial(invalidate, film_id))
