@@ -93,12 +93,11 @@ async def store_recording(path: Path, event_id: uuid.UUID) -> str:
     from cinema.media import pipeline, storage  # noqa: PLC0415 - see the imports above
 
     key = recording_key(event_id, path.name)
-    await asyncio.to_thread(
-        storage.s3_client().upload_file,
-        str(path),
-        get_settings().uploads_bucket,
-        key,
-        ExtraArgs={"ContentType": "video/x-flv"},
+    bucket = get_settings().uploads_bucket
+    await asyncio.to_thread(  # the client too is built (first use) in the thread, not on the loop
+        lambda: storage.s3_client().upload_file(
+            str(path), bucket, key, ExtraArgs={"ContentType": "video/x-flv"}
+        )
     )
     await pipeline.object_created(key)
     log.info("live recording of event %s stored at %s", event_id, key)

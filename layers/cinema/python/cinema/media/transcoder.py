@@ -7,6 +7,7 @@ the local worker (cinema.local.worker) running ffmpeg and emitting the same even
 from __future__ import annotations
 
 import asyncio
+import threading
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -29,32 +30,40 @@ class Transcoder(Protocol):
 class MediaConvertTranscoder:
     def __init__(self, client: Any = None) -> None:
         self._client = client
+        self._building = threading.Lock()
 
     def client(self) -> Any:
-        if self._client is None:
-            import boto3  # noqa: PLC0415 - only the ingest function pays for it
+        """Built on first use (boto3's import and client: a fraction of a second), in the
+        worker thread of `start`."""
+        with self._building:
+            if self._client is None:
+                import boto3  # noqa: PLC0415 - only the ingest function pays for it
 
-            settings = get_settings()
-            self._client = boto3.client(
-                "mediaconvert",
-                region_name=settings.aws_region,
-                endpoint_url=settings.mediaconvert_endpoint_url or None,
-            )
-        return self._client
+                settings = get_settings()
+                self._client = boto3.client(
+                    "mediaconvert",
+                    region_name=settings.aws_region,
+                    endpoint_url=settings.mediaconvert_endpoint_url or None,
+                )
+            return self._client
 
     async def start(self, upload: MediaUpload, *, bucket: str, key: str, has_audio: bool = True) -> str:
+        settings = get_settings()
+        fields = {  # read from the row here, on the loop
+            "role_arn": settings.mediaconvert_role_arn,
+            "source_s3_uri": f"s3://{bucket}/{key}",
+            "destination_s3_prefix": f"s3://{settings.media_bucket}/{output_prefix(upload)}",
+            "film_id": str(upload.film_id),
+            "upload_id": str(upload.id),
+            "has_audio": has_audio,
+        }
+        return await asyncio.to_thread(self._create_job, fields)
+
+    def _create_job(self, fields: dict[str, Any]) -> str:
+        """Blocking: the request (the job template read from disk, once), the client, the call."""
         from cinema.media import mediaconvert  # noqa: PLC0415
 
-        settings = get_settings()
-        request = mediaconvert.build_job_request(
-            role_arn=settings.mediaconvert_role_arn,
-            source_s3_uri=f"s3://{bucket}/{key}",
-            destination_s3_prefix=f"s3://{settings.media_bucket}/{output_prefix(upload)}",
-            film_id=str(upload.film_id),
-            upload_id=str(upload.id),
-            has_audio=has_audio,
-        )
-        return await asyncio.to_thread(mediaconvert.submit, self.client(), request)
+        return mediaconvert.submit(self.client(), mediaconvert.build_job_request(**fields))
 
 
 _local: Transcoder | None = None

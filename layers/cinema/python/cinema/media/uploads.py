@@ -12,7 +12,7 @@ import uuid
 from botocore.exceptions import ClientError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema.catalog import repository as catalog_repo
+from cinema.catalog import public as catalog
 from cinema.catalog.errors import FilmNotFound
 from cinema.core.settings import get_settings
 from cinema.media import repository as repo
@@ -48,7 +48,7 @@ def source_key(film_id: uuid.UUID, upload_id: uuid.UUID, content_type: str) -> s
 
 async def start(db: AsyncSession, film_id: uuid.UUID, data: UploadIn) -> UploadOut:
     settings = get_settings()
-    if await catalog_repo.get_film(db, film_id, published_only=False) is None:
+    if await catalog.film_status(db, film_id) is None:
         raise FilmNotFound()
     if data.size_bytes > settings.upload_max_bytes:
         raise UploadTooLarge(settings.upload_max_bytes)
@@ -74,19 +74,19 @@ async def start(db: AsyncSession, film_id: uuid.UUID, data: UploadIn) -> UploadO
         upload_id=upload_id,
         key=key,
         part_size=part_size,
-        parts=_part_urls(key, s3_upload_id, data.size_bytes, part_size),
+        parts=await _part_urls(key, s3_upload_id, data.size_bytes, part_size),
         complete_url=_complete_url(film_id),
         expires_in=settings.upload_url_ttl_s,
     )
 
 
-def _part_urls(key: str, s3_upload_id: str, size_bytes: int, part_size: int) -> list[PartUrl]:
+async def _part_urls(key: str, s3_upload_id: str, size_bytes: int, part_size: int) -> list[PartUrl]:
     settings = get_settings()
-    bucket, ttl = settings.uploads_bucket, settings.upload_url_ttl_s
-    return [
-        PartUrl(part_number=n, url=storage.presign_part(bucket, key, s3_upload_id, n, ttl))
-        for n in range(1, math.ceil(size_bytes / part_size) + 1)
-    ]
+    numbers = range(1, math.ceil(size_bytes / part_size) + 1)
+    urls = await storage.presign_parts(
+        settings.uploads_bucket, key, s3_upload_id, numbers, settings.upload_url_ttl_s
+    )
+    return [PartUrl(part_number=n, url=url) for n, url in zip(numbers, urls, strict=True)]
 
 
 def _complete_url(film_id: uuid.UUID) -> str:
@@ -121,7 +121,7 @@ async def resume(db: AsyncSession, film_id: uuid.UUID, upload_id: uuid.UUID) -> 
         content_type=upload.content_type,
         size_bytes=upload.size_bytes,
         part_size=upload.part_size,
-        parts=_part_urls(upload.key, upload.s3_upload_id, upload.size_bytes, upload.part_size),
+        parts=await _part_urls(upload.key, upload.s3_upload_id, upload.size_bytes, upload.part_size),
         uploaded=[UploadedPart(part_number=n, etag=etag, size=size) for n, etag, size in uploaded],
         complete_url=_complete_url(film_id),
         expires_in=get_settings().upload_url_ttl_s,
@@ -162,7 +162,7 @@ async def complete(db: AsyncSession, film_id: uuid.UUID, data: CompleteIn) -> Me
 
 
 async def media_state(db: AsyncSession, film_id: uuid.UUID) -> MediaOut:
-    if await catalog_repo.get_film(db, film_id, published_only=False) is None:
+    if await catalog.film_status(db, film_id) is None:
         raise FilmNotFound()
     latest = await repo.latest_upload(db, film_id)
     playing = await repo.playing_upload(db, film_id)
