@@ -7,28 +7,18 @@ import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from pydantic import Field
-
 from cinema.auth.principals import Caller
 from cinema.auth.roles import STAFF
 from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.models import Access, Film
 from cinema.core import db
-from cinema.core.schemas import ApiModel
 from cinema.core.settings import get_settings
 from cinema.media import repository as repo
 from cinema.media.errors import MediaNotReady, NotEntitled
+from cinema.media.playback_schemas import PlayOut
 from cinema.media.signing import CloudFrontSigner, SignedAccess, UrlSigner, append_query
 from cinema.payments import grants
 from cinema.payments.entitlements import can_watch
-
-
-class PlayOut(ApiModel):
-    manifest_url: str = Field(description="the master playlist, signed (query form)")
-    expires_at: datetime
-    cookies: dict[str, str] = Field(
-        description="the same grant as CloudFront cookies, for players that prefer them"
-    )
 
 
 @lru_cache

@@ -4,28 +4,19 @@ import uuid
 from functools import partial
 
 from fastapi import APIRouter, Response, status
-from pydantic import ConfigDict
 from starlette.background import BackgroundTask
 
 from cinema.account import heartbeats, progress
 from cinema.account.heartbeats import Beat
 from cinema.auth.dependencies import CurrentUser
 from cinema.core import db
-from cinema.core.json_types import whole_number
-from cinema.core.schemas import ApiModel
 from cinema.media import playback
 from cinema.media.errors import InvalidPosition
 from cinema.media.hot_routes import HotRoute
-from cinema.media.playback import PlayOut
+from cinema.media.playback_schemas import PlayOut, ProgressIn
 
 # The busiest requests: well-formed ones skip FastAPI's general argument handling (hot_routes).
 router = APIRouter(prefix="/films/{film_id}", tags=["playback"], route_class=HotRoute)
-
-
-class ProgressIn(ApiModel):
-    model_config = ConfigDict(extra="forbid")
-
-    position_seconds: whole_number(ge=0, le=48 * 3600)  # type: ignore[valid-type]
 
 
 @router.get(
