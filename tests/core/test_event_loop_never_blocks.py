@@ -251,6 +251,7 @@ async def _mail(client: httpx.AsyncClient, viewer, monkeypatch: pytest.MonkeyPat
 
 
 async def _live(client: httpx.AsyncClient, admin, viewer, tmp_path: Path, sunk: list[dict]) -> None:
+    storage.s3_client.cache_clear()  # the recording's upload is the first use of S3 (a fresh process)
     event = (await client.post(f"{API}/admin/live", json={"title": "On air"}, headers=admin.auth)).json()
     recording = tmp_path / f"{event['id']}-1796286225.flv"
     recording.write_bytes(b"FLV\x01" + b"\x00" * 4096)
@@ -317,3 +318,4 @@ async def test_no_path_blocks_the_event_loop(  # noqa: PLR0917 - fixtures
         "outbox write",
     ):
         assert expected in world.seen, (expected, world.seen)
+    assert world.seen.count("build s3") == 2  # for the uploads, then for the recording
