@@ -1,8 +1,9 @@
 """What other domains may do with a film: the catalog owns the `films` table, and this is its
 whole surface for the rest of the package (tests/core/test_film_ownership.py holds it).
 
-- reads: a film's status (`film_status`), its status with the rating aggregate (`film_rating`);
-  a film's access and price come with its row from `cinema.catalog.service.visible_film`;
+- reads: a film's status (`film_status`), its row as a viewer may see it, for its status,
+  access and price (`visible_film`: FilmNotFound otherwise), its status with the rating
+  aggregate (`film_rating`);
 - writes: the rating aggregate (`lock_for_rating`, then `set_rating_aggregate`) and the frame
   poster (`set_frame_poster`); nothing else of a film is written outside the catalog;
 - `film_changed`: after any of those writes, retires the film's cached answers once committed;
@@ -23,6 +24,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.catalog import caching
+from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.models import Access, Film, FilmStatus, rating
 from cinema.core.db import after_commit
 
@@ -37,12 +39,25 @@ __all__ = [
     "rating",
     "set_frame_poster",
     "set_rating_aggregate",
+    "visible_film",
 ]
 
 
 async def film_status(db: AsyncSession, film_id: uuid.UUID) -> FilmStatus | None:
     """The film's status, None when there is no such film."""
     return (await db.execute(select(Film.status).where(Film.id == film_id))).scalar_one_or_none()
+
+
+async def visible_film(db: AsyncSession, film_id: uuid.UUID, *, staff: bool) -> Film:
+    """The film row as its viewer may see it (staff: drafts too); FilmNotFound (404) otherwise.
+    Its own columns only (status, access, price, ...): its genres and credits are not loaded."""
+    query = select(Film).where(Film.id == film_id)
+    if not staff:
+        query = query.where(Film.status == FilmStatus.published)
+    film = (await db.execute(query)).scalar_one_or_none()
+    if film is None:
+        raise FilmNotFound()
+    return film
 
 
 async def film_rating(db: AsyncSession, film_id: uuid.UUID) -> tuple[FilmStatus, Decimal, int] | None:

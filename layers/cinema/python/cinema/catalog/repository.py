@@ -46,14 +46,6 @@ async def get_film(db: AsyncSession, film_id: uuid.UUID, *, published_only: bool
     return (await db.execute(query)).scalar_one_or_none()
 
 
-async def get_film_row(db: AsyncSession, film_id: uuid.UUID, *, published_only: bool) -> Film | None:
-    """The film's own columns only (no genres, no credits, no search vectors)."""
-    query = select(Film).where(Film.id == film_id)
-    if published_only:
-        query = query.where(Film.status == FilmStatus.published)
-    return (await db.execute(query)).scalar_one_or_none()
-
-
 async def get_film_for_update(db: AsyncSession, film_id: uuid.UUID) -> Film | None:
     query = _with_details(select(Film).where(Film.id == film_id)).with_for_update(of=Film)
     return (await db.execute(query)).scalar_one_or_none()

@@ -1,5 +1,6 @@
-"""Catalog rules: the film reads other domains use and the staff's writes. Flushes, never
-commits. The cached JSON the catalog's routes answer with is built in pages.py."""
+"""Catalog rules: the staff's writes, and film titles for other domains. Flushes, never commits.
+What other domains may read or write of a film is public.py (`visible_film` is re-exported here,
+where its callers found it). The cached JSON the catalog's routes answer with is built in pages.py."""
 
 from __future__ import annotations
 
@@ -22,20 +23,11 @@ from cinema.catalog.errors import (
     UnknownGenres,
 )
 from cinema.catalog.models import Access, Film, FilmStatus, Genre
-from cinema.catalog.public import film_changed
+from cinema.catalog.public import film_changed, visible_film  # noqa: F401 - visible_film: for callers here
 from cinema.core.db import after_commit
 
 if TYPE_CHECKING:  # the staff's bodies: only the admin function loads them (staff_schemas.py)
     from cinema.catalog.staff_schemas import CreditIn, FilmCreate, FilmPatch, GenreIn, GenrePatch
-
-
-async def visible_film(db: AsyncSession, film_id: uuid.UUID, *, staff: bool) -> Film:
-    """The film row as its viewer may see it (staff: drafts too); 404 otherwise. For other
-    domains that need a film's access or status (its genres and credits are not loaded)."""
-    film = await repo.get_film_row(db, film_id, published_only=not staff)
-    if film is None:
-        raise FilmNotFound()
-    return film
 
 
 async def film_titles(db: AsyncSession, film_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
