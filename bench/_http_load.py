@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 import psutil
 from _stack import say  # bench/ is on sys.path: these run as scripts
 
-from cinema.local._service_common import free_port  # noqa: F401 - the one port probe, for the benches
+from cinema.local.services.common import free_port  # noqa: F401 - the one port probe, for the benches
 
 MAX_REQUESTS_PER_ROUND = 2_000_000  # a bound besides the duration
 STALL_S = 30  # a round that overruns its duration by this much has a stalled server

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cinema.core import migrate
 from cinema.core.settings import get_settings
-from cinema.local.services import LocalServices
+from cinema.local.services.backing import LocalServices
 
 
 def say(message: str = "") -> None:

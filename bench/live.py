@@ -48,7 +48,7 @@ from typing import Any
 import httpx
 import imageio_ffmpeg
 
-from cinema.local._service_common import free_port  # the one port probe
+from cinema.local.services.common import free_port  # the one port probe
 
 API = "/api/v1"
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()

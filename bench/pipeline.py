@@ -18,7 +18,7 @@ playlist with 3 variants; without the signature: 403). The server is then stoppe
 SIGTERM and must exit 0 having stopped every process it started.
 
 For scale, the same run also times the transcoder alone (`--reference`, on by default): the
-very ffmpeg ladder the worker runs (cinema.media.ffmpeg_transcoder.transcode, 3 rungs) on
+very ffmpeg ladder the worker runs (cinema.local.media_worker.ffmpeg.transcode, 3 rungs) on
 the same clip in this process, with the server idle. total / bare transcode is what the
 platform adds around ffmpeg; it is shown, not judged. With `--runs N` the pipeline and the
 reference alternate N times (new film each run, same server) and medians are judged.
@@ -48,8 +48,8 @@ import httpx
 import imageio_ffmpeg
 import psutil
 
-from cinema.local._service_common import free_port  # the one port probe
 from cinema.local.demo_media import make_test_clip
+from cinema.local.services.common import free_port  # the one port probe
 
 TARGET = 0.6
 API = "/api/v1"
@@ -253,8 +253,8 @@ def _verify(http: httpx.Client, auth: dict[str, str], film_id: str, state: dict[
 
 def reference_transcode(clip: Path, work: Path) -> float:
     """The worker's ffmpeg ladder alone, on the same clip: seconds."""
-    from cinema.local.worker import MAX_RUNGS  # noqa: PLC0415
-    from cinema.media.ffmpeg_transcoder import transcode  # noqa: PLC0415
+    from cinema.local.media_worker.ffmpeg import transcode  # noqa: PLC0415
+    from cinema.local.media_worker.worker import MAX_RUNGS  # noqa: PLC0415
     from cinema.media.ladder import ladder_for, probe  # noqa: PLC0415
 
     out = work / "reference"

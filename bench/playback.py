@@ -288,7 +288,7 @@ def _check_routes(base: str, setup: Setup, tokens: dict[uuid.UUID, str]) -> int:
     from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
 
     from cinema.core.settings import get_settings  # noqa: PLC0415
-    from cinema.media import edge_auth  # noqa: PLC0415
+    from cinema.local.edge import signatures as edge_auth  # noqa: PLC0415
 
     auth = {"Authorization": f"Bearer {tokens[setup.viewers[0]]}"}
     film, upload = setup.films[0], setup.uploads[0]

@@ -35,7 +35,7 @@ from pathlib import Path
 import httpx
 from playwright.async_api import Browser, async_playwright
 
-from cinema.local._service_common import free_port  # the one port probe
+from cinema.local.services.common import free_port  # the one port probe
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "web" / "dist"

@@ -21,7 +21,7 @@ from sqlalchemy import event, text
 
 from cinema.core import cache, db, migrate
 from cinema.core.settings import Settings, get_settings
-from cinema.local.services import LocalServices
+from cinema.local.services.backing import LocalServices
 from cinema.local.web import browser_origins
 from cinema.media.signing import generate_key_pair
 

@@ -18,7 +18,7 @@ CINEMA = shutil.which("cinema", path=str(Path(sys.executable).parent)) or "cinem
 
 
 def _env(data_dir: Path, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
-    from cinema.local.services import free_port  # noqa: PLC0415
+    from cinema.local.services.backing import free_port  # noqa: PLC0415
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CINEMA_")}
     env.update(

@@ -1,6 +1,6 @@
 """Renders nginx.conf.template for the container from its environment (stdout).
 
-The local shape renders the same template in cinema.local.rtmp; this copy of the few lines
+The local shape renders the same template in cinema.local.services.rtmp; this copy of the few lines
 keeps the image free of the `cinema` package. Environment:
 
     API_ORIGIN    https://cinema.example.com (the distribution: the hooks go to /api/v1/live/hooks/...)

@@ -86,7 +86,7 @@ async def _prepare(app: Any) -> None:
 
     from cinema.auth import bootstrap  # noqa: PLC0415
     from cinema.core import cache, db  # noqa: PLC0415
-    from cinema.local import stripe_objects  # noqa: PLC0415
+    from cinema.local.stripe_emulator import objects as stripe_objects  # noqa: PLC0415
 
     async with db.engine().begin() as conn:
         for price_id, spec in stripe_objects.LOCAL_PRICES.items():

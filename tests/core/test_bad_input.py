@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from cinema.core.settings import get_settings
-from cinema.local.s3_server import s3_client
+from cinema.local.services.s3_server import s3_client
 
 API = "/api/v1"
 NUL = "\x00"

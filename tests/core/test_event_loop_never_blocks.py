@@ -8,7 +8,7 @@ synchronous dependency the paths touch is made slow (`SLOW_S`, in the thread tha
 - S3 (moto's server): each request, and the build of each boto3 client (S3, SES, MediaConvert);
   presigning (1000 part URLs: the largest upload), a little per URL;
 - SES and MediaConvert: answered by botocore's before-send hook, after `SLOW_S`;
-- Stripe: the local Stripe (cinema.local.stripe_fake) behind an SDK HTTP client that waits
+- Stripe: the local Stripe (cinema.local.stripe_emulator.fake) behind an SDK HTTP client that waits
   `SLOW_S` before each request;
 - the mail outbox's disk, and the MediaConvert job template's read.
 

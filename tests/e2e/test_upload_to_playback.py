@@ -25,7 +25,7 @@ SECONDS = 8
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory):
-    from cinema.local.services import free_port  # noqa: PLC0415
+    from cinema.local.services.backing import free_port  # noqa: PLC0415
 
     serving = Serving(tmp_path_factory.mktemp("e2e") / "state", free_port())
     try:

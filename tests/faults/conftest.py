@@ -36,7 +36,7 @@ from tests.faults.stripe_door import StripeDoor
 from tests.serving import Serving
 from tests.web.conftest import Staff
 
-from cinema.local._service_common import RunningService, pid_alive
+from cinema.local.services.common import RunningService, pid_alive
 
 API = "/api/v1"
 BUCKETS = ("cinema-uploads", "cinema-media", "cinema-web")
@@ -89,7 +89,7 @@ class FaultPlatform:
 
     def revive_redis(self) -> RunningService:
         """A new, empty redis-server on the platform's Redis port (ours: stopped after the platform)."""
-        from cinema.local.redis_server import start_redis  # noqa: PLC0415
+        from cinema.local.services.redis_server import start_redis  # noqa: PLC0415
 
         service = start_redis(self.data_dir, port=self.port("redis"))
         self.revived.append(service)
@@ -98,7 +98,7 @@ class FaultPlatform:
     def revive_s3(self) -> RunningService:
         """A new S3 server on the platform's S3 port, its objects restored from the snapshot in
         the data dir (ours: stopped, after the platform, with a snapshot of its own)."""
-        from cinema.local.s3_server import start_s3  # noqa: PLC0415
+        from cinema.local.services.s3_server import start_s3  # noqa: PLC0415
 
         service = start_s3(self.data_dir, BUCKETS, port=self.port("s3"))
         self.revived.append(service)
@@ -149,7 +149,7 @@ def hls_urls(manifest_url: str) -> list[str]:
 @pytest.fixture(scope="package")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultPlatform]:
     from cinema.local.demo_media import make_test_clip  # noqa: PLC0415
-    from cinema.local.services import free_port  # noqa: PLC0415
+    from cinema.local.services.backing import free_port  # noqa: PLC0415
 
     port = free_port()
     door = StripeDoor(upstream_port=port)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from tests.faults.conftest import API, BUCKETS, Answer, FaultPlatform, ok, run_loads, viewer_mix
 
-from cinema.local.s3_server import s3_client, snapshot
+from cinema.local.services.s3_server import s3_client, snapshot
 
 UPLOAD = {"filename": "next.mp4", "content_type": "video/mp4", "size_bytes": 1_000_000}
 

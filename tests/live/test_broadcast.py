@@ -16,7 +16,7 @@ import pytest
 from tests.live.broadcast import API, FFMPEG, Admin, push, refused_within, rtmp_url, stop, with_cookies
 from tests.serving import Serving
 
-from cinema.local.services import free_port
+from cinema.local.services.backing import free_port
 
 KEYS: list[str] = []  # every key handed out in this module: none may show anywhere
 

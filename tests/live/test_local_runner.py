@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 
 from cinema.core import health
-from cinema.local.rtmp import HOW_TO_GET_IT, LocalLive
+from cinema.local.services.rtmp import HOW_TO_GET_IT, LocalLive
 
 
 def test_without_nginx_live_is_off_and_the_console_says_how(tmp_path):

@@ -16,7 +16,7 @@ from tests.serving import CINEMA, _env
 
 from cinema.core.settings import get_settings
 from cinema.local import dev_tools
-from cinema.local.services import free_port
+from cinema.local.services.backing import free_port
 
 REMOTE = ("203.0.113.7", 50000)
 LOOPBACK = ("127.0.0.1", 50001)

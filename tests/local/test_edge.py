@@ -14,10 +14,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from cinema.local.edge import CHUNK_SIZE, RangeNotSatisfiable, edge_router, ensure_key_pair, parse_range
-from cinema.local.s3_server import s3_client
-from cinema.local.services import LocalServices
-from cinema.media.edge_auth import verify
+from cinema.local.edge.router import (
+    CHUNK_SIZE,
+    RangeNotSatisfiable,
+    edge_router,
+    ensure_key_pair,
+    parse_range,
+)
+from cinema.local.edge.signatures import verify
+from cinema.local.services.backing import LocalServices
+from cinema.local.services.s3_server import s3_client
 from cinema.media.signing import CloudFrontSigner, SignedAccess, generate_key_pair
 
 PUBLIC = "https://media.cinema.test"  # what viewers are told; the test client talks to another host

@@ -14,9 +14,9 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from fastapi import FastAPI
 
-from cinema.local import edge
-from cinema.local.s3_server import s3_client
-from cinema.local.services import LocalServices
+from cinema.local.edge import router as edge
+from cinema.local.services.backing import LocalServices
+from cinema.local.services.s3_server import s3_client
 from cinema.media.signing import CloudFrontSigner, generate_key_pair
 
 PUBLIC = "https://media.cinema.test"

@@ -13,7 +13,7 @@ import httpx
 import psutil
 from tests.serving import CINEMA, Serving, _env
 
-from cinema.local.services import free_port
+from cinema.local.services.backing import free_port
 
 
 def _postgres_processes(data_dir: Path) -> list[psutil.Process]:

@@ -17,9 +17,7 @@ import redis
 from botocore.client import BaseClient
 
 import cinema
-from cinema.local._service_common import pid_alive
-from cinema.local.postgres import find_binaries
-from cinema.local.services import (
+from cinema.local.services.backing import (
     LocalServices,
     RunningService,
     free_port,
@@ -27,6 +25,8 @@ from cinema.local.services import (
     start_redis,
     start_s3,
 )
+from cinema.local.services.common import pid_alive
+from cinema.local.services.postgres import find_binaries
 
 BUCKETS = ("cinema-uploads", "cinema-media")
 
@@ -186,7 +186,7 @@ def run_platform(data_dir: Path, key: str, *, then: str) -> list[int]:
         f"""
         import time, boto3
         from pathlib import Path
-        from cinema.local.services import LocalServices
+        from cinema.local.services.backing import LocalServices
         services = LocalServices(Path({str(data_dir)!r}), buckets={BUCKETS!r}, fast=True).start()
         client = boto3.client("s3", endpoint_url=services.s3.url, region_name="eu-central-1",
                               aws_access_key_id="testing", aws_secret_access_key="testing")

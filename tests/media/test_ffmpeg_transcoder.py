@@ -16,8 +16,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from cinema.media import ffmpeg_transcoder
-from cinema.media.ffmpeg_transcoder import (
+from cinema.local.media_worker import ffmpeg as ffmpeg_transcoder
+from cinema.local.media_worker.ffmpeg import (
     MASTER,
     TranscodeFailed,
     TranscodeResult,

@@ -10,7 +10,7 @@ from tests.media_rows import heartbeat_window_passes, insert_upload
 
 from cinema.account import heartbeats
 from cinema.core import cache, db
-from cinema.media import edge_auth
+from cinema.local.edge import signatures as edge_auth
 
 API = "/api/v1"
 

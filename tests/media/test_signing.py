@@ -1,4 +1,4 @@
-"""CloudFront signing (cinema.media.signing) against the edge's check of it (cinema.media.edge_auth).
+"""CloudFront signing (cinema.media.signing) against the edge's check of it (cinema.local.edge.signatures).
 
 Policies are signed with real RSA keys; the rules are those CloudFront applies, so a signature
 that the local edge accepts is one the real distribution accepts too.
@@ -17,7 +17,7 @@ from botocore.signers import CloudFrontSigner as BotocoreSigner
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from cinema.media.edge_auth import SignatureRejected, check, verify
+from cinema.local.edge.signatures import SignatureRejected, check, verify
 from cinema.media.signing import CloudFrontSigner, SignedAccess, append_query, generate_key_pair
 
 FILM = "6f1d2c3b-4a59-4e8d-9c0b-1a2b3c4d5e6f"

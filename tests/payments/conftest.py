@@ -1,4 +1,4 @@
-"""Payments tests talk to the local Stripe (cinema.local.stripe_fake) mounted in the app at
+"""Payments tests talk to the local Stripe (cinema.local.stripe_emulator.fake) mounted in the app at
 /dev/stripe, in process: the platform's real Stripe SDK reaches it through an SDK HTTP client
 that hands its requests to the ASGI app, and the fake posts its signed webhooks back through
 the test client. Nothing leaves the process."""
@@ -17,8 +17,8 @@ from tests.payments.stripe_events import API, WEBHOOK_SECRET
 
 from cinema.core import db
 from cinema.core.settings import get_settings
-from cinema.local import stripe_objects
-from cinema.local.stripe_fake import StripeFake
+from cinema.local.stripe_emulator import objects as stripe_objects
+from cinema.local.stripe_emulator.fake import StripeFake
 from cinema.payments import applier
 from cinema.payments.stripe_gateway import StripeGateway, provider
 

@@ -22,8 +22,8 @@ from sqlalchemy import text
 
 from cinema.core import db
 from cinema.core.security import create_access_token
-from cinema.local import stripe_objects as objects
-from cinema.local.stripe_delivery import sign
+from cinema.local.stripe_emulator import objects
+from cinema.local.stripe_emulator.delivery import sign
 
 Obj = dict[str, Any]
 DAY = 86400

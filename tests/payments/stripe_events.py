@@ -1,5 +1,5 @@
 """Stripe webhook events for tests: objects from Stripe's published examples
-(cinema.local.stripe_objects), wrapped in an event and signed as Stripe signs them."""
+(cinema.local.stripe_emulator.objects), wrapped in an event and signed as Stripe signs them."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import httpx
 from sqlalchemy import text
 
 from cinema.core import db
-from cinema.local import stripe_objects as objects
-from cinema.local.stripe_delivery import sign
+from cinema.local.stripe_emulator import objects
+from cinema.local.stripe_emulator.delivery import sign
 from cinema.payments import applier
 
 API = "/api/v1"

@@ -16,7 +16,7 @@ from tests.payments.stripe_events import (
     subscription,
 )
 
-from cinema.local import stripe_objects
+from cinema.local.stripe_emulator import objects as stripe_objects
 
 
 def new(prefix: str) -> str:

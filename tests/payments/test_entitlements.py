@@ -21,7 +21,7 @@ from tests.payments.stripe_events import (
 from cinema.account import heartbeats
 from cinema.core import cache
 from cinema.core.settings import get_settings
-from cinema.local import stripe_objects
+from cinema.local.stripe_emulator import objects as stripe_objects
 
 
 def new(prefix: str) -> str:

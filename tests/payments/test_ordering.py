@@ -22,7 +22,7 @@ from tests.payments.stripe_events import (
     subscription_session,
 )
 
-from cinema.local import stripe_objects
+from cinema.local.stripe_emulator import objects as stripe_objects
 
 
 def new(prefix: str) -> str:

@@ -21,7 +21,7 @@ from tests.payments.stripe_events import (
     subscription_session,
 )
 
-from cinema.local import stripe_objects as objects
+from cinema.local.stripe_emulator import objects
 
 
 def new(prefix: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.payments.stripe_events import WEBHOOK_SECRET, event, film_session, signed
 
-from cinema.local import stripe_objects
+from cinema.local.stripe_emulator import objects as stripe_objects
 
 RUNNER = Path(__file__).with_name("lambda_runner.py")
 

@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import create_engine, make_url, text
 
 from cinema.core import migrate
-from cinema.local import stripe_objects
+from cinema.local.stripe_emulator import objects as stripe_objects
 
 
 def _admin_execute(url: str, statement: str) -> None:

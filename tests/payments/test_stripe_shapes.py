@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from cinema.local import stripe_objects
-from cinema.local.stripe_fake_app import decode_form
+from cinema.local.stripe_emulator import objects as stripe_objects
+from cinema.local.stripe_emulator.app import decode_form
 
 # Stripe's published examples, unchanged (see stripe_examples/README.md).
 STRIPE_EXAMPLES = Path(__file__).with_name("stripe_examples") / "fixtures3.json"
@@ -133,7 +133,7 @@ def test_objects_keep_the_examples_shape(name):
 
 def test_the_packaged_examples_are_stripes_unchanged():
     original = json.loads(STRIPE_EXAMPLES.read_text())["resources"]
-    packaged = json.loads(Path(stripe_objects.__file__).with_name("stripe_fixtures.json").read_text())[
+    packaged = json.loads(Path(stripe_objects.__file__).with_name("fixtures.json").read_text())[
         "resources"
     ]
     assert all(packaged[name] == original[name] for name in packaged)

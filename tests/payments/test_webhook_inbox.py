@@ -30,7 +30,7 @@ from tests.payments.stripe_events import (
     signed,
 )
 
-from cinema.local import stripe_objects
+from cinema.local.stripe_emulator import objects as stripe_objects
 from cinema.payments import applier, inbox
 
 ROOT = Path(__file__).parents[2]

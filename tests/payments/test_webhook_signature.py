@@ -7,8 +7,8 @@ import time
 import pytest
 from tests.payments.stripe_events import API, counts, event, film_session, post, signed
 
-from cinema.local import stripe_objects
-from cinema.local.stripe_delivery import sign
+from cinema.local.stripe_emulator import objects as stripe_objects
+from cinema.local.stripe_emulator.delivery import sign
 
 EMPTY = {"webhook_events": 0, "subscriptions": 0, "purchases": 0, "payments": 0}
 

@@ -109,7 +109,7 @@ class Staff:
 
 @pytest.fixture(scope="session")
 def web_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serving]:
-    from cinema.local.services import free_port  # noqa: PLC0415
+    from cinema.local.services.backing import free_port  # noqa: PLC0415
 
     if not DIST_INDEX.exists():
         pytest.fail("web/dist is not built: `make web` builds it (`make test` does so before pytest)")

@@ -2,7 +2,7 @@
 AWS container, closed recordings into the uploads bucket: RecordingUploader).
 
 The same code runs in both shapes: in the AWS container beside nginx (infra/rtmp) and on one
-machine in a thread of the local server (cinema.local.rtmp). A fragment is pushed once the
+machine in a thread of the local server (cinema.local.services.rtmp). A fragment is pushed once the
 playlist lists it (nginx lists a fragment only when it is closed), and the playlist after its
 fragments, so a viewer never reads a playlist naming a fragment the bucket lacks. Only boto3
 and the standard library: the container copies this one file.

@@ -15,7 +15,7 @@ from cinema.core.settings import get_settings
 from cinema.http_functions import every_router
 from cinema.local.dev_tools import mount_dev_tools
 from cinema.local.docs import mount_docs
-from cinema.local.edge import edge_router
+from cinema.local.edge.router import edge_router
 from cinema.local.web import WebApp
 from cinema.media import storage
 from cinema.payments import applier
@@ -25,7 +25,7 @@ HEARTBEAT_FLUSH_S = 2.0
 
 @asynccontextmanager
 async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
-    from cinema.local.worker import LocalWorker  # noqa: PLC0415 - ffmpeg tooling, local only
+    from cinema.local.media_worker.worker import LocalWorker  # noqa: PLC0415 - ffmpeg tooling, local only
 
     worker = LocalWorker()
     worker.run()

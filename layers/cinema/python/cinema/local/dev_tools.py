@@ -124,8 +124,8 @@ def mount_dev_tools(app: FastAPI) -> None:
 def _mount_stripe(app: FastAPI, settings: Settings) -> None:
     """The local Stripe at /dev/stripe: the API the SDK calls when CINEMA_STRIPE_API_BASE points
     here (`cinema serve` does), the checkout and portal pages, and a dashboard."""
-    from cinema.local.stripe_fake import StripeFake  # noqa: PLC0415
-    from cinema.local.stripe_fake_app import create_stripe_app  # noqa: PLC0415
+    from cinema.local.stripe_emulator.app import create_stripe_app  # noqa: PLC0415
+    from cinema.local.stripe_emulator.fake import StripeFake  # noqa: PLC0415
 
     # Read afresh on every use: the settings may change after the app is built.
     fake = StripeFake(

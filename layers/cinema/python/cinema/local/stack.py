@@ -24,12 +24,12 @@ from cinema.core import migrate
 from cinema.core.logging import configure_local_logging
 from cinema.core.settings import Settings, get_settings
 from cinema.local import web
-from cinema.local._service_common import port_is_free
 from cinema.local.demo_catalog import demo_catalog
 from cinema.local.dev_tools import bind_check
-from cinema.local.edge import ensure_key_pair
-from cinema.local.rtmp import LocalLive
-from cinema.local.services import LocalServices
+from cinema.local.edge.router import ensure_key_pair
+from cinema.local.services.backing import LocalServices
+from cinema.local.services.common import port_is_free
+from cinema.local.services.rtmp import LocalLive
 
 log = logging.getLogger("cinema.local")
 

@@ -1,5 +1,5 @@
 """Reading the events that drive transcoding: S3 ObjectCreated and MediaConvert job state
-changes (EventBridge), in the shapes AWS sends, which the local worker imitates."""
+changes (EventBridge), in the shapes AWS sends (the local worker sends the same: cinema.local.media_worker.job_events)."""
 
 from __future__ import annotations
 
@@ -99,64 +99,3 @@ def _poster_key(detail: dict[str, Any]) -> str | None:
             if paths and str(paths[-1]).startswith("s3://"):
                 return str(paths[-1]).removeprefix("s3://").partition("/")[2] or None
     return None
-
-
-def job_state_change(
-    *,
-    upload_id: uuid.UUID,
-    film_id: uuid.UUID,
-    job_id: str,
-    status: str,
-    percent: int | None = None,
-    error: str | None = None,
-    renditions: list[dict[str, Any]] | None = None,
-    duration_ms: int | None = None,
-    poster: str | None = None,
-) -> dict[str, Any]:
-    """The EventBridge event MediaConvert would send; the local worker emits these."""
-    now = datetime.now(UTC)
-    detail: dict[str, Any] = {
-        "timestamp": int(now.timestamp() * 1000),
-        "accountId": "000000000000",
-        "queue": "arn:aws:mediaconvert:local:000000000000:queues/Default",
-        "jobId": job_id,
-        "status": status,
-        "userMetadata": {"film_id": str(film_id), "upload_id": str(upload_id)},
-    }
-    if percent is not None:
-        detail["jobProgress"] = {
-            "jobPercentComplete": percent,
-            "currentPhase": "TRANSCODING",
-            "retryCount": 0,
-        }
-    if error is not None:
-        detail["errorCode"] = 1999
-        detail["errorMessage"] = error
-    if renditions is not None:
-        detail["outputGroupDetails"] = [
-            {
-                "type": "HLS_GROUP",
-                "outputDetails": [
-                    {
-                        "durationInMs": duration_ms,
-                        "videoDetails": {"heightInPx": r["height"], "averageBitrate": r["bitrate"]},
-                    }
-                    for r in renditions
-                ],
-            }
-        ]
-    if poster is not None:  # an s3:// URL, as MediaConvert reports its frame capture
-        detail.setdefault("outputGroupDetails", []).append(
-            {"type": "FILE_GROUP", "outputDetails": [{"outputFilePaths": [poster]}]}
-        )
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "MediaConvert Job State Change",
-        "source": "aws.mediaconvert",
-        "account": "000000000000",
-        "time": now.isoformat().replace("+00:00", "Z"),
-        "region": "local",
-        "resources": [f"arn:aws:mediaconvert:local:000000000000:jobs/{job_id}"],
-        "detail": detail,
-    }

@@ -1,8 +1,8 @@
 """Playback signing: the UrlSigner port and its one implementation, CloudFront's custom policy.
 
 Both shapes sign the same way. In AWS the distribution's trusted key group checks the
-signature; on one machine the local edge (cinema.local.edge) checks it with
-cinema.media.edge_auth. One signature covers a whole film: the resource is a wildcard
+signature; on one machine the local edge (cinema.local.edge.router) checks it with
+cinema.local.edge.signatures. One signature covers a whole film: the resource is a wildcard
 over the film's HLS prefix, so the master playlist, the variant playlists and every
 segment are reachable with the same three values, either as query parameters or as the
 three CloudFront cookies.

@@ -1,7 +1,7 @@
 """The Transcoder port: starts turning an uploaded source into the film's HLS ladder.
 
 AWS: a MediaConvert job whose state changes come back through EventBridge. One machine:
-the local worker (cinema.local.worker) running ffmpeg and emitting the same events.
+the local worker (cinema.local.media_worker.worker) running ffmpeg and emitting the same events.
 """
 
 from __future__ import annotations

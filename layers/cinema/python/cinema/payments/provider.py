@@ -1,7 +1,7 @@
 """The PaymentProvider port: the few calls the platform makes to its payment provider.
 
 The adapter is Stripe (stripe_gateway.py), pointed at the real API in AWS and at the local
-Stripe (cinema.local.stripe_fake) on one machine and in tests. Business code sees only this.
+Stripe (cinema.local.stripe_emulator.fake) on one machine and in tests. Business code sees only this.
 """
 
 from __future__ import annotations

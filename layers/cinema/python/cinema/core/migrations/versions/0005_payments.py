@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 # The plans on sale from the first start. Their Stripe price ids are the ones the local Stripe
-# fake sells (cinema.local.stripe_objects.LOCAL_PRICES); in AWS the operator points them at
+# fake sells (cinema.local.stripe_emulator.objects.LOCAL_PRICES); in AWS the operator points them at
 # the account's real prices (UPDATE plans SET stripe_price_id = ... , see infra/README.md).
 PLANS = [
     ("Monthly", "month", 29900, "RUB", "price_cinema_monthly"),

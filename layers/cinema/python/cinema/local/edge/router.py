@@ -41,10 +41,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from cinema.media import edge_auth
+from cinema.local.edge import signatures as edge_auth
 from cinema.media.signing import generate_key_pair
 
-log = logging.getLogger("cinema.local.edge")
+log = logging.getLogger("cinema.local.edge.router")
 
 CHUNK_SIZE = 256 * 1024
 KEPT_BYTES = 64 * 1024 * 1024  # the memory of served objects, for when the bucket is out of reach

@@ -22,8 +22,8 @@ from urllib.parse import parse_qsl, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from cinema.local import stripe_pages
-from cinema.local.stripe_fake import Obj, StripeError, StripeFake
+from cinema.local.stripe_emulator import pages as stripe_pages
+from cinema.local.stripe_emulator.fake import Obj, StripeError, StripeFake
 
 _KEY_PART = re.compile(r"[^\[\]]+")
 

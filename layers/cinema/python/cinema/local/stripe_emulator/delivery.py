@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from cinema.local import stripe_objects as objects
+from cinema.local.stripe_emulator import objects
 
 log = logging.getLogger("cinema.local.stripe")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from cinema.local._service_common import (
+from cinema.local.services.common import (
     RunningService,
     choose_port,
     kill_pid,

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cinema.local import stripe_objects as objects
-from cinema.local.stripe_delivery import Deliver, EventSender
+from cinema.local.stripe_emulator import objects
+from cinema.local.stripe_emulator.delivery import Deliver, EventSender
 
 log = logging.getLogger("cinema.local.stripe")
 

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from cinema.core.settings import get_settings
-from cinema.media import events, ingest, pipeline, status_events, storage, transcoder
-from cinema.media.ffmpeg_transcoder import TranscodeFailed, transcode
+from cinema.local.media_worker import job_events
+from cinema.local.media_worker.ffmpeg import TranscodeFailed, transcode
+from cinema.media import ingest, pipeline, status_events, storage, transcoder
 from cinema.media.ladder import InvalidSource, ladder_for, probe
 from cinema.media.models import MediaUpload
 
-log = logging.getLogger("cinema.local.worker")
+log = logging.getLogger("cinema.local.media_worker.worker")
 
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -94,7 +95,7 @@ class LocalWorker:
                     self.idle.set()
 
     async def _emit(self, job: Job, kind: str, **detail: Any) -> None:
-        event = events.job_state_change(
+        event = job_events.job_state_change(
             upload_id=job.upload_id, film_id=job.film_id, job_id=job.job_id, status=kind, **detail
         )
         await status_events.handle(event)

@@ -17,9 +17,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from cinema.local import stripe_lifecycle as lifecycle
 from cinema.local.dev_tools import this_machine_only
-from cinema.local.stripe_fake import Obj, StripeError, StripeFake
+from cinema.local.stripe_emulator import lifecycle
+from cinema.local.stripe_emulator.fake import Obj, StripeError, StripeFake
 
 router = APIRouter()
 OPERATOR = [Depends(this_machine_only)]  # Stripe's own side: refunds, renewals, resends

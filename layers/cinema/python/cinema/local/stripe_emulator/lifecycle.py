@@ -4,8 +4,8 @@ at period end, resumes, or cancels now. Each sends the events Stripe would."""
 
 from __future__ import annotations
 
-from cinema.local import stripe_objects as objects
-from cinema.local.stripe_fake import INTERVAL_SECONDS, Obj, StripeError, StripeFake
+from cinema.local.stripe_emulator import objects
+from cinema.local.stripe_emulator.fake import INTERVAL_SECONDS, Obj, StripeError, StripeFake
 
 
 async def renew(fake: StripeFake, subscription_id: str) -> Obj:

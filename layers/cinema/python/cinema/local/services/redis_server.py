@@ -15,7 +15,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from cinema.local._service_common import (
+from cinema.local.services.common import (
     PidFile,
     RunningService,
     choose_port,

@@ -31,7 +31,7 @@ from cinema.core import health
 from cinema.core.settings import Settings
 from cinema.live import replay
 from cinema.live.hls_mirror import HlsMirror
-from cinema.local._service_common import (
+from cinema.local.services.common import (
     free_port,
     log_path,
     spawn,
@@ -40,10 +40,10 @@ from cinema.local._service_common import (
 )
 from cinema.media import storage
 
-log = logging.getLogger("cinema.local.rtmp")
+log = logging.getLogger("cinema.local.services.rtmp")
 
 TEMPLATE = "infra/rtmp/nginx.conf.template"
-_PACKAGE_ROOT = Path(__file__).resolve().parents[5]  # layers/cinema/python/cinema/local/rtmp.py
+_PACKAGE_ROOT = Path(__file__).resolve().parents[6]  # layers/cinema/python/cinema/local/services/rtmp.py
 MODULE_PATHS = (
     "/usr/lib/nginx/modules/ngx_rtmp_module.so",  # Debian, Ubuntu
     "/usr/lib64/nginx/modules/ngx_rtmp_module.so",

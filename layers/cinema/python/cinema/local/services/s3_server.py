@@ -33,7 +33,7 @@ import boto3
 from botocore.client import BaseClient, Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cinema.local._service_common import (
+from cinema.local.services.common import (
     PidFile,
     RunningService,
     choose_port,

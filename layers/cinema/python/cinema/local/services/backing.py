@@ -17,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
-from cinema.local._service_common import RunningService, free_port
-from cinema.local.postgres import connect_postgres, start_postgres
-from cinema.local.redis_server import connect_redis, start_redis
-from cinema.local.s3_server import connect_s3, start_s3
+from cinema.local.services.common import RunningService, free_port
+from cinema.local.services.postgres import connect_postgres, start_postgres
+from cinema.local.services.redis_server import connect_redis, start_redis
+from cinema.local.services.s3_server import connect_s3, start_s3
 
 __all__ = [
     "LocalServices",

@@ -1,7 +1,7 @@
 """Stripe objects shaped exactly like Stripe's published examples, for the local Stripe fake
 and for tests that build webhook events.
 
-Each builder deep-copies the example of its resource from `stripe_fixtures.json` (taken
+Each builder deep-copies the example of its resource from `fixtures.json` (taken
 unchanged from stripe/openapi's fixtures3.json, MIT licence, Copyright (c) 2011- Stripe, Inc.)
 and fills in the fields that carry meaning here; the example's placeholder values that would
 mislead (a discount, shipping costs, a transfer destination ...) are set to what Stripe sends
@@ -46,7 +46,7 @@ _ALPHABET = string.ascii_letters + string.digits
 
 @lru_cache
 def _fixtures() -> dict[str, Obj]:
-    path = Path(__file__).with_name("stripe_fixtures.json")
+    path = Path(__file__).with_name("fixtures.json")
     return json.loads(path.read_text(encoding="utf-8"))["resources"]
 
 
