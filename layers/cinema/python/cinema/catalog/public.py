@@ -10,7 +10,7 @@ whole surface for the rest of the package (tests/core/test_film_ownership.py hol
 - names: `Film` (to join films in a read or declare a relationship; never to write it),
   `FilmStatus`, `Access`, and `rating` (an average as the API shows it).
 
-Flushes, never commits. Kept light (models and the cache module only): every function loads it.
+Flushes, never commits. Kept light (models, errors and the cache module): every function loads it.
 """
 
 from __future__ import annotations
