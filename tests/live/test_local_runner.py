@@ -13,7 +13,7 @@ def test_without_nginx_live_is_off_and_the_console_says_how(tmp_path):
     live = LocalLive(tmp_path, host="127.0.0.1", rtmp_port=19999, api_base_url="http://127.0.0.1:1")
     live.found = None  # a machine without nginx or its rtmp module
     try:
-        assert live.environment() == {}
+        assert live.settings() == {}
         line = live.start("cinema-media")
         assert line == HOW_TO_GET_IT
         assert "apt-get install nginx libnginx-mod-rtmp" in line

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cinema.core.settings import get_settings
-from cinema.local.stack import configure_stripe
+from cinema.core.settings import Settings, use_settings
+from cinema.local.stack import stripe_settings
 
 API = "/api/v1"
 APP = "http://127.0.0.1:8000"  # what `cinema serve` serves on by default
@@ -19,7 +19,7 @@ APP = "http://127.0.0.1:8000"  # what `cinema serve` serves on by default
 
 @pytest.fixture
 def environ() -> Iterator[dict[str, str]]:
-    """os.environ as the test leaves it is put back as it was (configure_stripe writes to it)."""
+    """os.environ without the settings `cinema serve` chooses when they are unset."""
     saved = dict(os.environ)
     for name in (
         "CINEMA_STRIPE_API_KEY",
@@ -33,14 +33,15 @@ def environ() -> Iterator[dict[str, str]]:
     yield os.environ
     os.environ.clear()
     os.environ.update(saved)
-    get_settings.cache_clear()
 
 
 @pytest.fixture
-def served_with_the_web_app(environ, tmp_path) -> None:
-    """The settings `cinema serve` leaves when a build is there and nothing else is configured."""
-    configure_stripe(tmp_path, APP, web_app=True)
-    get_settings.cache_clear()
+def served_with_the_web_app(environ, tmp_path) -> Iterator[None]:
+    """The settings `cinema serve` chooses when a build is there and nothing else is configured."""
+    chosen, _ = stripe_settings(tmp_path, APP, web_app=True)
+    use_settings(Settings(**chosen))
+    yield
+    use_settings(None)
 
 
 async def test_checkout_and_the_portal_return_to_the_web_app(
@@ -64,17 +65,28 @@ async def test_checkout_and_the_portal_return_to_the_web_app(
 
 
 def test_without_a_build_the_local_stripe_keeps_its_own_pages(environ, tmp_path):
-    configure_stripe(tmp_path, APP, web_app=False)
-    assert (
-        environ["CINEMA_CHECKOUT_SUCCESS_URL"] == f"{APP}/dev/stripe/done?session_id={{CHECKOUT_SESSION_ID}}"
-    )
-    assert environ["CINEMA_CHECKOUT_CANCEL_URL"] == f"{APP}/dev/stripe/"
+    before = dict(environ)
+    chosen, _ = stripe_settings(tmp_path, APP, web_app=False)
+    assert chosen["checkout_success_url"] == f"{APP}/dev/stripe/done?session_id={{CHECKOUT_SESSION_ID}}"
+    assert chosen["checkout_cancel_url"] == f"{APP}/dev/stripe/"
+    assert environ == before  # chosen, not written into the environment
 
 
 def test_with_a_build_no_return_url_is_forced(environ, tmp_path):
-    configure_stripe(tmp_path, APP, web_app=True)
-    assert "CINEMA_CHECKOUT_SUCCESS_URL" not in environ
-    assert "CINEMA_PORTAL_RETURN_URL" not in environ
+    chosen, _ = stripe_settings(tmp_path, APP, web_app=True)
+    assert "checkout_success_url" not in chosen
+    assert "portal_return_url" not in chosen
+
+
+def test_what_the_environment_names_wins_over_the_local_choice(environ, tmp_path):
+    environ["CINEMA_CHECKOUT_CANCEL_URL"] = "https://example.test/cancel"
+    chosen, _ = stripe_settings(tmp_path, APP, web_app=False)
+    assert "checkout_cancel_url" not in chosen
+    environ["CINEMA_STRIPE_API_KEY"] = "sk_test_a_real_account"
+    chosen, line = stripe_settings(tmp_path, APP, web_app=False)
+    assert "stripe_api_key" not in chosen
+    assert "stripe_api_base" not in chosen
+    assert "your key" in line
 
 
 async def test_the_reset_mail_links_to_the_web_apps_page(client, accounts, served_with_the_web_app):

@@ -213,6 +213,19 @@ def _is_loopback_address(host: str) -> bool:
         return False
 
 
+_chosen: Settings | None = None
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of this process: from the environment, or the ones `use_settings` chose."""
+    return _chosen if _chosen is not None else Settings()
+
+
+def use_settings(settings: Settings | None) -> None:
+    """Makes `settings` what get_settings() returns from now on (None: the environment's again).
+    The one-machine stack builds its Settings from the environment plus what it started, rather
+    than writing what it started into os.environ."""
+    global _chosen  # noqa: PLW0603 - the process's one configuration
+    _chosen = settings
+    get_settings.cache_clear()

@@ -16,13 +16,14 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
 from cinema.core import migrate
 from cinema.core.logging import configure_local_logging
-from cinema.core.settings import Settings, get_settings
+from cinema.core.settings import Settings, get_settings, use_settings
 from cinema.local import web
 from cinema.local.demo_catalog import demo_catalog
 from cinema.local.dev_tools import bind_check
@@ -71,27 +72,37 @@ def local_stripe_api_key(data_dir: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def configure_stripe(data_dir: Path, base_url: str, *, web_app: bool) -> str:
+def _unset(name: str) -> bool:
+    """True when the environment leaves the setting `name` to the local stack."""
+    return not os.environ.get(f"CINEMA_{name.upper()}")
+
+
+def stripe_settings(data_dir: Path, base_url: str, *, web_app: bool) -> tuple[dict[str, str], str]:
     """Stripe on this machine: the local fake at /dev/stripe, unless CINEMA_STRIPE_API_KEY
-    names a real (test) account. Returns the console line.
+    names a real (test) account. Returns the settings to add and the console line.
 
     Checkout and the portal return to the web app's routes (/payments/success?session_id=...,
     /payments/cancel, /account, from settings.web_base_url) when it is served (`web_app`: a
     build is there, or CINEMA_WEB_URL names one); without one, to the local Stripe's own pages."""
-    os.environ.setdefault("CINEMA_STRIPE_WEBHOOK_SECRET", local_stripe_webhook_secret(data_dir))
-    if os.environ.get("CINEMA_STRIPE_API_KEY"):
+    chosen = {"stripe_webhook_secret": local_stripe_webhook_secret(data_dir)}
+    if not _unset("stripe_api_key"):
         api = os.environ.get("CINEMA_STRIPE_API_BASE") or "api.stripe.com"
-        return f"Stripe at {api} (your key); its webhooks go to {base_url}/api/v1/payments/webhook"
+        line = f"Stripe at {api} (your key); its webhooks go to {base_url}/api/v1/payments/webhook"
+        return _unless_set(chosen), line
     fake = f"{base_url}/dev/stripe"
-    os.environ["CINEMA_STRIPE_API_KEY"] = local_stripe_api_key(data_dir)  # the fake answers it only
-    os.environ.setdefault("CINEMA_STRIPE_API_BASE", fake)
-    if not web_app and not os.environ.get("CINEMA_WEB_URL"):  # no web app: the fake's own pages
-        os.environ.setdefault(
-            "CINEMA_CHECKOUT_SUCCESS_URL", f"{fake}/done?session_id={{CHECKOUT_SESSION_ID}}"
-        )
-        os.environ.setdefault("CINEMA_CHECKOUT_CANCEL_URL", f"{fake}/")
-        os.environ.setdefault("CINEMA_PORTAL_RETURN_URL", f"{fake}/")
-    return f"local Stripe {fake}/   (checkout and portal pages; renewals, failures, refunds)"
+    chosen["stripe_api_base"] = fake
+    if not web_app and _unset("web_url"):  # no web app: the fake's own pages
+        chosen["checkout_success_url"] = f"{fake}/done?session_id={{CHECKOUT_SESSION_ID}}"
+        chosen["checkout_cancel_url"] = f"{fake}/"
+        chosen["portal_return_url"] = f"{fake}/"
+    # the fake answers its own key only
+    chosen = {**_unless_set(chosen), "stripe_api_key": local_stripe_api_key(data_dir)}
+    return chosen, f"local Stripe {fake}/   (checkout and portal pages; renewals, failures, refunds)"
+
+
+def _unless_set(chosen: dict[str, Any]) -> dict[str, Any]:
+    """The local stack's choices where the environment does not name the setting itself."""
+    return {name: value for name, value in chosen.items() if _unset(name)}
 
 
 def ensure_demo_admin(settings: Settings) -> str:
@@ -185,17 +196,22 @@ def run() -> int:
     live = LocalLive.configure(data_dir, settings, api_base_url=_loopback_url(settings))
     try:
         services.start()
-        os.environ.update(services.environment())
-        os.environ.setdefault("CINEMA_JWT_SECRET", local_jwt_secret(data_dir))
-        stripe_line = configure_stripe(data_dir, settings.base_url, web_app=web.built(settings) is not None)
-        os.environ.setdefault("CINEMA_DEMO_MEDIA", "true")
-        if not os.environ.get("CINEMA_CLOUDFRONT_PRIVATE_KEY"):
+        stripe, stripe_line = stripe_settings(
+            data_dir, settings.base_url, web_app=web.built(settings) is not None
+        )
+        chosen: dict[str, Any] = {
+            **_unless_set({"jwt_secret": local_jwt_secret(data_dir), "demo_media": True}),
+            **stripe,
+            **services.settings(),
+            **live.settings(),
+        }
+        if _unset("cloudfront_private_key"):
             # The local edge trusts one key pair, made once and kept in the data dir.
             private_pem, _ = ensure_key_pair(data_dir / "cloudfront")
-            os.environ["CINEMA_CLOUDFRONT_PRIVATE_KEY"] = private_pem.decode()
-            os.environ.setdefault("CINEMA_CLOUDFRONT_KEY_PAIR_ID", "KLOCALEDGE")
-        get_settings.cache_clear()
-        settings = get_settings()
+            chosen["cloudfront_private_key"] = private_pem.decode()
+            chosen.update(_unless_set({"cloudfront_key_pair_id": "KLOCALEDGE"}))
+        settings = Settings(**chosen)
+        use_settings(settings)
         migrate.upgrade(settings.database_url)
         admin_line = ensure_demo_admin(settings)
         from cinema.catalog import seeding  # noqa: PLC0415

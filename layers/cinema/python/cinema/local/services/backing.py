@@ -141,14 +141,18 @@ class LocalServices(contextlib.AbstractContextManager["LocalServices"]):
             raise errors[0]
         return self
 
-    def environment(self) -> dict[str, str]:
-        """The settings that point the platform at these services (CINEMA_* variables)."""
+    def settings(self) -> dict[str, str]:
+        """The settings (Settings fields) that point the platform at these services."""
         return {
-            "CINEMA_DATABASE_URL": self.postgres.url,
-            "CINEMA_REDIS_URL": self.redis.url,
-            "CINEMA_S3_ENDPOINT_URL": self.s3.url,
-            "CINEMA_DATA_DIR": str(self.data_dir),
+            "database_url": self.postgres.url,
+            "redis_url": self.redis.url,
+            "s3_endpoint_url": self.s3.url,
+            "data_dir": str(self.data_dir),
         }
+
+    def environment(self) -> dict[str, str]:
+        """The same as CINEMA_* variables, for processes started with them (tests, benches)."""
+        return {f"CINEMA_{name.upper()}": value for name, value in self.settings().items()}
 
     def stop(self) -> None:
         """Stops every embedded service, last started first; a second call does nothing."""

@@ -119,20 +119,18 @@ class LocalLive:
 
     @classmethod
     def configure(cls, data_dir: Path, settings: Settings, *, api_base_url: str) -> LocalLive:
-        """A runner for these settings, its CINEMA_LIVE_* settings exported for the API."""
-        live = cls(data_dir, host=settings.host, rtmp_port=settings.live_rtmp_port, api_base_url=api_base_url)
-        os.environ.update(live.environment())
-        return live
+        """A runner for these settings; its `settings()` are the API's live_* settings."""
+        return cls(data_dir, host=settings.host, rtmp_port=settings.live_rtmp_port, api_base_url=api_base_url)
 
-    def environment(self) -> dict[str, str]:
-        """The settings the API needs to answer the hooks and drop publishers."""
+    def settings(self) -> dict[str, Any]:
+        """The settings (Settings fields) the API needs to answer the hooks and drop publishers."""
         if not self.available:
             return {}
         return {
-            "CINEMA_LIVE_HOOK_SECRET": self.hook_secret,
-            "CINEMA_LIVE_INGEST_URL": self.ingest_url,
-            "CINEMA_LIVE_RTMP_PORT": str(self.rtmp_port),
-            "CINEMA_LIVE_CONTROL_URL": f"http://127.0.0.1:{self.control_port}/control",
+            "live_hook_secret": self.hook_secret,
+            "live_ingest_url": self.ingest_url,
+            "live_rtmp_port": self.rtmp_port,
+            "live_control_url": f"http://127.0.0.1:{self.control_port}/control",
         }
 
     def _config(self) -> str:
