@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from cachetools import TLRUCache
 from redis.exceptions import RedisError
 
 from cinema.core import cache
@@ -75,41 +76,39 @@ class Rule(NamedTuple):
 Checks = Sequence[tuple[Rule, str]]
 
 
+def _expiry(_key: str, entry: tuple[int, float], _now: float) -> float:
+    return entry[1]
+
+
 class _LocalCounters:
-    """The in-process counters (and marks). Each method runs without awaiting, so on the
-    event loop it is atomic."""
+    """The in-process counters (and marks): (count, expiry) per key, each key expiring at the
+    end of its own window. Each method runs without awaiting, so on the event loop it is atomic.
+    Expired keys go first when the mirror is full; only beyond _MAX_LOCAL_KEYS live ones would
+    the least recently used go (Redis, not this mirror, is what holds the limits)."""
 
     def __init__(self) -> None:
-        self._counts: dict[str, tuple[int, float]] = {}
-
-    def _live(self, key: str, now: float) -> tuple[int, float] | None:
-        entry = self._counts.get(key)
-        if entry is None or entry[1] <= now:
-            self._counts.pop(key, None)
-            return None
-        return entry
+        self._counts: TLRUCache[str, tuple[int, float]] = TLRUCache(
+            maxsize=_MAX_LOCAL_KEYS, ttu=_expiry, timer=time.monotonic
+        )
 
     def take(self, counters: list[tuple[str, int, int]]) -> int:
         """0 and every counter incremented, or the seconds to wait and nothing counted."""
         now = time.monotonic()
-        if len(self._counts) >= _MAX_LOCAL_KEYS:
-            self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
         wait = 0
         for key, limit, _ in counters:
-            entry = self._live(key, now)
+            entry = self._counts.get(key)
             if entry is not None and entry[0] >= limit:
                 wait = max(wait, int(entry[1] - now) + 1)
         if wait:
             return wait
         for key, _, window_s in counters:
-            entry = self._live(key, now)
+            entry = self._counts.get(key)
             self._counts[key] = (1, now + window_s) if entry is None else (entry[0] + 1, entry[1])
         return 0
 
     def give_back(self, keys: list[str]) -> None:
-        now = time.monotonic()
         for key in keys:
-            entry = self._live(key, now)
+            entry = self._counts.get(key)
             if entry is not None and entry[0] > 0:
                 self._counts[key] = (entry[0] - 1, entry[1])
 
@@ -120,7 +119,7 @@ class _LocalCounters:
         self._counts[key] = (1, time.monotonic() + ttl_s)
 
     def marked(self, key: str) -> bool:
-        return self._live(key, time.monotonic()) is not None
+        return key in self._counts
 
 
 _local = _LocalCounters()

@@ -93,11 +93,9 @@ async def ensure_demo_media(count: int = len(PATTERNS)) -> int:
             upload_id = uuid.uuid4()
             key = source_key(film_id, upload_id, "video/mp4")
             await asyncio.to_thread(
-                storage.s3_client().upload_file,
-                str(clip),
-                bucket,
-                key,
-                ExtraArgs={"ContentType": "video/mp4"},
+                lambda clip=clip, key=key: storage.s3_client().upload_file(
+                    str(clip), bucket, key, ExtraArgs={"ContentType": "video/mp4"}
+                )
             )
             async with db.session_factory()() as session:
                 session.add(

@@ -7,6 +7,8 @@ import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from cachetools import TTLCache
+
 from cinema.auth.principals import Caller
 from cinema.auth.roles import STAFF
 from cinema.catalog.errors import FilmNotFound
@@ -36,7 +38,7 @@ def hls_prefix(film_id: uuid.UUID) -> str:
 
 FilmPlaying = tuple[Film, uuid.UUID | None, int | None]
 PLAYING_TTL_S = 2.0
-_playing: dict[uuid.UUID, tuple[float, FilmPlaying | None]] = {}
+_playing: TTLCache[uuid.UUID, FilmPlaying | None] = TTLCache(10_000, PLAYING_TTL_S, timer=time.monotonic)
 _reading: dict[uuid.UUID, asyncio.Future[FilmPlaying | None]] = {}
 
 
@@ -53,10 +55,10 @@ async def _published_playing(film_id: uuid.UUID) -> FilmPlaying | None:
     (access, duration, what plays) spares the database most of those reads. A change of
     access or a new upload reaches viewers within those two seconds. When the memory of a
     film runs out under load, one read refreshes it and the concurrent requests wait for it."""
-    now = time.monotonic()
-    hit = _playing.get(film_id)
-    if hit is not None and hit[0] > now:
-        return hit[1]
+    try:
+        return _playing[film_id]
+    except KeyError:
+        pass
     reading = _reading.get(film_id)
     if reading is not None:
         return await asyncio.shield(reading)
@@ -65,9 +67,7 @@ async def _published_playing(film_id: uuid.UUID) -> FilmPlaying | None:
         found = await asyncio.shield(reading)
     finally:
         del _reading[film_id]
-    if len(_playing) > 10_000:
-        _playing.clear()
-    _playing[film_id] = (time.monotonic() + PLAYING_TTL_S, found)
+    _playing[film_id] = found
     return found
 
 
@@ -99,7 +99,10 @@ async def check_entitled(user: Caller, film: Film) -> None:
 
 
 SIGNATURE_REUSE_S = 60
-_grants: dict[tuple[uuid.UUID, int], SignedAccess] = {}
+# keyed by expiry step: a key is asked for during one step at most, then never again
+_grants: TTLCache[tuple[uuid.UUID, int], SignedAccess] = TTLCache(
+    10_000, SIGNATURE_REUSE_S, timer=time.monotonic
+)
 
 
 def grant(film_id: uuid.UUID) -> tuple[datetime, SignedAccess]:
@@ -110,14 +113,14 @@ def grant(film_id: uuid.UUID) -> tuple[datetime, SignedAccess]:
     expires = -(-int(time.time() + get_settings().playback_ttl_s) // step) * step
     access = _grants.get((film_id, expires))
     if access is None:
-        if len(_grants) > 10_000:
-            _grants.clear()
         access = signer().sign(f"{hls_prefix(film_id)}/*", datetime.fromtimestamp(expires, UTC))
         _grants[film_id, expires] = access
     return datetime.fromtimestamp(expires, UTC), access
 
 
-_answers: dict[tuple[uuid.UUID, uuid.UUID, int], bytes] = {}
+_answers: TTLCache[tuple[uuid.UUID, uuid.UUID, int], bytes] = TTLCache(
+    10_000, SIGNATURE_REUSE_S, timer=time.monotonic
+)
 
 
 def _answer(film_id: uuid.UUID, upload_id: uuid.UUID) -> bytes:
@@ -130,8 +133,6 @@ def _answer(film_id: uuid.UUID, upload_id: uuid.UUID) -> bytes:
         out = PlayOut(
             manifest_url=append_query(manifest, access), expires_at=expires_at, cookies=access.cookies
         )
-        if len(_answers) > 10_000:
-            _answers.clear()
         body = _answers[key] = out.model_dump_json().encode()
     return body
 

@@ -105,7 +105,9 @@ class LocalWorker:
         loop = asyncio.get_running_loop()
         try:
             source = work / Path(job.key).name
-            await asyncio.to_thread(storage.s3_client().download_file, job.bucket, job.key, str(source))
+            await asyncio.to_thread(
+                lambda: storage.s3_client().download_file(job.bucket, job.key, str(source))
+            )
             await self._emit(job, "PROGRESSING")
             try:
                 info = await asyncio.to_thread(probe, source)
@@ -139,8 +141,8 @@ class LocalWorker:
                 duration_ms=int(result.duration_seconds * 1000),
                 poster=f"s3://{get_settings().media_bucket}/{job.output_prefix}{result.poster.name}",
             )
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        finally:  # the source and every rendition: disk work, off the loop
+            await asyncio.to_thread(shutil.rmtree, work, ignore_errors=True)
 
 
 def _upload_tree(folder: Path, bucket: str, prefix: str) -> None:
