@@ -1,5 +1,6 @@
-"""Reading the events that drive transcoding: S3 ObjectCreated and MediaConvert job state
-changes (EventBridge), in the shapes AWS sends (the local worker sends the same: cinema.local.media_worker.job_events)."""
+"""Reading the events that drive transcoding, through Powertools' event source data classes:
+S3 ObjectCreated and MediaConvert job state changes (EventBridge), in the shapes AWS sends
+(the local worker sends the same: cinema.local.media_worker.job_events)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
+from aws_lambda_powertools.utilities.data_classes.event_bridge_event import EventBridgeEvent
+from aws_lambda_powertools.utilities.data_classes.s3_event import S3Event
+
 from cinema.media.status import JobEvent
 
 SOURCE_KEY = re.compile(r"^uploads/(?P<film>[0-9a-f-]{36})/(?P<upload>[0-9a-f-]{36})/source\.[a-z0-9]+$")
@@ -16,13 +20,13 @@ SOURCE_KEY = re.compile(r"^uploads/(?P<film>[0-9a-f-]{36})/(?P<upload>[0-9a-f-]{
 
 def created_objects(event: dict[str, Any]) -> list[tuple[str, str]]:
     """(bucket, key) of each ObjectCreated record; keys arrive URL-encoded."""
-    found = []
-    for record in event.get("Records", []):
-        if not str(record.get("eventName", "")).startswith("ObjectCreated:"):
-            continue
-        s3 = record["s3"]
-        found.append((s3["bucket"]["name"], unquote_plus(s3["object"]["key"])))
-    return found
+    if not isinstance(event.get("Records"), list):
+        return []
+    return [
+        (record.s3.bucket.name, unquote_plus(record.s3.get_object.key))
+        for record in S3Event(event).records
+        if record.event_name.startswith("ObjectCreated:")
+    ]
 
 
 def ids_from_key(key: str) -> tuple[uuid.UUID, uuid.UUID] | None:
@@ -59,9 +63,10 @@ def audio_missing(error: str | None) -> bool:
 
 def job_event(event: dict[str, Any]) -> JobEvent | None:
     """A MediaConvert Job State Change as a JobEvent; None when it is not one of ours."""
-    if event.get("detail-type") != "MediaConvert Job State Change":
+    bridged = EventBridgeEvent(event)
+    if bridged.get("detail-type") != "MediaConvert Job State Change":
         return None
-    detail = event.get("detail") or {}
+    detail = bridged.get("detail") or {}
     upload = (detail.get("userMetadata") or {}).get("upload_id")
     try:
         upload_id = uuid.UUID(str(upload))
@@ -71,7 +76,7 @@ def job_event(event: dict[str, Any]) -> JobEvent | None:
     at = (
         datetime.fromtimestamp(timestamp / 1000, UTC)
         if timestamp
-        else datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
+        else datetime.fromisoformat(bridged.time.replace("Z", "+00:00"))
     )
     complete = detail.get("status") == "COMPLETE"
     renditions, duration = _renditions(detail) if complete else ([], None)
