@@ -76,10 +76,16 @@ class Catalog:
 def search_queries(films: list[Film], rng: random.Random, count: int = 400) -> list[str]:
     """Catalog titles as people type them: half with one typo (as bench/search.py makes them), a
     quarter exact, a quarter the first one or two words; as many Russian as English."""
-    from cinema.catalog import synthetic  # noqa: PLC0415
+    from cinema.catalog import synthetic_films  # noqa: PLC0415
 
-    lists = (*synthetic.RU_ADJ, *synthetic.RU_NOUN, *synthetic.RU_TAIL, *synthetic.EN_ADJ, *synthetic.EN_NOUN)
-    vocabulary = {w.lower() for w in (*lists, *synthetic.EN_TAIL, "the", "of")}
+    lists = (
+        *synthetic_films.RU_ADJ,
+        *synthetic_films.RU_NOUN,
+        *synthetic_films.RU_TAIL,
+        *synthetic_films.EN_ADJ,
+        *synthetic_films.EN_NOUN,
+    )
+    vocabulary = {w.lower() for w in (*lists, *synthetic_films.EN_TAIL, "the", "of")}
     by_language = {
         lang: [f.title for f in films if cyrillic(f.title) == lang][: count * 4] for lang in (True, False)
     }
@@ -106,7 +112,7 @@ class Traffic:
     cursors and the (viewer, film) pairs of reviews carry on from step to step."""
 
     def __init__(self, port: int, catalog: Catalog, tokens: dict[uuid.UUID, str], *, seed: int) -> None:
-        from cinema.catalog import synthetic  # noqa: PLC0415
+        from cinema.catalog import synthetic_films  # noqa: PLC0415
 
         self.rng = random.Random(seed)
         self.host = f"Host: 127.0.0.1:{port}\r\n".encode()
@@ -116,7 +122,7 @@ class Traffic:
         self.zipf = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(self.films))))
         self.auth = {uid: f"Authorization: Bearer {tokens[uid]}\r\n".encode() for uid, _ in catalog.viewers}
         self.queries = search_queries(self.films, self.rng)
-        self.genres, self.countries = synthetic.GENRES, synthetic.COUNTRIES
+        self.genres, self.countries = synthetic_films.GENRES, synthetic_films.COUNTRIES
         self.cursors: deque[tuple[str, str]] = deque(maxlen=500)
         free = [f for f in catalog.playable if f.access == "free"]
         # Each viewer watches one film they are entitled to, from a random position.

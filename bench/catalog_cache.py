@@ -107,18 +107,18 @@ def _seed(films: int) -> uuid.UUID:
     """`films` synthetic films with a week of views; returns the most watched one."""
     from sqlalchemy import select  # noqa: PLC0415
 
-    from cinema.catalog import caching, seed, seeding  # noqa: PLC0415
+    from cinema.catalog import bulk_load, caching, seed_commands  # noqa: PLC0415
     from cinema.catalog.models import Film  # noqa: PLC0415
     from cinema.core import cache, db  # noqa: PLC0415
 
-    asyncio.run(seeding.run_synthetic(films))
+    asyncio.run(seed_commands.run_synthetic(films))
     cache.reset()  # run_synthetic leaves its Redis client bound to the loop that just closed
 
     async def views() -> uuid.UUID:
         try:
             async with db.session_factory()() as session:
                 ids = list((await session.execute(select(Film.id))).scalars())
-                await seed.add_view_history(session, ids)
+                await bulk_load.add_view_history(session, ids)
                 await session.commit()
                 top = select(Film.id).order_by(Film.popularity.desc(), Film.id).limit(1)
                 return (await session.execute(top)).scalar_one()

@@ -2,7 +2,7 @@
 (genre, year range, minimum rating, country; popular, rating, year, title, new, either way; a
 second page through its cursor), on `--films` (1,000,000) synthetic films.
 
-The catalog is `cinema seed --synthetic N` (cinema.catalog.seeding.run_synthetic), then a week
+The catalog is `cinema seed --synthetic N` (cinema.catalog.seed_commands.run_synthetic), then a week
 of views (one film in twenty watched, `popularity` = 1 + 5000 * u^4 for u uniform among them: a
 long tail), as `sort=popular`, the default, would meet it, then VACUUM (ANALYZE).
 
@@ -100,11 +100,11 @@ def pct(values: list[float], share: float) -> float:
 
 
 def seed_catalog(count: int) -> float:
-    from cinema.catalog import seeding  # noqa: PLC0415
+    from cinema.catalog import seed_commands  # noqa: PLC0415
     from cinema.core import cache  # noqa: PLC0415
 
     started = time.perf_counter()
-    asyncio.run(seeding.run_synthetic(count, progress=seeding.ProgressLine(sys.stdout)))
+    asyncio.run(seed_commands.run_synthetic(count, progress=seed_commands.ProgressLine(sys.stdout)))
     cache.reset()  # run_synthetic leaves its Redis client bound to the loop that just closed
     return time.perf_counter() - started
 
@@ -271,7 +271,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with stack():
-        say(f"seeding {args.films} synthetic films (cinema.catalog.seeding.run_synthetic)")
+        say(f"seeding {args.films} synthetic films (cinema.catalog.seed_commands.run_synthetic)")
         seconds = seed_catalog(args.films)
         say(f"seeded {args.films} films in {seconds:.1f}s")
         started = time.perf_counter()

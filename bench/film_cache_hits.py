@@ -75,11 +75,11 @@ async def _setup(films: int) -> tuple[list[uuid.UUID], list[str]]:
     the viewers' bearer tokens)."""
     from sqlalchemy import text  # noqa: PLC0415
 
-    from cinema.catalog import seeding  # noqa: PLC0415
+    from cinema.catalog import seed_commands  # noqa: PLC0415
     from cinema.core import cache, db  # noqa: PLC0415
     from cinema.core.security import create_access_token, hash_password  # noqa: PLC0415
 
-    await seeding.run_synthetic(films)
+    await seed_commands.run_synthetic(films)
     password_hash = hash_password("bench-password-1")  # one real argon2 hash for every viewer
     viewers = [uuid.uuid4() for _ in range(VIEWERS)]
     try:

@@ -65,12 +65,12 @@ def _setup(films: int, accounts: int) -> tuple[uuid.UUID, list[str]]:
     """Synthetic films and `accounts` users sharing one real argon2 hash of PASSWORD."""
     from sqlalchemy import select, text  # noqa: PLC0415
 
-    from cinema.catalog import seeding  # noqa: PLC0415
+    from cinema.catalog import seed_commands  # noqa: PLC0415
     from cinema.catalog.models import Film, FilmStatus  # noqa: PLC0415
     from cinema.core import cache, db  # noqa: PLC0415
     from cinema.core.security import hash_password  # noqa: PLC0415
 
-    asyncio.run(seeding.run_synthetic(films))
+    asyncio.run(seed_commands.run_synthetic(films))
     cache.reset()
     emails = [f"storm-{n:03d}@bench.kino.io" for n in range(accounts)]
 

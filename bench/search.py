@@ -176,28 +176,34 @@ def recall(queries: Sequence[Query], *, baseline: bool = False, by_title: bool =
 
 def seed_catalog(count: int) -> tuple[float, dict[str, float]]:
     """(seconds, seconds per step of the load)."""
-    from cinema.catalog import seeding  # noqa: PLC0415
+    from cinema.catalog import seed_commands  # noqa: PLC0415
     from cinema.core import cache  # noqa: PLC0415
 
     started = time.perf_counter()
-    progress = seeding.ProgressLine(sys.stdout)  # a line per tenth of each step, rate and time left
-    asyncio.run(seeding.run_synthetic(count, progress=progress))
+    progress = seed_commands.ProgressLine(sys.stdout)  # a line per tenth of each step, rate and time left
+    asyncio.run(seed_commands.run_synthetic(count, progress=progress))
     cache.reset()  # run_synthetic leaves its Redis client bound to the loop that just closed
     return time.perf_counter() - started, progress.steps
 
 
 async def make_queries(count: int, seed: int) -> tuple[list[Query], list[Query], Counter[str], int]:
     """(typo'd queries, exact-title queries, films per lower-cased title, films in the catalog)."""
-    from cinema.catalog import synthetic  # noqa: PLC0415
+    from cinema.catalog import synthetic_films  # noqa: PLC0415
     from cinema.core import db  # noqa: PLC0415
 
     async with db.engine().connect() as conn:
         rows = (await conn.execute(text("SELECT id, title FROM films WHERE status = 'published'"))).all()
     per_title = Counter(title.lower() for _, title in rows)
-    lists = (synthetic.RU_ADJ, synthetic.RU_NOUN, synthetic.RU_TAIL, synthetic.EN_ADJ, synthetic.EN_NOUN)
-    places = (synthetic.places(True), synthetic.places(False))
+    lists = (
+        synthetic_films.RU_ADJ,
+        synthetic_films.RU_NOUN,
+        synthetic_films.RU_TAIL,
+        synthetic_films.EN_ADJ,
+        synthetic_films.EN_NOUN,
+    )
+    places = (synthetic_films.places(True), synthetic_films.places(False))
     vocabulary = {
-        w.lower() for words in (*lists, *places, synthetic.EN_TAIL, ("the", "of", "in")) for w in words
+        w.lower() for words in (*lists, *places, synthetic_films.EN_TAIL, ("the", "of", "in")) for w in words
     }
     rng = random.Random(seed)
     used: set[str] = set()
@@ -451,7 +457,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with stack():
-        say(f"seeding {args.films} synthetic films (cinema.catalog.seeding.run_synthetic)")
+        say(f"seeding {args.films} synthetic films (cinema.catalog.seed_commands.run_synthetic)")
         seconds, steps = seed_catalog(args.films)
         say(
             f"seeded {args.films} films in {seconds:.1f}s ({args.films / seconds:,.0f} films/s): "

@@ -26,9 +26,9 @@ LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 FORBIDDEN = (
     "cinema/local",
     "cinema/cli.py",
-    "cinema/catalog/seed.py",
-    "cinema/catalog/seeding.py",
-    "cinema/catalog/synthetic.py",
+    "cinema/catalog/bulk_load.py",
+    "cinema/catalog/seed_commands.py",
+    "cinema/catalog/synthetic_films.py",
 )
 FORBIDDEN_NAMES = ("demo_films.json",)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from cinema.catalog import seed, synthetic
+from cinema.catalog import bulk_load, synthetic_films
 from cinema.core import db
 
 API = "/api/v1"
@@ -27,8 +27,8 @@ async def _load(films: list[dict], *, rebuild_from: int) -> tuple[int, set[str]]
     """(films added, the steps it went through)."""
     steps: list[str] = []
     async with db.session_factory()() as session:
-        genre_ids = await seed.upsert_genres(session, synthetic.genre_rows())
-        added = await seed.load_films(
+        genre_ids = await bulk_load.upsert_genres(session, synthetic_films.genre_rows())
+        added = await bulk_load.load_films(
             session,
             iter(films),
             genre_ids=genre_ids,
@@ -47,7 +47,7 @@ async def _rows(query: str) -> list[tuple]:
 
 async def test_a_big_load_rebuilds_indexes_and_keys_and_writes_what_a_refresh_would(client, services):
     schema = await _rows(SCHEMA)
-    films = list(synthetic.films(120))
+    films = list(synthetic_films.films(120))
     # into an empty catalog: the indexes and foreign keys go, and come back at the end
     assert await _load(films, rebuild_from=1) == (120, {"loading", "indexes"})
     assert await _rows(SCHEMA) == schema
@@ -69,7 +69,7 @@ async def test_a_big_load_rebuilds_indexes_and_keys_and_writes_what_a_refresh_wo
 
 
 async def test_loading_again_adds_only_what_is_new_and_keeps_the_schema(client, services):
-    films = list(synthetic.films(60))
+    films = list(synthetic_films.films(60))
     assert await _load(films[:40], rebuild_from=1) == (40, {"loading", "indexes"})
     schema = await _rows(SCHEMA)
     assert await _load(films, rebuild_from=10) == (20, {"loading"})  # fewer new films than there are

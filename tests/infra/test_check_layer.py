@@ -63,7 +63,7 @@ def test_a_clean_build_passes_and_prints_the_sizes(check_layer, build: Path, cap
         "CinemaCodeLayer/python/cinema/local/demo_films.json",
         "CinemaCodeLayer/python/cinema/catalog/demo_films.json",
         "CinemaCodeLayer/python/cinema/cli.py",
-        "CinemaCodeLayer/python/cinema/catalog/seeding.py",
+        "CinemaCodeLayer/python/cinema/catalog/seed_commands.py",
         "CinemaDepsLayer/python/python/cinema/local/__init__.py",  # a stray copy of the source
     ],
 )
@@ -76,10 +76,10 @@ def test_any_local_only_file_fails(check_layer, build: Path, path: str):
 @pytest.mark.parametrize(
     "line",
     [
-        "from cinema.catalog import seeding",
+        "from cinema.catalog import seed_commands",
         "from cinema.local import stack",
         "import cinema.local.stack",
-        "from cinema.catalog.seed import load_films",
+        "from cinema.catalog.bulk_load import load_films",
         "from ..local import web",
     ],
 )

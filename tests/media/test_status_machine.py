@@ -10,8 +10,8 @@ from tests.media_rows import insert_upload
 
 from cinema.core import db
 from cinema.local.media_worker import job_events
-from cinema.media import status, status_events, transcoder
-from cinema.media.status import JobEvent
+from cinema.media import job_state_changes, status_machine, transcoder
+from cinema.media.status_machine import JobEvent
 
 API = "/api/v1"
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -20,8 +20,8 @@ T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 async def _apply(*events: JobEvent) -> list[bool]:
     results = []
     for event in events:
-        async with db.transaction() as session:  # as status_events.handle does
-            results.append(await status.apply(session, event))
+        async with db.transaction() as session:  # as job_state_changes.handle does
+            results.append(await status_machine.apply(session, event))
     return results
 
 
@@ -164,8 +164,8 @@ async def test_a_source_without_audio_is_transcoded_again_without_audio_once(
 ):
     film = await catalog.film()
     upload = await insert_upload(film["id"])
-    await status_events.handle(_aws_event(film["id"], upload, "job-1", "PROGRESSING"))
-    answer = await status_events.handle(_aws_event(film["id"], upload, "job-1", "ERROR", error=NO_AUDIO))
+    await job_state_changes.handle(_aws_event(film["id"], upload, "job-1", "PROGRESSING"))
+    answer = await job_state_changes.handle(_aws_event(film["id"], upload, "job-1", "ERROR", error=NO_AUDIO))
     assert answer["job_id"] == "job-without-audio-1"
     key = f"uploads/{film['id']}/{upload}/source.mp4"
     assert recording_transcoder.calls == [(upload, "cinema-uploads", key, False)]
@@ -174,15 +174,15 @@ async def test_a_source_without_audio_is_transcoded_again_without_audio_once(
 
     # The failed job's duplicate and late events change nothing and start nothing more.
     for late in ("ERROR", "PROGRESSING"):
-        again = await status_events.handle(_aws_event(film["id"], upload, "job-1", late, error=NO_AUDIO))
+        again = await job_state_changes.handle(_aws_event(film["id"], upload, "job-1", late, error=NO_AUDIO))
         assert again["applied"] is False
     assert len(recording_transcoder.calls) == 1
     assert (await _media(client, admin, film["id"]))["status"] == "transcoding"
 
     # The silent job finishes the upload.
     ladder = [{"height": 360, "bitrate": 800_000}]
-    await status_events.handle(_aws_event(film["id"], upload, "job-without-audio-1", "PROGRESSING"))
-    await status_events.handle(
+    await job_state_changes.handle(_aws_event(film["id"], upload, "job-without-audio-1", "PROGRESSING"))
+    await job_state_changes.handle(
         _aws_event(
             film["id"], upload, "job-without-audio-1", "COMPLETE", renditions=ladder, duration_ms=60_000
         )
@@ -195,9 +195,11 @@ async def test_the_silent_job_failing_the_same_way_fails_the_upload(
 ):
     film = await catalog.film()
     upload = await insert_upload(film["id"])
-    await status_events.handle(_aws_event(film["id"], upload, "job-1", "PROGRESSING"))
-    await status_events.handle(_aws_event(film["id"], upload, "job-1", "ERROR", error=NO_AUDIO))
-    await status_events.handle(_aws_event(film["id"], upload, "job-without-audio-1", "ERROR", error=NO_AUDIO))
+    await job_state_changes.handle(_aws_event(film["id"], upload, "job-1", "PROGRESSING"))
+    await job_state_changes.handle(_aws_event(film["id"], upload, "job-1", "ERROR", error=NO_AUDIO))
+    await job_state_changes.handle(
+        _aws_event(film["id"], upload, "job-without-audio-1", "ERROR", error=NO_AUDIO)
+    )
     media = await _media(client, admin, film["id"])
     assert (media["status"], media["error"]) == ("failed", NO_AUDIO)
     assert len(recording_transcoder.calls) == 1
@@ -206,8 +208,8 @@ async def test_the_silent_job_failing_the_same_way_fails_the_upload(
 async def test_other_errors_fail_the_upload_without_a_new_job(client, catalog, admin, recording_transcoder):
     film = await catalog.film()
     upload = await insert_upload(film["id"])
-    await status_events.handle(_aws_event(film["id"], upload, "job-1", "PROGRESSING"))
-    await status_events.handle(
+    await job_state_changes.handle(_aws_event(film["id"], upload, "job-1", "PROGRESSING"))
+    await job_state_changes.handle(
         _aws_event(film["id"], upload, "job-1", "ERROR", error="Invalid input: unsupported codec")
     )
     assert (await _media(client, admin, film["id"]))["status"] == "failed"

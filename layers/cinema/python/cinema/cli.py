@@ -81,15 +81,17 @@ def seed(
         typer.echo("nothing to do: pass --demo and/or --synthetic N", err=True)
         raise typer.Exit(2)
     _database_url()
-    from cinema.catalog import seeding  # noqa: PLC0415
+    from cinema.catalog import seed_commands  # noqa: PLC0415
 
     if demo:
         from cinema.local.demo_catalog import demo_catalog  # noqa: PLC0415 - data of the local stack
 
-        added = asyncio.run(seeding.run_demo(demo_catalog()))
+        added = asyncio.run(seed_commands.run_demo(demo_catalog()))
         typer.echo(f"demo catalog: {added} films added")
     if synthetic:
-        added = asyncio.run(seeding.run_synthetic(synthetic, progress=seeding.ProgressLine(sys.stderr)))
+        added = asyncio.run(
+            seed_commands.run_synthetic(synthetic, progress=seed_commands.ProgressLine(sys.stderr))
+        )
         typer.echo(f"synthetic catalog: {added} films added")
 
 

@@ -214,9 +214,9 @@ def run() -> int:
         use_settings(settings)
         migrate.upgrade(settings.database_url)
         admin_line = ensure_demo_admin(settings)
-        from cinema.catalog import seeding  # noqa: PLC0415
+        from cinema.catalog import seed_commands  # noqa: PLC0415
 
-        seeded = asyncio.run(seeding.run_demo_if_empty(demo_catalog()))
+        seeded = asyncio.run(seed_commands.run_demo_if_empty(demo_catalog()))
         catalog_line = f"{seeded} demo films loaded (first run)" if seeded else "as you left it"
 
         lines = [

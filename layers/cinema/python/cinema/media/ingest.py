@@ -12,18 +12,18 @@ from typing import Any
 
 from cinema.core import db
 from cinema.live import replay
-from cinema.media import events, status, transcoder
+from cinema.media import aws_events, status_machine, transcoder
 from cinema.media import repository as repo
 from cinema.media.models import UploadStatus
-from cinema.media.status import JobEvent
+from cinema.media.status_machine import JobEvent
 
 log = logging.getLogger("cinema.media.ingest")
 
 
 async def handle(event: dict[str, Any]) -> dict[str, Any]:
     started: list[str] = []
-    for bucket, key in events.created_objects(event):
-        ids = events.ids_from_key(key)
+    for bucket, key in aws_events.created_objects(event):
+        ids = aws_events.ids_from_key(key)
         if ids is None and not replay.is_recording(key):
             log.info("not an upload source: %s", key)
             continue
@@ -40,7 +40,7 @@ async def handle(event: dict[str, Any]) -> dict[str, Any]:
                 log.info("nothing to start for %s (unknown or already started)", key)
                 continue
             job_id = await transcoder.current().start(upload, bucket=bucket, key=key)
-            await status.apply(
+            await status_machine.apply(
                 session,
                 JobEvent(upload_id=upload.id, status="SUBMITTED", at=datetime.now(UTC), job_id=job_id),
             )

@@ -1,5 +1,5 @@
 """The MediaConvert "Job State Change" events the local worker sends, in the shape EventBridge
-delivers them in AWS (read by cinema.media.events like the real ones)."""
+delivers them in AWS (read by cinema.media.aws_events like the real ones)."""
 
 from __future__ import annotations
 

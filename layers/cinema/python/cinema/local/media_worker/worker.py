@@ -20,7 +20,7 @@ from typing import Any
 from cinema.core.settings import get_settings
 from cinema.local.media_worker import job_events
 from cinema.local.media_worker.ffmpeg import TranscodeFailed, transcode
-from cinema.media import ingest, pipeline, status_events, storage, transcoder
+from cinema.media import ingest, job_state_changes, pipeline, storage, transcoder
 from cinema.media.ladder import InvalidSource, ladder_for, probe
 from cinema.media.models import MediaUpload
 
@@ -98,7 +98,7 @@ class LocalWorker:
         event = job_events.job_state_change(
             upload_id=job.upload_id, film_id=job.film_id, job_id=job.job_id, status=kind, **detail
         )
-        await status_events.handle(event)
+        await job_state_changes.handle(event)
 
     async def _run(self, job: Job) -> None:
         work = Path(tempfile.mkdtemp(prefix="cinema-transcode-"))

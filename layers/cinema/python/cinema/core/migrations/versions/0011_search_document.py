@@ -5,7 +5,7 @@ Revises: 0010
 Create Date: 2026-12-03
 
 What `cinema_film_search_refresh` wrote (0006) is unchanged, but its parts become functions
-that a bulk load (catalog/seed.py) calls while inserting films, instead of inserting them
+that a bulk load (catalog/bulk_load.py) calls while inserting films, instead of inserting them
 bare and rewriting every row (a million films: the table written twice):
 - `cinema_film_head(title, original_title, names)`: titles (A) and people (B), the vector
   ranking reads (`films.rank_vector`);

@@ -13,7 +13,7 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.utilities.data_classes.event_bridge_event import EventBridgeEvent
 from aws_lambda_powertools.utilities.data_classes.s3_event import S3Event
 
-from cinema.media.status import JobEvent
+from cinema.media.status_machine import JobEvent
 
 SOURCE_KEY = re.compile(r"^uploads/(?P<film>[0-9a-f-]{36})/(?P<upload>[0-9a-f-]{36})/source\.[a-z0-9]+$")
 

@@ -9,16 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.core import db
 from cinema.core.settings import get_settings
-from cinema.media import events, status, transcoder
+from cinema.media import aws_events, status_machine, transcoder
 from cinema.media import repository as repo
 from cinema.media.models import UploadStatus
-from cinema.media.status import JobEvent
+from cinema.media.status_machine import JobEvent
 
-log = logging.getLogger("cinema.media.status")
+log = logging.getLogger("cinema.media.status_machine")
 
 
 async def handle(event: dict[str, Any]) -> dict[str, Any]:
-    job = events.job_event(event)
+    job = aws_events.job_event(event)
     if job is None:
         log.info("not a job state change of ours: ignored")
         return {"applied": False}
@@ -32,7 +32,7 @@ async def handle(event: dict[str, Any]) -> dict[str, Any]:
                 "status": "SUBMITTED",
                 "job_id": restarted,
             }
-        applied = await status.apply(session, job)
+        applied = await status_machine.apply(session, job)
     log.info("media event %s for upload %s applied=%s", job.status, job.upload_id, applied)
     return {"applied": applied, "upload_id": str(job.upload_id), "status": job.status}
 
@@ -41,7 +41,7 @@ async def _restart_without_audio(session: AsyncSession, job: JobEvent) -> str | 
     """A job that failed only because the source has no audio track is started again
     without audio, once; the new job's id replaces the old one, whose late events are then
     ignored. None when the event is anything else."""
-    if job.status != "ERROR" or not events.audio_missing(job.error):
+    if job.status != "ERROR" or not aws_events.audio_missing(job.error):
         return None
     upload = await repo.get_upload(session, job.upload_id, lock=True)
     if (

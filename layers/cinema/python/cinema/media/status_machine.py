@@ -17,7 +17,7 @@ from cinema.catalog import public as catalog
 from cinema.media import repository as repo
 from cinema.media.models import STAGE, UploadStatus
 
-log = logging.getLogger("cinema.media.status")
+log = logging.getLogger("cinema.media.status_machine")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, TextIO
 
-from cinema.catalog import caching, seed, synthetic
+from cinema.catalog import bulk_load, caching, synthetic_films
 from cinema.core import cache, db
 
 
@@ -13,8 +13,8 @@ async def run_demo(catalog: dict[str, Any]) -> int:
     """Loads `catalog` (the demo catalog, which the local stack reads: cinema.local.demo_catalog)."""
     try:
         async with db.session_factory()() as session:
-            added = await seed.seed_demo(session, catalog)
-            await seed.analyze(session)
+            added = await bulk_load.seed_demo(session, catalog)
+            await bulk_load.analyze(session)
             await session.commit()
         await caching.invalidate()
         return added
@@ -27,7 +27,7 @@ async def run_demo_if_empty(catalog: dict[str, Any]) -> int:
     """First start of the local platform: a browsable catalog rather than an empty page."""
     try:
         async with db.session_factory()() as session:
-            if await seed.has_films(session):
+            if await bulk_load.has_films(session):
                 return 0
         return await run_demo(catalog)
     finally:
@@ -35,17 +35,17 @@ async def run_demo_if_empty(catalog: dict[str, Any]) -> int:
         cache.reset()  # its connections belong to this event loop, which is about to close
 
 
-async def run_synthetic(count: int, *, progress: seed.Progress | None = None) -> int:
+async def run_synthetic(count: int, *, progress: bulk_load.Progress | None = None) -> int:
     """Adds `count` synthetic films (those not there yet), generated as they are copied."""
     try:
         async with db.session_factory()() as session:
-            genre_ids = await seed.upsert_genres(session, synthetic.genre_rows())
-            added = await seed.load_films(
-                session, synthetic.films(count), genre_ids=genre_ids, total=count, progress=progress
+            genre_ids = await bulk_load.upsert_genres(session, synthetic_films.genre_rows())
+            added = await bulk_load.load_films(
+                session, synthetic_films.films(count), genre_ids=genre_ids, total=count, progress=progress
             )
             if progress:
                 progress("analyze", 0, 1)
-            await seed.analyze(session)
+            await bulk_load.analyze(session)
             await session.commit()
             if progress:
                 progress("analyze", 1, 1)
@@ -57,7 +57,7 @@ async def run_synthetic(count: int, *, progress: seed.Progress | None = None) ->
 
 
 class ProgressLine:
-    """A `seed.Progress` that prints each step as it goes: done/total, per second, time left.
+    """A `bulk_load.Progress` that prints each step as it goes: done/total, per second, time left.
     On a terminal one line per step, rewritten in place; otherwise a line every tenth. A step
     is timed from the end of the one before, and `steps` keeps how long each took."""
 
