@@ -28,6 +28,7 @@ from cinema.local import web
 from cinema.local.demo_catalog import demo_catalog
 from cinema.local.dev_tools import bind_check
 from cinema.local.edge.router import ensure_key_pair
+from cinema.local.private_files import write_private
 from cinema.local.services.backing import LocalServices
 from cinema.local.services.common import port_is_free
 from cinema.local.services.rtmp import LocalLive
@@ -41,18 +42,11 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def _private_file(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content)
-
-
 def local_jwt_secret(data_dir: Path) -> str:
     """A per-installation signing key, so no two local installs share the default one."""
     path = data_dir / "jwt-secret"
     if not path.exists():
-        _private_file(path, secrets.token_urlsafe(48))
+        write_private(path, secrets.token_urlsafe(48))
     return path.read_text(encoding="utf-8").strip()
 
 
@@ -60,7 +54,7 @@ def local_stripe_webhook_secret(data_dir: Path) -> str:
     """The webhook signing secret shared by the local Stripe and the webhook, made once."""
     path = data_dir / "stripe-webhook-secret"
     if not path.exists():
-        _private_file(path, f"whsec_{secrets.token_urlsafe(32)}")
+        write_private(path, f"whsec_{secrets.token_urlsafe(32)}")
     return path.read_text(encoding="utf-8").strip()
 
 
@@ -68,7 +62,7 @@ def local_stripe_api_key(data_dir: Path) -> str:
     """The platform's secret key for the local Stripe, made once: the only key it answers."""
     path = data_dir / "stripe-api-key"
     if not path.exists():
-        _private_file(path, f"sk_test_local_{secrets.token_urlsafe(32)}")
+        write_private(path, f"sk_test_local_{secrets.token_urlsafe(32)}")
     return path.read_text(encoding="utf-8").strip()
 
 
@@ -120,7 +114,7 @@ def ensure_demo_admin(settings: Settings) -> str:
     email = email or "admin@cinema.io"
     password = secrets.token_urlsafe(12)
     asyncio.run(bootstrap.ensure_admin(email=email, password=password))
-    _private_file(saved, json.dumps({"email": email, "password": password}))
+    write_private(saved, json.dumps({"email": email, "password": password}))
     return f"admin {email} password {password}   <- shown once; also kept in {saved}"
 
 

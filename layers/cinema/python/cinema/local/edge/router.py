@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
 import re
 import time
 from collections import OrderedDict
@@ -42,6 +41,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from cinema.local.edge import signatures as edge_auth
+from cinema.local.private_files import write_private
 from cinema.media.signing import generate_key_pair
 
 log = logging.getLogger("cinema.local.edge.router")
@@ -356,15 +356,6 @@ def ensure_key_pair(directory: Path) -> tuple[bytes, bytes]:
     if not (private_path.exists() and public_path.exists()):
         directory.mkdir(parents=True, exist_ok=True)
         private_pem, public_pem = generate_key_pair()
-        _write_private(private_path, private_pem)
+        write_private(private_path, private_pem)
         public_path.write_bytes(public_pem)
     return private_path.read_bytes(), public_path.read_bytes()
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Owner-only from the first byte, then renamed into place (never half-written)."""
-    temporary = path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)

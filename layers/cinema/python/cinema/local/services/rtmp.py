@@ -31,6 +31,7 @@ from cinema.core import health
 from cinema.core.settings import Settings
 from cinema.live import replay
 from cinema.live.hls_mirror import HlsMirror
+from cinema.local.private_files import write_private
 from cinema.local.services.common import (
     free_port,
     log_path,
@@ -177,9 +178,7 @@ class LocalLive:
         for folder in ("conf", "logs", "run", "hls", "recordings"):
             (self.root / folder).mkdir(parents=True, exist_ok=True)
         conf = self.root / "conf" / "nginx.conf"
-        fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds the hook secret
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(self._config())
+        write_private(conf, self._config())  # it holds the hook secret
         assert self.found is not None
         out = log_path(self.root.parent, "nginx")
         self.process = spawn(

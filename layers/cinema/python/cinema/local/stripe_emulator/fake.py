@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cinema.local.private_files import write_private
 from cinema.local.stripe_emulator import objects
 from cinema.local.stripe_emulator.delivery import Deliver, EventSender
 
@@ -143,7 +144,7 @@ class StripeFake:
             return
         text = json.dumps(self.state)
         path = self.state_path
-        await asyncio.to_thread(_write_private, path, text)
+        await asyncio.to_thread(write_private, path, text)
 
     # ---- lookups ---------------------------------------------------------------------
 
@@ -397,11 +398,3 @@ class StripeFake:
         await self.save()
         await self.send([("charge.refunded", charge)])
         return charge
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.chmod(0o600)
-    tmp.replace(path)
