@@ -20,7 +20,7 @@ from cinema.catalog import presenters
 from cinema.catalog import public as catalog
 from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.public import FilmStatus
-from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor
+from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
 
 
 async def watched(
@@ -35,7 +35,7 @@ async def watched(
         after=decode_time_cursor(cursor),
         limit=limit,
     )
-    page = rows[:limit]
+    page, next_cursor = page_of(rows, limit, lambda row: encode_time_cursor(row.updated_at, row.film_id))
     items = [
         WatchedOut(
             film=presenters.summary(row.film),
@@ -46,8 +46,6 @@ async def watched(
         )
         for row in page
     ]
-    more = len(rows) > limit
-    next_cursor = encode_time_cursor(page[-1].updated_at, page[-1].film_id) if more else None
     return Page[WatchedOut](items=items, total=total, next_cursor=next_cursor)
 
 
@@ -59,10 +57,8 @@ async def favorites(db: AsyncSession, *, user: User, cursor: str | None, limit: 
         after=decode_time_cursor(cursor),
         limit=limit,
     )
-    page = rows[:limit]
+    page, next_cursor = page_of(rows, limit, lambda row: encode_time_cursor(row.created_at, row.film_id))
     items = [FavoriteOut(film=presenters.summary(row.film), added_at=row.created_at) for row in page]
-    more = len(rows) > limit
-    next_cursor = encode_time_cursor(page[-1].created_at, page[-1].film_id) if more else None
     return Page[FavoriteOut](items=items, total=total, next_cursor=next_cursor)
 
 

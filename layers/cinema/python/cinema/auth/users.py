@@ -12,7 +12,7 @@ from cinema.auth.errors import InsufficientRole, LastAdmin, UserNotFound
 from cinema.auth.models import User
 from cinema.auth.roles import Role
 from cinema.auth.schemas import AdminUserOut, AdminUserPatch, ProfilePatch
-from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor
+from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
 
 
 async def update_profile(db: AsyncSession, user: User, data: ProfilePatch) -> User:
@@ -26,12 +26,8 @@ async def list_users(
     db: AsyncSession, *, role: Role | None, q: str | None, cursor: str | None, limit: int
 ) -> Page[AdminUserOut]:
     after = decode_time_cursor(cursor)
-    users, total = await repo.list_users(db, role=role, q=q, after=after, limit=limit)
-    next_cursor = None
-    if len(users) > limit:
-        users = users[:limit]
-        last = users[-1]
-        next_cursor = encode_time_cursor(last.created_at, last.id)
+    rows, total = await repo.list_users(db, role=role, q=q, after=after, limit=limit)
+    users, next_cursor = page_of(rows, limit, lambda u: encode_time_cursor(u.created_at, u.id))
     return Page[AdminUserOut](
         items=[AdminUserOut.model_validate(u) for u in users], total=total, next_cursor=next_cursor
     )

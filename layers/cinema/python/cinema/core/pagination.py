@@ -5,6 +5,7 @@ import binascii
 import json
 import math
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -16,6 +17,8 @@ from cinema.core.openapi import errors
 from cinema.core.schemas import ApiModel
 
 T = TypeVar("T")
+R = TypeVar("R")
+C = TypeVar("C")
 
 
 class InvalidCursor(Unprocessable):
@@ -169,3 +172,11 @@ def decode_time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         return None
     at, row_id = decode_cursor(cursor, 2)
     return cursor_time(at), cursor_uuid(row_id)
+
+
+def page_of(rows: Sequence[R], limit: int, cursor_of: Callable[[R], C]) -> tuple[Sequence[R], C | None]:
+    """The page a keyset query read `limit + 1` rows for (one more tells there is a next
+    page): its first `limit` rows, and `cursor_of` the last of them when there is a next page,
+    else None."""
+    kept = rows[:limit]
+    return kept, cursor_of(kept[-1]) if len(rows) > limit else None

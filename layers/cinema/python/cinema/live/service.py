@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinema.auth.models import User
 from cinema.catalog import service as catalog
 from cinema.catalog.models import Access
-from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor
+from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
 from cinema.core.settings import get_settings
 from cinema.live import keys
 from cinema.live import repository as repo
@@ -93,15 +93,12 @@ async def end(db: AsyncSession, event_id: uuid.UUID) -> tuple[LiveEvent, bool]:
 
 
 async def page(db: AsyncSession, *, public: bool, cursor: str | None, limit: int) -> Page[LiveEventOut]:
-    events, total = await repo.page(
+    rows, total = await repo.page(
         db, statuses=PUBLIC_STATUSES if public else None, after=decode_time_cursor(cursor), limit=limit
     )
-    more = len(events) > limit
-    events = events[:limit]
+    events, next_cursor = page_of(rows, limit, lambda e: encode_time_cursor(e.created_at, e.id))
     return Page[LiveEventOut](
-        items=[LiveEventOut.model_validate(e) for e in events],
-        total=total,
-        next_cursor=encode_time_cursor(events[-1].created_at, events[-1].id) if more else None,
+        items=[LiveEventOut.model_validate(e) for e in events], total=total, next_cursor=next_cursor
     )
 
 

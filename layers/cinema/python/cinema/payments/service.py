@@ -18,7 +18,7 @@ from cinema.auth.models import User
 from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.models import Access
 from cinema.catalog.schemas import Price
-from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor
+from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
 from cinema.core.settings import get_settings
 from cinema.payments import entitlements, ledger_repository
 from cinema.payments import repository as repo
@@ -149,10 +149,8 @@ async def payment_history(
     rows, total = await ledger_repository.payments_page(
         db, user.id, limit=limit, after=decode_time_cursor(cursor)
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_time_cursor(rows[-1].created_at, rows[-1].id) if more else None
-    return Page[PaymentOut](items=[_payment_out(p) for p in rows], total=total, next_cursor=next_cursor)
+    page, next_cursor = page_of(rows, limit, lambda p: encode_time_cursor(p.created_at, p.id))
+    return Page[PaymentOut](items=[_payment_out(p) for p in page], total=total, next_cursor=next_cursor)
 
 
 async def current_subscription(db: AsyncSession, *, user: User) -> SubscriptionOut | SubscriptionNone:

@@ -15,7 +15,7 @@ from cinema.catalog import service as catalog
 from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.public import FilmStatus
 from cinema.core.errors import TooManyRequests
-from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor
+from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
 from cinema.core.settings import get_settings
 from cinema.reviews import ratings
 from cinema.reviews import repository as repo
@@ -44,6 +44,10 @@ def _out(review: Review, author: User, score: int | None) -> ReviewOut:
         created_at=review.created_at,
         updated_at=review.updated_at,
     )
+
+
+def _review_cursor(row: tuple[Review, int | None]) -> str:
+    return encode_time_cursor(row[0].created_at, row[0].id)
 
 
 async def create(db: AsyncSession, *, author: User, film_id: uuid.UUID, data: ReviewIn) -> ReviewOut:
@@ -121,11 +125,7 @@ async def list_for_film(
         after=decode_time_cursor(cursor),
         limit=limit,
     )
-    page = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1][0]
-        next_cursor = encode_time_cursor(last.created_at, last.id)
+    page, next_cursor = page_of(rows, limit, _review_cursor)
     return Page[ReviewOut](
         items=[_out(review, review.author, score) for review, score in page],
         total=total,
@@ -140,12 +140,8 @@ async def moderation_queue(
     rows, total = await repo.list_all_reviews(
         db, hidden=hidden, after=decode_time_cursor(cursor), limit=limit
     )
-    page = rows[:limit]
+    page, next_cursor = page_of(rows, limit, _review_cursor)
     titles = await catalog.film_titles(db, [review.film_id for review, _ in page])
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1][0]
-        next_cursor = encode_time_cursor(last.created_at, last.id)
     items = [
         QueuedReviewOut(
             **_out(review, review.author, score).model_dump(),
