@@ -45,6 +45,7 @@ from tests.payments.conftest import FAKE, STRIPE_KEY, SUCCESS_URL, WEB_APP, Asgi
 
 from cinema.core.settings import get_settings
 from cinema.live import replay
+from cinema.local.media_worker.events import s3_object_created_event
 from cinema.mail import mailer
 from cinema.mail.outbox import OutboxMailer
 from cinema.media import ingest, mediaconvert, pipeline, storage, transcoder
@@ -277,8 +278,8 @@ async def test_no_path_blocks_the_event_loop(  # noqa: PLR0917 - fixtures
 ):
     sunk: list[dict] = []
 
-    async def sink(event: dict) -> None:
-        sunk.append(event)
+    async def sink(bucket: str, key: str) -> None:
+        sunk.append(s3_object_created_event(bucket, key))
 
     monkeypatch.setattr(pipeline, "_local_sink", sink)
     free = await catalog.film(title="Free", access="free")

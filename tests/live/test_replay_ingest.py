@@ -12,7 +12,8 @@ from tests.live.test_live_api import form, hook, hook_settings  # noqa: F401 - t
 from tests.media.test_status_machine import recording_transcoder  # noqa: F401 - the port fake
 
 from cinema.live import replay
-from cinema.media import ingest, pipeline, storage
+from cinema.local.media_worker import events
+from cinema.media import ingest, storage
 
 API = "/api/v1"
 
@@ -25,7 +26,7 @@ async def test_a_stored_recording_becomes_one_upload_of_the_replay_film(client, 
     event = (await client.post(f"{API}/admin/live", json={"title": "Replay"}, headers=admin.auth)).json()
     key = replay.recording_key(uuid.UUID(event["id"]), f"{event['id']}-1796286225.flv")
     _store(key)
-    s3_event = pipeline.s3_object_created_event("cinema-uploads", key)
+    s3_event = events.s3_object_created_event("cinema-uploads", key)
 
     assert (await hook(client, "publish", form(name=event["stream_key"]))).status_code == 302
     with pytest.raises(replay.RecordingTooEarly):  # still on air: S3 retries later
@@ -47,6 +48,6 @@ async def test_a_stored_recording_becomes_one_upload_of_the_replay_film(client, 
 async def test_a_recording_of_no_known_event_starts_nothing(recording_transcoder, services):  # noqa: F811
     key = replay.recording_key(uuid.uuid4(), "x-1.flv")
     _store(key)
-    assert (await ingest.handle(pipeline.s3_object_created_event("cinema-uploads", key)))["started"] == []
+    assert (await ingest.handle(events.s3_object_created_event("cinema-uploads", key)))["started"] == []
     assert not replay.is_recording("uploads/live/../x.flv")
     assert recording_transcoder.calls == []

@@ -18,7 +18,7 @@ DATA = bytes(range(256)) * (17 * MIB // 256)  # 17 MiB: three parts of 8, 8 and 
 
 @pytest.fixture(autouse=True)
 def no_pipeline(monkeypatch):
-    async def sink(event: dict) -> None:
+    async def sink(bucket: str, key: str) -> None:
         return None
 
     monkeypatch.setattr(pipeline, "_local_sink", sink)

@@ -9,7 +9,7 @@ import pytest
 from tests.media_rows import insert_upload
 
 from cinema.core import db
-from cinema.local.media_worker import job_events
+from cinema.local.media_worker import events
 from cinema.media import job_state_changes, status_machine, transcoder
 from cinema.media.status_machine import JobEvent
 
@@ -151,7 +151,7 @@ def recording_transcoder():
 
 
 def _aws_event(film_id: str, upload: uuid.UUID, job_id: str, kind: str, **detail) -> dict:
-    return job_events.job_state_change(
+    return events.job_state_change(
         upload_id=upload, film_id=uuid.UUID(film_id), job_id=job_id, status=kind, **detail
     )
 

@@ -5,6 +5,7 @@ import uuid
 import httpx
 import pytest
 
+from cinema.local.media_worker.events import s3_object_created_event
 from cinema.media import pipeline
 
 API = "/api/v1"
@@ -16,8 +17,8 @@ def sunk_events(monkeypatch):
     """The local pipeline's sink: records the S3 events a completed upload emits."""
     events: list[dict] = []
 
-    async def sink(event: dict) -> None:
-        events.append(event)
+    async def sink(bucket: str, key: str) -> None:
+        events.append(s3_object_created_event(bucket, key))
 
     monkeypatch.setattr(pipeline, "_local_sink", sink)
     return events

@@ -16,7 +16,8 @@ from sqlalchemy import exists, select
 from cinema.catalog.models import Access, Film, FilmStatus
 from cinema.core import db
 from cinema.core.settings import get_settings
-from cinema.media import ingest, pipeline, storage
+from cinema.local.media_worker import events
+from cinema.media import ingest, storage
 from cinema.media.models import MediaUpload, UploadStatus
 from cinema.media.uploads import part_size_for, source_key
 
@@ -112,6 +113,6 @@ async def ensure_demo_media(count: int = len(PATTERNS)) -> int:
                     )
                 )
                 await session.commit()
-            await ingest.handle(pipeline.s3_object_created_event(bucket, key, clip.stat().st_size))
+            await ingest.handle(events.s3_object_created_event(bucket, key, clip.stat().st_size))
             log.info("demo video for film %s queued for transcoding", film_id)
     return len(films)

@@ -1,6 +1,6 @@
 """Reading the events that drive transcoding, through Powertools' event source data classes:
 S3 ObjectCreated and MediaConvert job state changes (EventBridge), in the shapes AWS sends
-(the local worker sends the same: cinema.local.media_worker.job_events)."""
+(the local worker sends the same: cinema.local.media_worker.events)."""
 
 from __future__ import annotations
 

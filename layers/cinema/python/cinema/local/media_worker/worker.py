@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cinema.core.settings import get_settings
-from cinema.local.media_worker import job_events
+from cinema.local.media_worker import events
 from cinema.local.media_worker.ffmpeg import TranscodeFailed, transcode
 from cinema.media import ingest, job_state_changes, pipeline, storage, transcoder
 from cinema.media.ladder import InvalidSource, ladder_for, probe
@@ -95,7 +95,7 @@ class LocalWorker:
                     self.idle.set()
 
     async def _emit(self, job: Job, kind: str, **detail: Any) -> None:
-        event = job_events.job_state_change(
+        event = events.job_state_change(
             upload_id=job.upload_id, film_id=job.film_id, job_id=job.job_id, status=kind, **detail
         )
         await job_state_changes.handle(event)
@@ -158,9 +158,10 @@ def _upload_tree(folder: Path, bucket: str, prefix: str) -> None:
             client.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
 
 
-async def ingest_soon(event: dict[str, Any]) -> None:
+async def ingest_soon(bucket: str, key: str) -> None:
     """The local stand-in for S3 → Lambda: the same event into the same ingest code, after
     the request that completed the upload has answered."""
+    event = events.s3_object_created_event(bucket, key)
     task = asyncio.get_running_loop().create_task(ingest.handle(event))
     _background.add(task)
     task.add_done_callback(_background.discard)

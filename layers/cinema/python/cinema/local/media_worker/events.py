@@ -7,6 +7,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from cinema.core.settings import get_settings
+
 
 def job_state_change(
     *,
@@ -66,4 +68,24 @@ def job_state_change(
         "region": "local",
         "resources": [f"arn:aws:mediaconvert:local:000000000000:jobs/{job_id}"],
         "detail": detail,
+    }
+
+
+def s3_object_created_event(bucket: str, key: str, size: int = 0) -> dict[str, Any]:
+    """An S3 event notification of the shape S3 sends to Lambda (one record)."""
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": get_settings().aws_region,
+                "eventTime": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                "eventName": "ObjectCreated:CompleteMultipartUpload",
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                    "object": {"key": key, "size": size},
+                },
+            }
+        ]
     }
