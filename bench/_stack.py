@@ -24,6 +24,18 @@ def say(message: str = "") -> None:
     print(message, flush=True)
 
 
+async def close_connections() -> None:
+    """Closes this event loop's database pool and Redis client: the loop that prepared a bench
+    ends, and the server's loop (another process or another asyncio.run) opens its own."""
+    from cinema.core import cache, db  # noqa: PLC0415 - after the settings point at the stack
+
+    await db.dispose()
+    client = cache.client()
+    if client is not None:
+        await client.aclose()
+    cache.reset()
+
+
 @contextlib.contextmanager
 def stack(**settings: str) -> Iterator[LocalServices]:
     """Fresh embedded services (fast PostgreSQL, fresh ports), CINEMA_* set, migrated to head.

@@ -26,7 +26,7 @@ import uuid
 import psutil
 import redis
 from _http_load import Connection, Round, child_server, free_port, load, run_loop, run_server
-from _stack import say, stack  # bench/ is on sys.path: these run as scripts
+from _stack import close_connections, say, stack  # bench/ is on sys.path: these run as scripts
 
 TARGET = 0.75
 FILM = "/api/v1/films/{film_id}"
@@ -41,8 +41,6 @@ async def _capture(app: object, paths: list[str]) -> list[bytes]:
     """The exact bodies the app sends for `paths`, each asked twice (fill the cache, then a hit)."""
     import httpx  # noqa: PLC0415
 
-    from cinema.core import cache, db  # noqa: PLC0415
-
     bodies = []
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
@@ -52,11 +50,7 @@ async def _capture(app: object, paths: list[str]) -> list[bytes]:
                 raise RuntimeError(f"{path}: {first.status_code} {first.text[:200]}")
             bodies.append(second.content)
     # This loop ends here; uvicorn's loop must open its own connections.
-    await db.dispose()
-    client = cache.client()
-    if client is not None:
-        await client.aclose()
-    cache.reset()
+    await close_connections()
     return bodies
 
 
@@ -124,11 +118,7 @@ def _seed(films: int) -> uuid.UUID:
                 return (await session.execute(top)).scalar_one()
         finally:
             await caching.invalidate()
-            await db.dispose()
-            client = cache.client()
-            if client is not None:
-                await client.aclose()
-            cache.reset()
+            await close_connections()
 
     return asyncio.run(views())
 

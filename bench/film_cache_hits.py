@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from _stack import say, stack  # bench/ is on sys.path: these run as scripts
+from _stack import close_connections, say, stack  # bench/ is on sys.path: these run as scripts
 
 API = "/api/v1"
 FILM_PAGE_SHARE = 0.6  # of the reads; the rest are listings
@@ -76,7 +76,7 @@ async def _setup(films: int) -> tuple[list[uuid.UUID], list[str]]:
     from sqlalchemy import text  # noqa: PLC0415
 
     from cinema.catalog import seed_commands  # noqa: PLC0415
-    from cinema.core import cache, db  # noqa: PLC0415
+    from cinema.core import db  # noqa: PLC0415
     from cinema.core.security import create_access_token, hash_password  # noqa: PLC0415
 
     await seed_commands.run_synthetic(films)
@@ -96,11 +96,7 @@ async def _setup(films: int) -> tuple[list[uuid.UUID], list[str]]:
             )
             film_ids = [row[0] for row in rows]
     finally:
-        await db.dispose()
-        client = cache.client()
-        if client is not None:
-            await client.aclose()
-        cache.reset()
+        await close_connections()
     return film_ids, [create_access_token(uid, "user")[0] for uid in viewers]
 
 

@@ -60,7 +60,12 @@ import psutil
 from _cinema_mix import MIX, PAGE, Catalog, Film, Traffic
 from _http_load import Connection, child_server, free_port, run_loop, run_server
 from _open_loop import Request, RouteStats, Step, open_loop
-from _stack import playback_settings, say, stack  # bench/ is on sys.path: these run as scripts
+from _stack import (  # bench/ is on sys.path: these run as scripts
+    close_connections,
+    playback_settings,
+    say,
+    stack,
+)
 from catalog_cache import _seed as seed_catalog  # synthetic films with a week of views
 from login_storm import PASSWORD
 from playback import _postgres_cpu, _postmaster, add_ready_uploads
@@ -98,7 +103,7 @@ def serve(port: int, log_level: str) -> None:
 async def _setup(args: argparse.Namespace) -> Catalog:
     from sqlalchemy import text  # noqa: PLC0415
 
-    from cinema.core import cache, db  # noqa: PLC0415
+    from cinema.core import db  # noqa: PLC0415
     from cinema.core.security import hash_password  # noqa: PLC0415
 
     rng = random.Random(args.seed)
@@ -165,11 +170,7 @@ async def _setup(args: argparse.Namespace) -> Catalog:
         return Catalog(films, playable, viewers, subscribed)
     finally:
         # This loop ends here; uvicorn's loop (another process) opens its own connections.
-        await db.dispose()
-        client = cache.client()
-        if client is not None:
-            await client.aclose()
-        cache.reset()
+        await close_connections()
 
 
 # ---- the run -----------------------------------------------------------------------------

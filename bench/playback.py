@@ -51,7 +51,12 @@ from typing import TYPE_CHECKING
 
 import psutil
 from _http_load import Connection, Round, child_server, cpu_seconds, free_port, load, run_loop, run_server
-from _stack import playback_settings, say, stack  # bench/ is on sys.path: these run as scripts
+from _stack import (  # bench/ is on sys.path: these run as scripts
+    close_connections,
+    playback_settings,
+    say,
+    stack,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -138,7 +143,7 @@ async def _setup(viewers: int, films: int) -> Setup:
     import httpx  # noqa: PLC0415
     from sqlalchemy import text  # noqa: PLC0415
 
-    from cinema.core import cache, db  # noqa: PLC0415
+    from cinema.core import db  # noqa: PLC0415
     from cinema.core.security import create_access_token, hash_password  # noqa: PLC0415
     from cinema.local.app import create_app  # noqa: PLC0415
 
@@ -204,11 +209,7 @@ async def _setup(viewers: int, films: int) -> Setup:
         return Setup(film_ids, upload_ids, viewer_ids, flooder)
     finally:
         # This loop ends here; uvicorn's loop (another process) opens its own connections.
-        await db.dispose()
-        client = cache.client()
-        if client is not None:
-            await client.aclose()
-        cache.reset()
+        await close_connections()
 
 
 async def _views_counted_in_redis(viewers: Sequence[uuid.UUID], films: Sequence[uuid.UUID]) -> None:
