@@ -133,9 +133,7 @@ def test_objects_keep_the_examples_shape(name):
 
 def test_the_packaged_examples_are_stripes_unchanged():
     original = json.loads(STRIPE_EXAMPLES.read_text())["resources"]
-    packaged = json.loads(Path(stripe_objects.__file__).with_name("fixtures.json").read_text())[
-        "resources"
-    ]
+    packaged = json.loads(Path(stripe_objects.__file__).with_name("fixtures.json").read_text())["resources"]
     assert all(packaged[name] == original[name] for name in packaged)
 
 
