@@ -5,12 +5,14 @@ container (and the local server) reuses its pool.
 """
 
 import logging
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import MetaData
+from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -63,11 +65,63 @@ def engine() -> AsyncEngine:
             pool_pre_ping=lambda_shape,
             pool_recycle=300 if lambda_shape else 1800,
         )
+        if settings.database_iam_auth:
+            use_iam_auth(_engine.sync_engine, settings.aws_region)
         _sessions = async_sessionmaker(_engine, expire_on_commit=False)
         _readers = async_sessionmaker(
             _engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
         )
     return _engine
+
+
+# A token is valid for 15 minutes and only checked when a connection opens, so one token serves
+# every connection a container opens within this long (signing is local, but not free).
+IAM_TOKEN_REUSE_S = 600.0
+
+
+class IamTokens:
+    """IAM authentication tokens for the RDS Proxy (boto3's generate_db_auth_token: a SigV4
+    presigned `connect` request signed with the function's role, no network call), cached per
+    (host, port, user) for IAM_TOKEN_REUSE_S."""
+
+    def __init__(self, region: str, reuse_s: float = IAM_TOKEN_REUSE_S) -> None:
+        self.region = region
+        self.reuse_s = reuse_s
+        self._client: Any = None
+        self._tokens: dict[tuple[str, int, str], tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, host: str, port: int, user: str) -> str:
+        key = (host, port, user)
+        with self._lock:
+            cached = self._tokens.get(key)
+            if cached is not None and time.monotonic() - cached[1] < self.reuse_s:
+                return cached[0]
+            if self._client is None:
+                import boto3  # noqa: PLC0415 - only the AWS shape signs tokens
+
+                self._client = boto3.client("rds", region_name=self.region)
+            token = self._client.generate_db_auth_token(
+                DBHostname=host, Port=port, DBUsername=user, Region=self.region
+            )
+            self._tokens[key] = (token, time.monotonic())
+            return token
+
+
+def use_iam_auth(sync_engine: Engine, region: str, tokens: IamTokens | None = None) -> None:
+    """Every new connection of `sync_engine` (an AsyncEngine's .sync_engine too) authenticates
+    with an IAM token for the URL's host, port and user, given as the password when the
+    connection opens (SQLAlchemy's do_connect event): the URL carries no password. Runs once per
+    new connection; the first one also builds the boto3 client (once per container)."""
+    url = sync_engine.url
+    if not url.host or not url.username:
+        raise RuntimeError("IAM authentication needs a database URL with a host and a user")
+    host, port, user = url.host, url.port or 5432, url.username
+    sign = tokens or IamTokens(region)
+
+    @event.listens_for(sync_engine, "do_connect")
+    def _token_as_password(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams["password"] = sign(host, port, user)
 
 
 def session_factory() -> async_sessionmaker[AsyncSession]:

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
 
     # services; empty means "start an embedded one" in the local shape
     database_url: str = ""
+    # In AWS the URL names the RDS Proxy and its user without a password: each new connection
+    # authenticates with an IAM token (cinema.core.db.use_iam_auth), valid 15 minutes.
+    database_iam_auth: bool = False
     redis_url: str = ""
     s3_endpoint_url: str = ""
     aws_region: str = "eu-central-1"
