@@ -28,6 +28,7 @@ from cinema.auth.errors import (
 from cinema.auth.models import User
 from cinema.auth.schemas import RegisterIn, TokenOut
 from cinema.auth.token_models import RefreshToken
+from cinema.core import metrics
 from cinema.core.db import reading
 from cinema.core.errors import TooManyRequests
 from cinema.core.security import (
@@ -44,9 +45,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _take(checks: ratelimit.Checks) -> None:
+async def _take(checks: ratelimit.Checks, refused: str = "") -> None:
     wait = await ratelimit.take(checks)
     if wait is not None:
+        if refused:
+            metrics.count(refused, reason="throttled")
         raise TooManyRequests(wait)
 
 
@@ -83,6 +86,7 @@ async def register(db: AsyncSession, data: RegisterIn, *, client_ip: str) -> Use
         await db.flush()
     except IntegrityError as exc:  # two registrations racing for one address
         raise EmailTaken() from exc
+    metrics.count("Signups")
     return user
 
 
@@ -106,7 +110,7 @@ async def login(db: AsyncSession, *, email: str, password: str, client_ip: str) 
     # Counted before the hash, in the same step that checks the limit: parallel guesses
     # cannot all slip in between a check and a count.
     checks = await brute_force.login_checks(email, client_ip)
-    await _take(checks)
+    await _take(checks, refused="LoginsRefused")
     async with reading() as reader:  # no connection held while the verify waits its turn
         # An account from before normalisation whose address collides with another one's
         # normal form kept its address as it was (migration 0009): typed exactly, it is found.
@@ -114,10 +118,12 @@ async def login(db: AsyncSession, *, email: str, password: str, client_ip: str) 
         user = user or await repo.get_user_by_email(reader, email)
     # Unknown email and wrong password take the same path and the same argon2 time.
     if not await verify_password_async(password, user.password_hash if user else None) or user is None:
+        metrics.count("LoginsRefused", reason="bad_credentials")
         raise BadCredentials()
     if not user.is_active:
         # Said only to whoever knows the password, and nothing more.
         await ratelimit.give_back(checks)
+        metrics.count("LoginsRefused", reason="disabled")
         raise AccountDisabled()
     await brute_force.login_succeeded(checks, email, client_ip)
     return await _issue_tokens(db, user)

@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from cinema.core import coldstart
+from cinema.core import coldstart, metrics, tracing
 
 AsyncEventFunction = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -21,10 +21,15 @@ def event_handler(
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     logger = Logger(service=service)
     loop = asyncio.new_event_loop()
+    metrics.start(service)
 
     @logger.inject_lambda_context
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return loop.run_until_complete(function(event))
+        try:
+            return loop.run_until_complete(function(event))
+        finally:
+            metrics.flush()  # the business figures as EMF (cinema.core.metrics)
 
+    handler = tracing.traced(service, handler)  # X-Ray in Lambda (cinema.core.tracing)
     coldstart.loaded()
     return handler

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema.core import db
+from cinema.core import db, metrics
 from cinema.core.settings import get_settings
 from cinema.media import aws_events, status_machine, transcoder
 from cinema.media import repository as repo
@@ -26,6 +26,7 @@ async def handle(event: dict[str, Any]) -> dict[str, Any]:
         restarted = await _restart_without_audio(session, job)
         if restarted is not None:
             log.info("upload %s has no audio track: job %s replaces %s", job.upload_id, restarted, job.job_id)
+            metrics.count("Transcodes", outcome="restarted")
             return {
                 "applied": True,
                 "upload_id": str(job.upload_id),
@@ -33,6 +34,8 @@ async def handle(event: dict[str, Any]) -> dict[str, Any]:
                 "job_id": restarted,
             }
         applied = await status_machine.apply(session, job)
+    if applied and job.status in ("COMPLETE", "ERROR", "CANCELED"):  # the job's end, counted once
+        metrics.count("Transcodes", outcome=job.status.lower())
     log.info("media event %s for upload %s applied=%s", job.status, job.upload_id, applied)
     return {"applied": applied, "upload_id": str(job.upload_id), "status": job.status}
 

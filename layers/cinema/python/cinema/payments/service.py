@@ -18,6 +18,7 @@ from cinema.auth.models import User
 from cinema.catalog.errors import FilmNotFound
 from cinema.catalog.models import Access
 from cinema.catalog.schemas import Price
+from cinema.core import metrics
 from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
 from cinema.core.settings import get_settings
 from cinema.payments import entitlements, ledger_repository
@@ -124,6 +125,7 @@ async def checkout(
     session = await provider.create_checkout_session(
         request, idempotency_key=_idempotency_key("checkout", user.id, dataclasses.asdict(request))
     )
+    metrics.count("Checkouts", kind=metadata["kind"])
     return CheckoutOut(checkout_url=session.url, session_id=session.id)
 
 

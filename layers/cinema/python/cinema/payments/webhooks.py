@@ -28,6 +28,7 @@ from typing import Any
 
 import stripe
 
+from cinema.core import metrics
 from cinema.core.settings import get_settings
 from cinema.payments import applier, inbox
 from cinema.payments import stripe_fields as f
@@ -47,6 +48,7 @@ def verify(payload: bytes, signature: str | None) -> Obj:
     try:
         stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance=TOLERANCE_S)
     except stripe.SignatureVerificationError as exc:
+        metrics.count("Webhooks", type="unknown", outcome="refused")
         raise InvalidSignature() from exc
     except ValueError as exc:  # not UTF-8
         raise InvalidEvent() from exc
@@ -78,9 +80,12 @@ async def receive(payload: bytes, signature: str | None) -> bytes:
     """The answer (a WebhookOut's JSON) to a delivery; raises the 400s and 503."""
     event = verify(payload, signature)
     if event["type"] not in applier.HANDLERS:
+        metrics.count("Webhooks", type="other", outcome="ignored")  # any type: keep the dimension small
         return IGNORED
     f.check_times(event["data"]["object"])
     if not await inbox.accept(event["id"], event["type"], payload):
+        metrics.count("Webhooks", type=event["type"], outcome="duplicate")
         return DUPLICATE
     await applier.wake()
+    metrics.count("Webhooks", type=event["type"], outcome="accepted")
     return ACCEPTED
