@@ -1,6 +1,6 @@
 // The signed-in session lives in memory only: the access token here, the refresh token in the
 // httpOnly cookie the API sets (scoped to /api/v1/auth). A reload restores the session through
-// that cookie; nothing is ever written to localStorage.
+// that cookie; nothing of it is ever written to localStorage.
 import { useSyncExternalStore } from 'react'
 
 const REFRESH_URL = '/api/v1/auth/refresh'
@@ -15,6 +15,7 @@ let current: Session | null = null
 let timer: ReturnType<typeof setTimeout> | undefined
 let inflight: Promise<boolean> | null = null
 const listeners = new Set<() => void>()
+const endListeners = new Set<() => void>()
 
 function emit(): void {
   for (const listener of listeners) listener()
@@ -34,7 +35,14 @@ export function startSession(token: { access_token: string; expires_in: number }
 export function endSession(): void {
   current = null
   clearTimeout(timer)
+  for (const listener of endListeners) listener()
   emit()
+}
+
+/** Calls `listener` whenever the session ends (sign-out, or a refresh the API refused). */
+export function onSessionEnd(listener: () => void): () => void {
+  endListeners.add(listener)
+  return () => endListeners.delete(listener)
 }
 
 async function postRefresh(): Promise<Response> {

@@ -1,8 +1,10 @@
 // The one configured API client: generated types, same-origin base URL, the access token from
-// memory, and one silent refresh on a 401 before the request is tried again.
+// memory, the chosen profile (X-Profile-Id) of a signed-in viewer, and one silent refresh on a
+// 401 before the request is tried again.
 import createClient from 'openapi-fetch'
 
 import { ApiError } from '../errors'
+import { PROFILE_HEADER, profileHeaderFor } from '../profile'
 import { accessToken, refreshSession } from '../session'
 import type { components, paths } from './schema'
 
@@ -14,6 +16,11 @@ async function authedFetch(request: Request): Promise<Response> {
   const retry = request.clone()
   const token = accessToken()
   if (token) request.headers.set('Authorization', `Bearer ${token}`)
+  const profile = token ? profileHeaderFor(request.url) : null
+  if (profile) {
+    request.headers.set(PROFILE_HEADER, profile)
+    retry.headers.set(PROFILE_HEADER, profile)
+  }
   const response = await fetch(request)
   if (response.status !== 401 || !token || NO_RETRY.test(new URL(request.url).pathname)) return response
   if (!(await refreshSession())) return response
