@@ -23,11 +23,14 @@ from redis.exceptions import RedisError
 
 from cinema.core import cache
 from cinema.core.settings import get_settings
+from cinema.profiles.age import AGE_RATINGS, NO_LIMIT
 
 log = logging.getLogger("cinema.catalog.cache")
 
 VERSION_KEY = "catalog:version"  # every listing carries it
 RATING_VERSION_KEY = "catalog:rating-version"  # and the listings that depend on ratings this one
+SIMILAR_VERSION_KEY = "catalog:similar-version"  # and the similar films this one (their job's rewrite)
+_SIMILAR = "catalog:similar:"
 _RATED = ":r"  # what marks a listing key that carries the rating version
 _LOCAL_MAX = 4096  # the least recently used entry goes first beyond it
 # Its TTL is the setting's, read when an entry is stored (the level is replaced if it changed).
@@ -70,8 +73,17 @@ def local_listing_key(kind: str, params: str) -> str | None:
     return f"catalog:{kind}:v{version.decode()}:{_hashed(params)}"
 
 
-def film_key(film_id: uuid.UUID) -> str:
-    return f"catalog:film:{film_id}"
+def film_key(film_id: uuid.UUID, max_age_rating: str = NO_LIMIT) -> str:
+    """A film's page; for a profile with an age limit its own key, filled only once that
+    limit let the film through (a kids profile is never served an adult one's hit)."""
+    if max_age_rating == NO_LIMIT:
+        return f"catalog:film:{film_id}"
+    return f"catalog:film:{film_id}:a{max_age_rating}"
+
+
+def film_keys(film_id: uuid.UUID) -> list[str]:
+    """Every key a film's page may be cached under."""
+    return [film_key(film_id, limit) for limit in AGE_RATINGS]
 
 
 async def _versions(keys: tuple[str, ...]) -> list[str]:
@@ -166,8 +178,32 @@ async def invalidate(*film_ids: uuid.UUID) -> None:
         async with redis.pipeline(transaction=True) as pipe:
             pipe.incr(VERSION_KEY)
             for film_id in film_ids:
-                pipe.delete(film_key(film_id))
+                pipe.delete(*film_keys(film_id))
             await pipe.execute()
+    except (RedisError, OSError):
+        cache.mark_down()
+        log.warning("catalog cache invalidation lost; entries expire by TTL")
+
+
+async def similar_key(film_id: uuid.UUID, age_limit: str) -> str:
+    """The key of a film's similar films as a viewer limited to `age_limit` sees them: retired
+    by any film's change (the catalog version: a film published, unpublished, edited) and by
+    the scheduled job's rewrite of the lists (`invalidate_similar`)."""
+    version, similar_version = await _versions((VERSION_KEY, SIMILAR_VERSION_KEY))
+    return f"{_SIMILAR}v{version}:s{similar_version}:{film_id}:{age_limit}"
+
+
+async def invalidate_similar() -> None:
+    """The similar films' lists were rewritten: every cached answer of them goes (this
+    process's level 1, and the version in Redis); every other cached read stays."""
+    _local.pop(SIMILAR_VERSION_KEY, None)
+    for key in [key for key in _local if key.startswith(_SIMILAR)]:  # so that without Redis too
+        _local.pop(key, None)
+    redis = cache.client()
+    if redis is None:
+        return
+    try:
+        await redis.incr(SIMILAR_VERSION_KEY)
     except (RedisError, OSError):
         cache.mark_down()
         log.warning("catalog cache invalidation lost; entries expire by TTL")
@@ -176,7 +212,8 @@ async def invalidate(*film_ids: uuid.UUID) -> None:
 async def invalidate_rating(film_id: uuid.UUID) -> None:
     """A film's rating changed: its page and the listings that depend on ratings go, in this
     process's level 1 and in Redis; every other cached listing stays."""
-    _local.pop(film_key(film_id), None)
+    for key in film_keys(film_id):
+        _local.pop(key, None)
     _local.pop(RATING_VERSION_KEY, None)
     for key in [key for key in _local if _RATED in key]:  # so that without Redis too
         _local.pop(key, None)
@@ -186,7 +223,7 @@ async def invalidate_rating(film_id: uuid.UUID) -> None:
     try:
         async with redis.pipeline(transaction=True) as pipe:
             pipe.incr(RATING_VERSION_KEY)
-            pipe.delete(film_key(film_id))
+            pipe.delete(*film_keys(film_id))
             await pipe.execute()
     except (RedisError, OSError):
         cache.mark_down()

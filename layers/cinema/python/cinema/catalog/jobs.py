@@ -5,12 +5,14 @@ timer (cinema.local.periodic). Each job is one unit of work, committed here."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from cinema.catalog import popularity
+from cinema.catalog import popularity, similar
 from cinema.catalog import repository as repo
+from cinema.catalog import similar_repository as similar_repo
 from cinema.core import db
 
 log = logging.getLogger("cinema.catalog.jobs")
@@ -29,8 +31,43 @@ async def refresh_popularity() -> dict[str, Any]:
         return {"films_changed": await popularity.refresh(session)}
 
 
+# How often film_similar is recomputed: template.yaml's schedule says rate(10 minutes) too.
+# Similarity moves slowly (a new film, new credits, co-viewing that adds up); a film published
+# in between has no similar films until the next run (the web app then shows none).
+SIMILAR_EVERY_S = 600.0
+
+
+async def refresh_similar() -> dict[str, Any]:
+    """Every published film's most similar films into film_similar (cinema.catalog.similar).
+    Only the lists that changed are rewritten, and only then are the cached answers retired
+    (once committed). Like the popularity refresh, a second run at once skips."""
+    async with db.transaction() as session:
+        if not await similar_repo.try_lock(session):
+            return {"skipped": True}
+        facts = await similar_repo.published_facts(session)
+        views = await similar_repo.coviews(session)
+        # CPU work (n x a few hundred pair scores): off the event loop the local stack serves on
+        ranked = await asyncio.to_thread(similar.rank, facts, views)
+        before = await similar_repo.current_lists(session)
+        changed = {
+            film_id: found
+            for film_id, found in ranked.items()
+            if [similar_id for similar_id, _ in found] != before.get(film_id, [])
+        }
+        gone = [film_id for film_id in before if film_id not in ranked]  # no longer published
+        await similar_repo.replace_lists(session, changed, gone)
+        if changed or gone:
+            # Loaded only then: the function's cold start carries no cache client (Redis is
+            # best-effort here too: unreachable, the cached lists expire by their TTL).
+            from cinema.catalog import caching  # noqa: PLC0415
+
+            db.after_commit(session, caching.invalidate_similar)
+        return {"films": len(facts), "lists_changed": len(changed) + len(gone)}
+
+
 JOBS: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
     "refresh-popularity": refresh_popularity,
+    "refresh-similar": refresh_similar,
 }
 
 

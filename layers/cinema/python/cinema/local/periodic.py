@@ -18,8 +18,12 @@ from cinema.catalog import jobs
 
 log = logging.getLogger("cinema.local.periodic")
 
-# job name -> seconds between runs (the first run is at start: views may have come in since).
-SCHEDULE: Mapping[str, float] = {"refresh-popularity": jobs.POPULARITY_EVERY_S}
+# job name -> seconds between runs (the first run is at start: views may have come in since,
+# and the demo catalog, loaded on the first start, gets its similar films at once).
+SCHEDULE: Mapping[str, float] = {
+    "refresh-popularity": jobs.POPULARITY_EVERY_S,
+    "refresh-similar": jobs.SIMILAR_EVERY_S,
+}
 
 
 async def _every(name: str, seconds: float) -> None:
