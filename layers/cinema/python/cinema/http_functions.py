@@ -16,11 +16,16 @@ if TYPE_CHECKING:
 HTTP_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "auth": ("cinema.auth.router", "cinema.auth.users_router"),
     "catalog": ("cinema.catalog.router",),
-    "admin": ("cinema.catalog.admin_router", "cinema.catalog.stats_router", "cinema.media.admin_router"),
+    "admin": (
+        "cinema.catalog.admin_router",
+        "cinema.catalog.stats_router",
+        "cinema.media.admin_router",
+        "cinema.media.subtitles_admin_router",
+    ),
     "reviews": ("cinema.reviews.router",),
-    "account": ("cinema.account.router",),
+    "account": ("cinema.account.router", "cinema.profiles.router"),
     "payments": ("cinema.payments.router", "cinema.payments.account_router"),
-    "streaming": ("cinema.media.playback_router", "cinema.live.router"),
+    "streaming": ("cinema.media.playback_router", "cinema.live.router", "cinema.media.subtitles_router"),
 }
 
 

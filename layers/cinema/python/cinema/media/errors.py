@@ -58,3 +58,26 @@ class InvalidPosition(Unprocessable):
     loc = ("body", "position_seconds")
     error_type = "less_than_equal"
     detail = "position_seconds is beyond the end of the film"
+
+
+class SubtitleNotFound(NotFound):
+    detail = "this film has no subtitles in that language"
+
+
+class SubtitleFileTooLarge(CinemaError):
+    status_code = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the subtitle file is larger than {limit // 1000} kB (at most {limit} bytes)")
+
+
+class InvalidSubtitleFile(Unprocessable):
+    """The message names the line that is wrong (media/subtitle_files.py)."""
+
+    loc = ("body", "file")
+
+
+class InvalidLanguage(Unprocessable):
+    def __init__(self, reason: str, *, where: str = "body") -> None:
+        self.loc = (where, "language")
+        super().__init__(reason)

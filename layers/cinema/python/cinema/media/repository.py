@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.catalog.public import Film, FilmStatus  # Film: joined in reads only
 from cinema.media.models import MediaUpload, film_media
+from cinema.media.subtitle_models import SubtitleTrack
 
 
 async def get_upload(db: AsyncSession, upload_id: uuid.UUID, *, lock: bool = False) -> MediaUpload | None:
@@ -78,3 +79,17 @@ async def set_playing(db: AsyncSession, film_id: uuid.UUID, upload_id: uuid.UUID
             set_={"upload_id": upload_id, "updated_at": statement.excluded.updated_at},
         )
     )
+
+
+async def subtitle_tracks(db: AsyncSession, film_id: uuid.UUID) -> list[SubtitleTrack]:
+    query = select(SubtitleTrack).where(SubtitleTrack.film_id == film_id).order_by(SubtitleTrack.language)
+    return list((await db.execute(query)).scalars())
+
+
+async def subtitle_track(
+    db: AsyncSession, film_id: uuid.UUID, language: str, *, lock: bool = False
+) -> SubtitleTrack | None:
+    query = select(SubtitleTrack).where(SubtitleTrack.film_id == film_id, SubtitleTrack.language == language)
+    if lock:
+        query = query.with_for_update()
+    return (await db.execute(query)).scalar_one_or_none()

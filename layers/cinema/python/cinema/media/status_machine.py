@@ -9,11 +9,13 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.catalog import public as catalog
+from cinema.core.db import after_commit
 from cinema.media import repository as repo
 from cinema.media.models import STAGE, UploadStatus
 
@@ -51,6 +53,8 @@ async def apply(db: AsyncSession, event: JobEvent) -> bool:
     if target is None or upload is None:
         log.warning("ignored media event %s for upload %s", event.status, event.upload_id)
         return False
+    if event.status == "COMPLETE":  # duplicates too: a retried event redoes a rewrite that failed
+        after_commit(db, partial(_publish_subtitles, upload.id))
     if STAGE[upload.status] >= STAGE[UploadStatus.ready]:
         return False  # finished: late PROGRESSING or a second COMPLETE change nothing
     if event.job_id and upload.job_id and event.job_id != upload.job_id:
@@ -80,3 +84,12 @@ async def apply(db: AsyncSession, event: JobEvent) -> bool:
         upload.event_at = event.at
     await db.flush()
     return changed or target in (UploadStatus.ready, UploadStatus.failed)
+
+
+async def _publish_subtitles(upload_id: uuid.UUID) -> None:
+    """The film's subtitle tracks into the master the transcoder just wrote, once the upload is
+    what the film plays (committed): the same code as after a subtitle upload, in both shapes
+    (media/subtitle_tracks.py explains the choice)."""
+    from cinema.media import subtitle_tracks  # noqa: PLC0415 - S3 (boto3) only when a job completes
+
+    await subtitle_tracks.after_transcode(upload_id)

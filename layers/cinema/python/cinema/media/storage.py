@@ -145,3 +145,16 @@ def no_such_upload(error: ClientError) -> bool:
 async def object_size(bucket: str, key: str) -> int:
     head = await _call(lambda: s3_client().head_object(Bucket=bucket, Key=key))
     return int(head["ContentLength"])
+
+
+async def in_thread(work: Callable[[], T]) -> T:
+    """Several S3 calls in one worker thread, S3 out of reach being StorageUnavailable."""
+    return await _call(work)
+
+
+async def put_bytes(bucket: str, key: str, body: bytes, content_type: str) -> None:
+    await _call(lambda: s3_client().put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type))
+
+
+async def delete_object(bucket: str, key: str) -> None:
+    await _call(lambda: s3_client().delete_object(Bucket=bucket, Key=key))

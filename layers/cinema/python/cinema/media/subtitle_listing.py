@@ -1,0 +1,35 @@
+"""Where a film's subtitle tracks are and who may list them: the public read, light enough for
+the streaming function (no S3 client, no file parsing)."""
+
+from __future__ import annotations
+
+import uuid
+
+from cinema.catalog import public as catalog
+from cinema.catalog.errors import FilmNotFound
+from cinema.core import db
+from cinema.core.settings import get_settings
+from cinema.media import repository as repo
+from cinema.media.subtitle_models import SubtitleTrack
+from cinema.media.subtitle_schemas import SubtitleOut, SubtitlesOut
+
+
+def source_key(film_id: uuid.UUID, language: str, version: str) -> str:
+    """The uploaded track (SRT already converted) in the media bucket, under the film's signed
+    prefix; a new `version` at each upload (media/subtitle_tracks.py says why)."""
+    return f"hls/{film_id}/subtitles/{language}-{version}.vtt"
+
+
+def out(track: SubtitleTrack) -> SubtitleOut:
+    url = f"{get_settings().media_base_url}/{source_key(track.film_id, track.language, track.version)}"
+    return SubtitleOut(language=track.language, label=track.label, url=url)
+
+
+async def listing(film_id: uuid.UUID, *, staff: bool) -> SubtitlesOut:
+    """The film's tracks by language; 404 for no film, or a draft to anyone but staff."""
+    async with db.reading() as session:
+        status = await catalog.film_status(session, film_id)
+        if status is None or (status is not catalog.FilmStatus.published and not staff):
+            raise FilmNotFound()
+        tracks = await repo.subtitle_tracks(session, film_id)
+    return SubtitlesOut(items=[out(track) for track in tracks])
