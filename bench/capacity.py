@@ -220,7 +220,7 @@ class Case:
     ok: Callable[[int, bytes], bool]
 
 
-async def _views_counted(setup: Setup) -> None:
+async def _views_counted(setup: Setup, viewers: int) -> None:
     """Today's view of every (profile, film) pair is counted, as an hour of watching leaves it:
     the spread heartbeats then never write through (bench/playback.py does the same)."""
     from cinema.account import heartbeats  # noqa: PLC0415
@@ -231,7 +231,7 @@ async def _views_counted(setup: Setup) -> None:
         raise RuntimeError("the bench needs Redis")
     try:
         async with redis.pipeline(transaction=False) as pipe:
-            for profile in setup.profiles:
+            for profile in setup.profiles[:viewers]:  # the viewers with a token
                 for film in setup.films:
                     pipe.set(heartbeats.viewed_key(profile, film), b"1", ex=86400)
             await pipe.execute()
@@ -434,7 +434,7 @@ def main() -> None:
         say(
             f"2. requests per function process: {args.connections} connections, {args.rounds} x {args.seconds:g}s"
         )
-        asyncio.run(_views_counted(setup))
+        asyncio.run(_views_counted(setup, args.token_viewers))
         _report_requests(_requests(args, setup, services))
 
 
