@@ -23,8 +23,10 @@ the same run.
    (40) accounts: an argon2 hash each). `--rounds` x `--seconds` (4) each, interleaved, medians.
    Shown per case: req/s, server CPU per request and its inverse (requests per CPU-second of the
    function process: a Lambda container or one core), PostgreSQL CPU per request, Redis
-   commands per request (`total_commands_processed` of Redis' INFO, read around each round),
-   and req/s / bare.
+   commands per request (`total_commands_processed` of Redis' INFO, read around each round:
+   the commands a script runs count too) and Redis CPU per request (its process, psutil), and
+   req/s / bare. PostgreSQL runs with fsync off (the embedded stack's `fast`): RDS commits
+   cost more I/O, not more CPU per row.
 
     python bench/capacity.py [--viewers 5000] [--films 50] [--single 1000] [--rounds 3] [--seconds 4]
 """
@@ -42,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psutil
-from _http_load import Round, child_server, free_port, load, run_loop, run_server
+from _http_load import Round, child_server, cpu_seconds, free_port, load, run_loop, run_server
 from _stack import close_connections, playback_settings, say, stack  # bench/ is on sys.path
 from playback import PASSWORD, _postgres_cpu, _postmaster, add_ready_uploads
 
@@ -297,13 +299,18 @@ def _cases(port: int, setup: Setup, tokens: list[bytes]) -> list[Case]:
     ]
 
 
-def _redis_commands(url: str) -> Callable[[], float]:
+def _redis_counters(url: str) -> Callable[[], dict[str, float]]:
+    """Commands Redis executed (those inside scripts included) and the CPU seconds of its process."""
     import redis  # noqa: PLC0415
 
     client = redis.Redis.from_url(url)
+    process = psutil.Process(int(client.info("server")["process_id"]))
 
-    def read() -> float:
-        return float(client.info("stats")["total_commands_processed"])
+    def read() -> dict[str, float]:
+        return {
+            "redis": float(client.info("stats")["total_commands_processed"]),
+            "redis_cpu": cpu_seconds(process),
+        }
 
     return read
 
@@ -314,7 +321,7 @@ def _requests(args: argparse.Namespace, setup: Setup, services: Any) -> dict[str
 
     viewers = setup.users[: args.token_viewers]
     tokens = [f"Authorization: Bearer {create_access_token(u, 'user')[0]}\r\n".encode() for u in viewers]
-    redis_commands = _redis_commands(get_settings().redis_url)
+    redis_counters = _redis_counters(get_settings().redis_url)
     port = free_port()
     results: dict[str, list[Round]] = {}
     with child_server(
@@ -328,7 +335,7 @@ def _requests(args: argparse.Namespace, setup: Setup, services: Any) -> dict[str
         cases = _cases(port, setup, tokens)
 
         async def counters(_: object) -> dict[str, float]:
-            return {"redis": redis_commands(), "postgres_cpu": _postgres_cpu(postmaster)}
+            return {**redis_counters(), "postgres_cpu": _postgres_cpu(postmaster)}
 
         def run(case: Case, seconds: float) -> Round:
             connections = min(args.connections, 8) if case.name == "login" else args.connections
@@ -366,7 +373,7 @@ def _report_requests(results: dict[str, Any]) -> None:
     say("requests per function process (medians; CPU figures from psutil, Redis from INFO)")
     say(
         f"  {'case':<36} {'req/s':>7} {'/bare':>6} {'CPU ms/req':>10} {'req/CPU-s':>9} "
-        f"{'PG us/req':>9} {'Redis cmd/req':>13} errors"
+        f"{'PG us/req':>9} {'Redis cmd/req':>13} {'Redis us/req':>12} errors"
     )
     for case in cases:
         rounds = results[case.name]
@@ -374,10 +381,11 @@ def _report_requests(results: dict[str, Any]) -> None:
         pg_us = med(1e6 * r.counted["postgres_cpu"] / r.requests for r in rounds if r.requests)
         # Reading the counter is one command per read, two per round.
         redis_per = med((r.counted["redis"] - 2) / r.requests for r in rounds if r.requests)
+        redis_us = med(1e6 * r.counted["redis_cpu"] / r.requests for r in rounds if r.requests)
         rps = med(r.rps for r in rounds)
         say(
             f"  {case.label:<36} {rps:7.0f} {rps / bare:5.2f}x {cpu_ms:10.2f} {1000 / cpu_ms:9.0f} "
-            f"{pg_us:9.0f} {redis_per:13.2f} {sum(r.errors for r in rounds)}"
+            f"{pg_us:9.0f} {redis_per:13.2f} {redis_us:12.1f} {sum(r.errors for r in rounds)}"
         )
 
 
@@ -410,7 +418,7 @@ def main() -> None:
         )
         say("")
         say(
-            f"1. heartbeat upserts into watch_progress: {args.viewers} per batched round, {args.single} one by one"
+            f"1. heartbeat upserts into watch_progress: {args.passes} x {args.viewers} per batched round, {args.single} one by one"
         )
         figures = asyncio.run(
             _write_rounds(
