@@ -18,12 +18,13 @@ job is about n x (a few hundred) pair scores, not n².
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import re
 import unicodedata
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import NamedTuple
 
 # The most similar films kept per film: the read shows 12 of them, the published ones the
@@ -44,8 +45,8 @@ W_COVIEW = 5.0  # x cosine of their viewers x the damping below
 COVIEW_DAMPING = 2.0  # co-viewers c count c / (c + 2): 1 viewer a third, 10 viewers 83 %
 
 # Candidate generation bounds (so that a million films stay n x hundreds of pairs).
-GENRE_NEIGHBOURS = 60  # per genre of a film: the films of that genre nearest in year
-CROWDED_PERSON = 200  # a person in more films than this says little: not a candidate source
+GENRE_NEIGHBOURS = 40  # per genre of a film: the films of that genre nearest in year
+CROWDED_PERSON = 50  # a person in more films than this says little: not a candidate source
 
 
 class FilmFacts(NamedTuple):
@@ -78,7 +79,8 @@ _ROMAN = re.compile(r"^(?=[ivx]+$)x{0,3}(ix|iv|v?i{0,3})$")
 _PART_WORDS = {"part", "chapter", "episode", "часть", "глава", "эпизод", "фильм"}
 _ARTICLES = {"the", "a", "an", "le", "la", "les", "el", "il", "der", "die", "das"}
 _STOP = _ARTICLES | {"and", "of", "in", "и", "в", "во", "на", "с", "о"}
-_SEPARATORS = re.compile(r"\s*(?::|\s[–—-]\s|,\s*или\s|,\s*or\s)\s*")
+# what ends a series' name: "Матрица: ...", "Ирония судьбы. Продолжение", "..., или ...", " – "
+_SEPARATORS = re.compile(r"\s*(?::|\.\s|\s[–—-]\s|,\s*или\s|,\s*or\s)\s*")
 
 
 def _words(text: str) -> list[str]:
@@ -92,7 +94,7 @@ def _is_number(word: str) -> bool:
 
 
 def _head(title: str) -> tuple[str, ...]:
-    """The series part of a title: before a colon (or a dash, ", или"), without a leading
+    """The series part of a title: before a colon (a full stop, a dash, ", или"), without a leading
     article and a trailing part number ("Терминатор 2: Судный день" -> терминатор)."""
     words = _words(_SEPARATORS.split(title, maxsplit=1)[0])
     if len(words) > 1 and words[0] in _ARTICLES:
@@ -138,19 +140,54 @@ def same_series(a: SeriesKeys, b: SeriesKeys) -> bool:
 # ---- the score -------------------------------------------------------------------------
 
 
-def metadata_score(a: FilmFacts, b: FilmFacts, *, same_series: bool) -> float:
-    score = W_SERIES if same_series else 0.0
+class _Film(NamedTuple):
+    """A film as the scores read it: genres and people as small integers (a UUID's hash is
+    computed in Python, and a run hashes them millions of times)."""
+
+    year: int
+    countries: frozenset[str]
+    genres: frozenset[int]
+    directors: frozenset[int]
+    writers: frozenset[int]
+    actors: frozenset[int]
+    series: SeriesKeys
+    popularity: int
+
+
+def _compact(films: list[FilmFacts]) -> list[_Film]:
+    numbers: dict[uuid.UUID, int] = {}
+
+    def number(values: frozenset[uuid.UUID]) -> frozenset[int]:
+        return frozenset(numbers.setdefault(value, len(numbers)) for value in values)
+
+    return [
+        _Film(
+            film.year,
+            frozenset(film.countries),
+            number(film.genres),
+            number(film.directors),
+            number(film.writers),
+            number(film.actors),
+            series_keys(film),
+            film.popularity,
+        )
+        for film in films
+    ]
+
+
+def metadata_score(a: _Film, b: _Film) -> float:
+    score = W_SERIES if same_series(a.series, b.series) else 0.0
     if a.directors & b.directors:
         score += W_DIRECTOR
     if a.writers & b.writers:
         score += W_WRITER
-    score += W_ACTOR * min(len(a.actors & b.actors), MAX_ACTORS)
+    if a.actors:
+        score += W_ACTOR * min(len(a.actors & b.actors), MAX_ACTORS)
     if a.genres or b.genres:
         score += W_GENRES * len(a.genres & b.genres) / len(a.genres | b.genres)
-    if set(a.countries) & set(b.countries):
+    if a.countries & b.countries:
         score += W_COUNTRY
-    score += W_YEAR * max(0.0, 1.0 - abs(a.year - b.year) / YEAR_SPAN)
-    return score
+    return score + W_YEAR * max(0.0, 1.0 - abs(a.year - b.year) / YEAR_SPAN)
 
 
 def coview_score(together: int, viewers_a: int, viewers_b: int) -> float:
@@ -160,48 +197,39 @@ def coview_score(together: int, viewers_a: int, viewers_b: int) -> float:
     return W_COVIEW * min(cosine, 1.0) * together / (together + COVIEW_DAMPING)
 
 
-def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
-    return (a, b) if a < b else (b, a)
+def _candidates(films: list[_Film], views: dict[tuple[int, int], int]) -> list[set[int]]:
+    """For each film (by position), the films it shares something with (bounded per film)."""
+    found: list[set[int]] = [set() for _ in films]
 
+    def meet(group: list[int]) -> None:
+        for at in group:
+            found[at].update(group)
 
-def _candidates(films: list[FilmFacts], views: CoViews) -> dict[uuid.UUID, set[uuid.UUID]]:
-    """For each film, the films it shares something with (bounded per film)."""
-    found: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-
-    def meet(group: Iterable[uuid.UUID]) -> None:
-        members = list(group)
-        for film_id in members:
-            found[film_id].update(members)
-
-    by_series: dict[tuple[str, ...], list[uuid.UUID]] = defaultdict(list)
-    by_person: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    by_genre: dict[uuid.UUID, list[tuple[int, uuid.UUID]]] = defaultdict(list)
-    for film in films:
-        keys = series_keys(film)
-        for head in keys.heads:
-            by_series[("=", *head)].append(film.id)
-        if keys.prefix is not None:
-            by_series[("^", *keys.prefix)].append(film.id)
+    by_series: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    by_person: dict[int, list[int]] = defaultdict(list)
+    by_genre: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for at, film in enumerate(films):
+        for head in film.series.heads:
+            by_series[("=", *head)].append(at)
+        if film.series.prefix is not None:
+            by_series[("^", *film.series.prefix)].append(at)
         for person in film.directors | film.writers | film.actors:
-            by_person[person].append(film.id)
+            by_person[person].append(at)
         for genre in film.genres:
-            by_genre[genre].append((film.year, film.id))
+            by_genre[genre].append((film.year, at))
     for group in by_series.values():
         meet(group)
     for group in by_person.values():
         if len(group) <= CROWDED_PERSON:
             meet(group)
+    half = GENRE_NEIGHBOURS // 2
     for members in by_genre.values():
         members.sort()
         years = [year for year, _ in members]
-        half = GENRE_NEIGHBOURS // 2
-        for film in films:
-            if not film.genres:
-                continue
-            at = bisect.bisect_left(years, film.year)
-            window = members[max(0, at - half) : at + half]
-            found[film.id].update(film_id for _, film_id in window)
-    for a, b in views.pairs:
+        for year, at in members:
+            middle = bisect.bisect_left(years, year)
+            found[at].update(other for _, other in members[max(0, middle - half) : middle + half])
+    for a, b in views:
         found[a].add(b)
         found[b].add(a)
     return found
@@ -212,25 +240,29 @@ def rank(
 ) -> dict[uuid.UUID, list[tuple[uuid.UUID, float]]]:
     """For each film, its `keep` most similar films, best first: (id, score), ties broken by
     the more popular film, then by id (the answer does not change from run to run)."""
-    by_id = {film.id: film for film in films}
-    keys = {film.id: series_keys(film) for film in films}
-    candidates = _candidates(films, views)
+    films = sorted(films, key=lambda film: film.id)
+    position = {film.id: at for at, film in enumerate(films)}
+    compact = _compact(films)
+    viewers = [views.viewers.get(film.id, 0) for film in films]
+    together: dict[tuple[int, int], int] = {}
+    for (a, b), count in views.pairs.items():
+        if a in position and b in position:
+            x, y = position[a], position[b]
+            together[(x, y) if x < y else (y, x)] = count
+    candidates = _candidates(compact, together)
     ranked: dict[uuid.UUID, list[tuple[uuid.UUID, float]]] = {}
-    for film in films:
-        scored: list[tuple[float, int, uuid.UUID]] = []
-        for other_id in candidates.get(film.id, ()):
-            other = by_id.get(other_id)
-            if other is None or other_id == film.id:
+    for at, film in enumerate(compact):
+        scored: list[tuple[float, int, int]] = []
+        for other in candidates[at]:
+            if other == at:
                 continue
             # each pair is scored from both ends: twice the work, none of the memory
-            score = metadata_score(film, other, same_series=same_series(keys[film.id], keys[other_id]))
-            score += coview_score(
-                views.pairs.get(_pair(film.id, other_id), 0),
-                views.viewers.get(film.id, 0),
-                views.viewers.get(other_id, 0),
-            )
+            score = metadata_score(film, compact[other])
+            pair = (at, other) if at < other else (other, at)
+            if pair in together:
+                score += coview_score(together[pair], viewers[at], viewers[other])
             if score > 0:
-                scored.append((score, other.popularity, other_id))
-        scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
-        ranked[film.id] = [(other_id, round(score, 4)) for score, _, other_id in scored[:keep]]
+                scored.append((-score, -compact[other].popularity, other))
+        best = heapq.nsmallest(keep, scored)
+        ranked[films[at].id] = [(films[other].id, round(-score, 4)) for score, _, other in best]
     return ranked

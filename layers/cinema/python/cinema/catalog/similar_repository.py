@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 
@@ -140,12 +140,30 @@ async def replace_lists(
     for start in range(0, len(films), 5000):
         await db.execute(delete(film_similar).where(film_similar.c.film_id.in_(films[start : start + 5000])))
     rows = [
-        {"film_id": film_id, "rank": at, "similar_id": similar_id, "score": score}
+        (film_id, at, similar_id, score)
         for film_id, similar in ranked.items()
         for at, (similar_id, score) in enumerate(similar, start=1)
     ]
-    for start in range(0, len(rows), 5000):
-        await db.execute(insert(film_similar), rows[start : start + 5000])
+    for start in range(0, len(rows), 20000):  # four arrays a statement, not a statement a row
+        film_ids, ranks, similar_ids, scores = zip(*rows[start : start + 20000], strict=True)
+        await db.execute(
+            _INSERT_LISTS,
+            {
+                "films": list(film_ids),
+                "ranks": list(ranks),
+                "similar": list(similar_ids),
+                "scores": list(scores),
+            },
+        )
+
+
+_INSERT_LISTS = text(
+    """
+    INSERT INTO film_similar (film_id, rank, similar_id, score)
+    SELECT * FROM unnest(CAST(:films AS uuid[]), CAST(:ranks AS smallint[]),
+                         CAST(:similar AS uuid[]), CAST(:scores AS float8[]))
+    """
+)
 
 
 async def visible(db: AsyncSession, film_id: uuid.UUID, ratings: Sequence[str]) -> bool:
