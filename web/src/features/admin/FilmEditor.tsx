@@ -8,6 +8,7 @@ import { Poster } from '../../components/Poster'
 import { Spinner } from '../../components/Spinner'
 import type { Schemas } from '../../lib/api/client'
 import { useAdminFilm, useCreateFilm, useDeleteFilm, useGenres, useUpdateFilm, type AdminFilm } from './api'
+import { Subtitles } from './Subtitles'
 import { Upload } from './Upload'
 
 const AGE = ['0+', '6+', '12+', '16+', '18+'] as const
@@ -264,6 +265,7 @@ export function EditFilmPage() {
         </div>
         <div className="stack">
           <Upload filmId={f.id} />
+          <Subtitles filmId={f.id} />
           <FilmForm key={f.updated_at} film={f} onSaved={() => undefined} />
         </div>
       </div>

@@ -11,6 +11,8 @@ import { clock } from '../../lib/format'
 import { useMe } from '../../lib/me'
 import { sendProgress, useFilmAndState, usePlay } from './api'
 import { useHls, type PlaybackProblem } from '../../lib/hls/useHls'
+import { OFF } from './subtitleChoice'
+import { useSubtitles } from './useSubtitles'
 
 const HEARTBEAT_MS = 15_000
 const RESUME_MIN_S = 2 // ask from a couple of seconds in: coming back to the start is rarely what a viewer wants
@@ -62,6 +64,7 @@ export default function PlayerPage() {
   const video = useRef<HTMLVideoElement>(null)
   const shell = useRef<HTMLDivElement>(null)
   const { levels, level, autoHeight, chooseLevel, problem } = useHls(video, play.data)
+  const subtitles = useSubtitles(video, play.data)
   const [asked, setAsked] = useState(false)
   const [playing, setPlaying] = useState(false)
   const [time, setTime] = useState(0)
@@ -287,6 +290,19 @@ export default function PlayerPage() {
             video.current.muted = Number(e.target.value) === 0
           }}
         />
+        {subtitles.options.length > 0 ? (
+          <label className="player-quality player-subtitles">
+            <span className="visually-hidden">{t('subtitles.choose')}</span>
+            <select value={subtitles.choice} onChange={(e) => subtitles.choose(e.target.value)}>
+              <option value={OFF}>{t('subtitles.off')}</option>
+              {subtitles.options.map((option) => (
+                <option key={option.language} value={option.language}>
+                  {option.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         {levels.length > 0 ? (
           <label className="player-quality">
             <span className="visually-hidden">{t('player.quality')}</span>
