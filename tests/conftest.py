@@ -137,6 +137,7 @@ class Account:
     password: str
     access_token: str
     refresh_token: str
+    profile_id: uuid.UUID  # the account's first profile: the one a request without X-Profile-Id acts for
 
     @property
     def auth(self) -> dict[str, str]:
@@ -164,7 +165,11 @@ class Accounts:
                     text("UPDATE users SET role = :role WHERE id = :id"), {"role": role, "id": user_id}
                 )
         tokens = await self.login(email, password)
-        return Account(user_id, email, password, tokens["access_token"], tokens["refresh_token"])
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        profiles = await self.http.get(f"{API}/me/profiles", headers=auth)
+        assert profiles.status_code == 200, profiles.text
+        profile_id = uuid.UUID(profiles.json()["items"][0]["id"])
+        return Account(user_id, email, password, tokens["access_token"], tokens["refresh_token"], profile_id)
 
     async def login(self, email: str, password: str) -> dict[str, str]:
         response = await self.http.post(f"{API}/auth/token", data={"username": email, "password": password})

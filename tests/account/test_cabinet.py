@@ -34,7 +34,7 @@ async def _watch(client, account, film_id: str, position: int) -> None:
         await conn.execute(
             text(
                 "UPDATE watch_progress SET updated_at = updated_at - interval '6 seconds'"
-                " WHERE user_id = :u AND film_id = :f"
+                " WHERE profile_id IN (SELECT id FROM profiles WHERE user_id = :u) AND film_id = :f"
             ),
             {"u": account.id, "f": film_id},
         )

@@ -55,10 +55,10 @@ async def test_completed_and_a_subscription_entitles(client, catalog, viewer):
     async with db.engine().begin() as conn:
         await conn.execute(
             text(
-                "INSERT INTO watch_progress (user_id, film_id, position_seconds, duration_seconds)"
-                " VALUES (:u, :f, 950, 1000)"
+                "INSERT INTO watch_progress (profile_id, film_id, position_seconds, duration_seconds)"
+                " VALUES (:p, :f, 950, 1000)"
             ),
-            {"u": viewer.id, "f": film["id"]},
+            {"p": viewer.profile_id, "f": film["id"]},
         )
         await conn.execute(
             text(

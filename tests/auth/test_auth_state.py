@@ -44,10 +44,15 @@ async def _cached(user_id: uuid.UUID) -> bytes | None:
     return await redis.get(principals.key(user_id))
 
 
+def _state(account) -> bytes:
+    """What Redis holds for an active viewer with the one profile every account starts with."""
+    return f"user|1||{account.profile_id.hex}:18+".encode()
+
+
 async def test_the_state_is_cached_and_a_logout_elsewhere_is_refused_next(client, other, accounts):
     account = await accounts.create()
     assert await _get(client, account.access_token) == 200
-    assert await _cached(account.id) == b"user|1|"
+    assert await _cached(account.id) == _state(account)
     assert await _get(other, account.access_token) == 200
     out = await other.post(
         f"{API}/auth/logout", json={"refresh_token": account.refresh_token}, headers=account.auth
@@ -141,6 +146,8 @@ async def test_a_reader_that_read_the_row_before_a_change_does_not_cache_it(clie
     account = await accounts.create()
     redis = cache.client()
     assert redis is not None
+    await redis.delete(principals.key(account.id))  # no entry yet: the next reader reads the row
+    principals.clear_local()
     original = principals.repo.get_auth_state
 
     async def slow_read(session, user_id):  # the change commits while this reader holds the old row
@@ -155,7 +162,7 @@ async def test_a_reader_that_read_the_row_before_a_change_does_not_cache_it(clie
         principals.repo.get_auth_state = original  # type: ignore[assignment]
     assert (await _cached(account.id) or b"").startswith(principals.TOMBSTONE)
     assert await principals.lookup(account.id) is not None
-    assert await _cached(account.id) == b"user|1|"
+    assert await _cached(account.id) == _state(account)
 
 
 async def test_authentication_opens_no_session_and_a_heartbeat_no_database_work(
@@ -173,8 +180,8 @@ async def test_authentication_opens_no_session_and_a_heartbeat_no_database_work(
     viewer = await accounts.create()
     beat = f"{API}/films/{film_id}/progress"
     assert (await client.put(beat, json={"position_seconds": 10}, headers=viewer.auth)).status_code == 204
-    assert await _cached(viewer.id) == b"user|1|"  # the state is cached from here on
-    await cache.client().delete(f"cinema:beat:{viewer.id}:{film_id}")
+    assert await _cached(viewer.id) == _state(viewer)  # the state is cached from here on
+    await cache.client().delete(f"cinema:beat:{viewer.profile_id}:{film_id}")
     # another process is flushing heartbeats to PostgreSQL meanwhile: this one only writes Redis
     await cache.client().set(heartbeats.FLUSH_LOCK_KEY, b"1", px=60_000)
     checkouts[0] = 0

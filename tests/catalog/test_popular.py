@@ -16,7 +16,7 @@ API = "/api/v1"
 async def _views(film_id: str, count: int) -> None:
     async with db.session_factory()() as session:
         for _ in range(count):
-            await popularity.record_view(session, uuid.UUID(film_id), None)
+            await popularity.record_view(session, uuid.UUID(film_id))
         await session.commit()
 
 

@@ -45,7 +45,12 @@ async def _beat(client, film_id: str, account, position: int) -> None:
 
 async def _rows() -> dict[tuple[uuid.UUID, uuid.UUID], int]:
     async with db.engine().connect() as conn:
-        found = await conn.execute(text("SELECT user_id, film_id, position_seconds FROM watch_progress"))
+        found = await conn.execute(
+            text(
+                "SELECT p.user_id, w.film_id, w.position_seconds"
+                " FROM watch_progress w JOIN profiles p ON p.id = w.profile_id"
+            )
+        )
         return {(user, film): position for user, film, position in found}
 
 
@@ -65,8 +70,10 @@ async def test_the_newest_position_wins(client, viewer, films, nobody_flushes):
     await heartbeats.flush_all()
     # a process that stalled hands over an older heartbeat late
     redis = cache.client()
-    await redis.hset(heartbeats.pending_key(viewer.id), str(film_id), f"50:600:{time.time() - 30:.3f}")
-    await redis.zadd(heartbeats.DIRTY_KEY, {str(viewer.id): 0})
+    await redis.hset(
+        heartbeats.pending_key(viewer.profile_id), str(film_id), f"50:600:{time.time() - 30:.3f}"
+    )
+    await redis.zadd(heartbeats.DIRTY_KEY, {str(viewer.profile_id): 0})
     assert await heartbeats.flush_all() == 1
     assert (await _rows())[viewer.id, film_id] == 100
 
@@ -89,7 +96,7 @@ async def test_a_failed_flush_loses_nothing(client, viewer, films, nobody_flushe
     monkeypatch.setattr(progress, "write_positions", database_down)
     await heartbeats.flush_due()  # logged, not raised: the heartbeats go back to Redis
     monkeypatch.undo()
-    await cache.client().delete(heartbeats.heartbeat_key(viewer.id, uuid.UUID(films[1]["id"])))
+    await cache.client().delete(heartbeats.heartbeat_key(viewer.profile_id, uuid.UUID(films[1]["id"])))
     await _beat(client, films[1]["id"], viewer, 75)  # a newer one arrived meanwhile: it stays
     assert await heartbeats.flush_all() == 2
     rows = await _rows()
@@ -134,7 +141,9 @@ async def test_a_redis_that_forgot_the_script_still_takes_heartbeats(client, acc
     rows = await _rows()
     assert sorted(rows[v.id, uuid.UUID(films[0]["id"])] for v in viewers) == [60, 61, 62, 63]
     redis = cache.client()
-    markers = [await redis.get(heartbeats.playing_key(v.id, uuid.UUID(films[1]["id"]))) for v in viewers]
+    markers = [
+        await redis.get(heartbeats.playing_key(v.profile_id, uuid.UUID(films[1]["id"]))) for v in viewers
+    ]
     assert all(m is not None and m.endswith(b":") for m in markers), markers
 
 
@@ -148,7 +157,7 @@ async def test_a_flush_writes_what_was_pending_and_leaves_newcomers_to_the_next(
     write = progress.write_positions
 
     async def while_writing(session, positions):
-        if late.id not in {p.user_id for p in positions}:
+        if late.profile_id not in {p.profile_id for p in positions}:
             await _beat(client, films[0]["id"], late, 45)  # arrives during the flush
         await write(session, positions)
 

@@ -71,7 +71,7 @@ async def _progress(client, film_id: str, account, position: int) -> int:
     return response.status_code
 
 
-async def _row(film_id: str, user_id: uuid.UUID) -> dict | None:
+async def _row(film_id: str, profile_id: uuid.UUID) -> dict | None:
     """The viewer's watch_progress row once the pending heartbeats have been written."""
     await heartbeats.flush_all()
     async with db.engine().connect() as conn:
@@ -80,9 +80,9 @@ async def _row(film_id: str, user_id: uuid.UUID) -> dict | None:
                 await conn.execute(
                     text(
                         "SELECT position_seconds, duration_seconds, view_counted_at FROM watch_progress"
-                        " WHERE film_id = :f AND user_id = :u"
+                        " WHERE film_id = :f AND profile_id = :p"
                     ),
-                    {"f": film_id, "u": user_id},
+                    {"f": film_id, "p": profile_id},
                 )
             )
             .mappings()
@@ -93,14 +93,14 @@ async def _row(film_id: str, user_id: uuid.UUID) -> dict | None:
 
 async def test_heartbeats_upsert_one_row_and_coalesce_floods(client, viewer, free_film):
     assert await _progress(client, free_film["id"], viewer, 12) == 204
-    assert (await _row(free_film["id"], viewer.id))["position_seconds"] == 12
+    assert (await _row(free_film["id"], viewer.profile_id))["position_seconds"] == 12
     codes = await asyncio.gather(*(_progress(client, free_film["id"], viewer, 13 + i) for i in range(20)))
     assert set(codes) == {204}
-    row = await _row(free_film["id"], viewer.id)
+    row = await _row(free_film["id"], viewer.profile_id)
     assert row["position_seconds"] == 12  # the flood within 5 s wrote nothing
     await heartbeat_window_passes()  # five seconds later ...
     await _progress(client, free_film["id"], viewer, 40)
-    assert (await _row(free_film["id"], viewer.id))["position_seconds"] == 40
+    assert (await _row(free_film["id"], viewer.profile_id))["position_seconds"] == 40
 
 
 async def test_a_view_counts_once_per_day_after_30_seconds(client, viewer, accounts, free_film):
@@ -110,7 +110,7 @@ async def test_a_view_counts_once_per_day_after_30_seconds(client, viewer, accou
         response = await client.get(f"{API}/films/{free_film['id']}/play", headers=account.auth)
         assert response.status_code == 200
         # a minute passes: the /play marker is made that much older
-        redis, key = cache.client(), heartbeats.playing_key(account.id, uuid.UUID(free_film["id"]))
+        redis, key = cache.client(), heartbeats.playing_key(account.profile_id, uuid.UUID(free_film["id"]))
         at, start = (await redis.get(key)).decode().split(":")
         await redis.set(key, f"{float(at) - 60}:{start}", keepttl=True)
 
@@ -159,4 +159,4 @@ async def test_bad_heartbeats(client, catalog, viewer, free_film):
     assert await _progress(client, str(uuid.uuid4()), viewer, 10) == 404
     response = await client.put(f"{API}/films/{free_film['id']}/progress", json={"position_seconds": 5})
     assert response.status_code == 401
-    assert await _row(free_film["id"], viewer.id) is None
+    assert await _row(free_film["id"], viewer.profile_id) is None

@@ -44,7 +44,7 @@ async def _beat(client, film_id: str, account, position: int) -> None:
 async def _played_ago(account, film_id: str, seconds: float) -> None:
     """Time passes for the viewer's /play: its marker ("<when>:<from position>") gets older."""
     redis = cache.client()
-    key = heartbeats.playing_key(account.id, uuid.UUID(film_id))
+    key = heartbeats.playing_key(account.profile_id, uuid.UUID(film_id))
     at, start = (await redis.get(key)).decode().split(":")
     await redis.set(key, f"{float(at) - seconds}:{start}", keepttl=True)
 

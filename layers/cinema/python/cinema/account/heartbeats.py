@@ -1,7 +1,9 @@
 """Playback heartbeats written behind, through Redis: a heartbeat costs one Redis script call
 and no database work; positions reach PostgreSQL in batches.
 
-Every viewer sends one every 10-15 s, so they are the platform's hottest write. One script
+A viewer here is a profile (several watch on one account): the keys, the pending hashes and the
+dirty set are per profile; only the playback grants are the account's. Every viewer sends one
+every 10-15 s, so they are the platform's hottest write. One script
 (`_BEAT`) does, atomically, what a heartbeat needs:
 - coalesce: a (viewer, film) heard from in the last `COALESCE_S` seconds is answered at once;
 - trust: free films need no entitlement; for the others, a /play by this viewer left a grant
@@ -151,14 +153,14 @@ class Outcome(NamedTuple):
 
 # A NamedTuple: a dataclass compiles its methods when declared, a millisecond of each cold start.
 class Position(NamedTuple):
-    user_id: uuid.UUID
+    profile_id: uuid.UUID
     film_id: uuid.UUID
     position: int
     duration: int
     at: float  # the heartbeat's time, seconds since the epoch
 
 
-async def playing(user_id: uuid.UUID, film_id: uuid.UUID) -> None:
+async def playing(profile_id: uuid.UUID, film_id: uuid.UUID) -> None:
     """/play: the clock of a view starts (the first heartbeat says from where)."""
     redis = cache.client()
     if redis is None:
@@ -166,7 +168,7 @@ async def playing(user_id: uuid.UUID, film_id: uuid.UUID) -> None:
     marker = f"{time.time():.3f}:"
     try:
         await cache.pipelined(
-            redis, "SET", playing_key(user_id, film_id), marker, "EX", get_settings().playback_ttl_s
+            redis, "SET", playing_key(profile_id, film_id), marker, "EX", get_settings().playback_ttl_s
         )
     except (RedisError, OSError):
         cache.mark_down()
@@ -174,6 +176,7 @@ async def playing(user_id: uuid.UUID, film_id: uuid.UUID) -> None:
 
 async def beat(
     user_id: uuid.UUID,
+    profile_id: uuid.UUID,
     film_id: uuid.UUID,
     *,
     position: int,
@@ -181,11 +184,12 @@ async def beat(
     playable: bool,
     trusted: bool,
 ) -> Outcome | None:
-    """One heartbeat through Redis; None when Redis is unavailable (write it directly)."""
+    """One heartbeat of the profile, through Redis; None when Redis is unavailable (write it
+    directly). `user_id` is the profile's account, whose grants (cinema.payments.grants) hold."""
     redis = cache.client()
     if redis is None:
         return None
-    user, film = str(user_id), str(film_id)
+    user, film = str(profile_id), str(film_id)
     command = (
         "EVALSHA",
         _BEAT_SHA,
@@ -196,7 +200,7 @@ async def beat(
         pending_key(user),
         DIRTY_KEY,
         FLUSH_LOCK_KEY,
-        grants.grants_key(user),
+        grants.grants_key(str(user_id)),
         COALESCE_S,
         film,
         position,
@@ -219,26 +223,26 @@ async def beat(
     return Outcome(Beat(code % 10), code >= 10)
 
 
-async def view_counted(user_id: uuid.UUID, film_id: uuid.UUID, ttl_s: int) -> None:
-    """Today's view of this film by this viewer is in: stop checking for `ttl_s` seconds."""
+async def view_counted(profile_id: uuid.UUID, film_id: uuid.UUID, ttl_s: int) -> None:
+    """Today's view of this film by this profile is in: stop checking for `ttl_s` seconds."""
     redis = cache.client()
     if redis is None or ttl_s <= 0:
         return
     try:
-        await redis.set(viewed_key(user_id, film_id), b"1", ex=ttl_s)
+        await redis.set(viewed_key(profile_id, film_id), b"1", ex=ttl_s)
     except (RedisError, OSError):
         cache.mark_down()
 
 
 async def write_through(
-    session: AsyncSession, user_id: uuid.UUID, film_id: uuid.UUID, *, position: int, duration: int
+    session: AsyncSession, profile_id: uuid.UUID, film_id: uuid.UUID, *, position: int, duration: int
 ) -> None:
     """A heartbeat that completes a view (`Beat.VIEW`): written now and the view counted, in
     the request's transaction; then no more checks for this viewer and film for the day."""
-    await progress.write_positions(session, [Position(user_id, film_id, position, duration, time.time())])
-    counted_at = await progress.count_view(session, user_id, film_id)
+    await progress.write_positions(session, [Position(profile_id, film_id, position, duration, time.time())])
+    counted_at = await progress.count_view(session, profile_id, film_id)
     ttl = progress.seconds_until_next_view(counted_at)
-    db.after_commit(session, lambda: view_counted(user_id, film_id, ttl))
+    db.after_commit(session, lambda: view_counted(profile_id, film_id, ttl))
 
 
 def _parse(user_id: uuid.UUID, fields: list[bytes]) -> list[Position]:
@@ -279,19 +283,19 @@ async def _write(session: AsyncSession, redis: Redis, taken: dict[uuid.UUID, lis
     return len(positions)
 
 
-async def flush_viewer(session: AsyncSession, user_id: uuid.UUID) -> None:
-    """Writes the viewer's pending heartbeats in `session`'s transaction (before a read of
-    their progress: a viewer always sees their last heartbeat)."""
+async def flush_viewer(session: AsyncSession, profile_id: uuid.UUID) -> None:
+    """Writes the profile's pending heartbeats in `session`'s transaction (before a read of
+    its progress: a viewer always sees their last heartbeat)."""
     redis = cache.client()
     if redis is None:
         return
     try:
-        taken = await _take(redis, [user_id])
+        taken = await _take(redis, [profile_id])
     except (RedisError, OSError):
         cache.mark_down()
         return
     if taken:
-        await progress.write_positions(session, _parse(user_id, taken[user_id]))
+        await progress.write_positions(session, _parse(profile_id, taken[profile_id]))
 
 
 async def flush_all() -> int:

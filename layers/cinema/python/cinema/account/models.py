@@ -1,4 +1,4 @@
-"""What each viewer watched, where they stopped, and the films they keep."""
+"""What each profile watched, where they stopped, and the films they keep."""
 
 import uuid
 from datetime import datetime
@@ -7,19 +7,19 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cinema.auth import models as _users  # noqa: F401 - tables our foreign keys name
 from cinema.catalog.models import Film
 from cinema.core.db import Base
+from cinema.profiles import models as _profiles  # noqa: F401 - tables our foreign keys name
 
 
 class WatchProgress(Base):
-    """One row per (user, film), upserted by playback heartbeats."""
+    """One row per (profile, film), upserted by playback heartbeats."""
 
     __tablename__ = "watch_progress"
-    __table_args__ = (Index("ix_watch_progress_user_id_updated_at", "user_id", "updated_at"),)
+    __table_args__ = (Index("ix_watch_progress_profile_id_updated_at", "profile_id", "updated_at"),)
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    profile_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True
     )
     film_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("films.id", ondelete="CASCADE"), primary_key=True
@@ -40,10 +40,12 @@ class WatchProgress(Base):
 
 class Favorite(Base):
     __tablename__ = "favorites"
-    __table_args__ = (Index("ix_favorites_user_id_created_at", "user_id", "created_at", "film_id"),)
+    __table_args__ = (
+        Index("ix_favorites_profile_id_created_at_film_id", "profile_id", "created_at", "film_id"),
+    )
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    profile_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True
     )
     film_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("films.id", ondelete="CASCADE"), primary_key=True, index=True

@@ -1,4 +1,4 @@
-"""Where each viewer is in each film, and the views they make: the rules and the writes.
+"""Where each profile is in each film, and the views it makes: the rules and the writes.
 
 Heartbeats reach these writes through Redis (cinema.account.heartbeats), which coalesces them,
 checks views against real time and hands the positions over in batches: `write_positions`
@@ -59,19 +59,19 @@ def resumable_clause() -> ColumnElement[bool]:
 # meanwhile are skipped (a foreign key error would lose the whole batch).
 _WRITE_POSITIONS = text(
     """
-    INSERT INTO watch_progress (user_id, film_id, position_seconds, duration_seconds, updated_at)
-    SELECT p.user_id, p.film_id, p.position, p.duration, to_timestamp(p.at)
-    FROM unnest(:users, :films, :positions, :durations, :ats) AS p(user_id, film_id, position, duration, at)
+    INSERT INTO watch_progress (profile_id, film_id, position_seconds, duration_seconds, updated_at)
+    SELECT p.profile_id, p.film_id, p.position, p.duration, to_timestamp(p.at)
+    FROM unnest(:profiles, :films, :positions, :durations, :ats) AS p(profile_id, film_id, position, duration, at)
     WHERE EXISTS (SELECT FROM films WHERE films.id = p.film_id)
-      AND EXISTS (SELECT FROM users WHERE users.id = p.user_id)
-    ON CONFLICT (user_id, film_id) DO UPDATE SET
+      AND EXISTS (SELECT FROM profiles WHERE profiles.id = p.profile_id)
+    ON CONFLICT (profile_id, film_id) DO UPDATE SET
         position_seconds = excluded.position_seconds,
         duration_seconds = excluded.duration_seconds,
         updated_at = excluded.updated_at
     WHERE watch_progress.updated_at < excluded.updated_at
     """
 ).bindparams(
-    bindparam("users", type_=ARRAY(UUID(as_uuid=True))),
+    bindparam("profiles", type_=ARRAY(UUID(as_uuid=True))),
     bindparam("films", type_=ARRAY(UUID(as_uuid=True))),
     bindparam("positions", type_=ARRAY(INTEGER)),
     bindparam("durations", type_=ARRAY(INTEGER)),
@@ -80,13 +80,13 @@ _WRITE_POSITIONS = text(
 
 
 async def write_positions(db: AsyncSession, positions: Sequence[Position]) -> None:
-    """Each viewer's position in each film, unless the row already holds a newer one."""
+    """Each profile's position in each film, unless the row already holds a newer one."""
     if not positions:
         return
     await db.execute(
         _WRITE_POSITIONS,
         {
-            "users": [p.user_id for p in positions],
+            "profiles": [p.profile_id for p in positions],
             "films": [p.film_id for p in positions],
             "positions": [p.position for p in positions],
             "durations": [p.duration for p in positions],
@@ -95,14 +95,14 @@ async def write_positions(db: AsyncSession, positions: Sequence[Position]) -> No
     )
 
 
-async def count_view(db: AsyncSession, user_id: uuid.UUID, film_id: uuid.UUID) -> datetime | None:
-    """Counts the viewer's view of the film unless one was counted in the last 24 h (the
+async def count_view(db: AsyncSession, profile_id: uuid.UUID, film_id: uuid.UUID) -> datetime | None:
+    """Counts the profile's view of the film unless one was counted in the last 24 h (the
     caller checked that it is real watching). Returns when the view in force was counted."""
     # Conditional, so two racing heartbeats count one view.
     counted = await db.execute(
         update(WatchProgress)
         .where(
-            WatchProgress.user_id == user_id,
+            WatchProgress.profile_id == profile_id,
             WatchProgress.film_id == film_id,
             (WatchProgress.view_counted_at.is_(None))
             | (WatchProgress.view_counted_at < func.now() - VIEW_EVERY),
@@ -111,11 +111,11 @@ async def count_view(db: AsyncSession, user_id: uuid.UUID, film_id: uuid.UUID) -
         .returning(WatchProgress.view_counted_at)
     )
     if (at := counted.scalar_one_or_none()) is not None:
-        await popularity.record_view(db, film_id, user_id)
+        await popularity.record_view(db, film_id)
         return at
     rows = WatchProgress.__table__.c
     return await db.scalar(
-        select(rows.view_counted_at).where(rows.user_id == user_id, rows.film_id == film_id)
+        select(rows.view_counted_at).where(rows.profile_id == profile_id, rows.film_id == film_id)
     )
 
 
@@ -126,16 +126,16 @@ def seconds_until_next_view(counted_at: datetime | None) -> int:
 
 
 async def record(
-    db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID, position: int, duration: int
+    db: AsyncSession, *, profile_id: uuid.UUID, film_id: uuid.UUID, position: int, duration: int
 ) -> None:
     """A heartbeat written directly (Redis is unavailable): upsert the viewer's position,
     skipped when their previous heartbeat for the film is younger than `COALESCE_S`."""
     statement = insert(WatchProgress).values(
-        user_id=user_id, film_id=film_id, position_seconds=position, duration_seconds=duration
+        profile_id=profile_id, film_id=film_id, position_seconds=position, duration_seconds=duration
     )
     await db.execute(
         statement.on_conflict_do_update(
-            index_elements=[WatchProgress.user_id, WatchProgress.film_id],
+            index_elements=[WatchProgress.profile_id, WatchProgress.film_id],
             set_={"position_seconds": position, "duration_seconds": duration, "updated_at": func.now()},
             where=WatchProgress.updated_at < func.now() - text(f"interval '{COALESCE_S} seconds'"),
         )

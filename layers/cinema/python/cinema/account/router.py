@@ -1,6 +1,7 @@
 """Routes of the account function: the signed-in user's own history, resume list and favorites.
 
-Every route reads or writes only the caller's rows: there is no user id to pass.
+Every route reads or writes only the rows of the caller's profile (`X-Profile-Id`, else the
+account's first): there is no user or profile id to pass.
 """
 
 import uuid
@@ -9,12 +10,12 @@ from fastapi import APIRouter, Response, status
 
 from cinema.account import service
 from cinema.account.schemas import FavoriteOut, MyFilmOut, WatchedOut
-from cinema.auth.dependencies import CurrentUser
 from cinema.auth.roles import STAFF
 from cinema.catalog import service as catalog
 from cinema.core.db import DbSession
 from cinema.core.pagination import Cursor, Limit, Page
 from cinema.payments import entitlements
+from cinema.profiles.dependencies import CurrentViewer
 from cinema.reviews import ratings
 
 router = APIRouter(prefix="/me", tags=["account"])
@@ -26,9 +27,9 @@ router = APIRouter(prefix="/me", tags=["account"])
     summary="Films you watched, last watched first, with where you stopped",
 )
 async def history(
-    user: CurrentUser, db: DbSession, cursor: Cursor = None, limit: Limit = 20
+    viewer: CurrentViewer, db: DbSession, cursor: Cursor = None, limit: Limit = 20
 ) -> Page[WatchedOut]:
-    return await service.watched(db, user=user, resumable_only=False, cursor=cursor, limit=limit)
+    return await service.watched(db, viewer=viewer, resumable_only=False, cursor=cursor, limit=limit)
 
 
 @router.get(
@@ -37,16 +38,16 @@ async def history(
     summary="Films to resume (5 % to 90 % watched), last watched first, at `position_seconds`",
 )
 async def continue_watching(
-    user: CurrentUser, db: DbSession, cursor: Cursor = None, limit: Limit = 20
+    viewer: CurrentViewer, db: DbSession, cursor: Cursor = None, limit: Limit = 20
 ) -> Page[WatchedOut]:
-    return await service.watched(db, user=user, resumable_only=True, cursor=cursor, limit=limit)
+    return await service.watched(db, viewer=viewer, resumable_only=True, cursor=cursor, limit=limit)
 
 
 @router.get("/favorites", response_model=Page[FavoriteOut], summary="Your favorite films, last added first")
 async def favorites(
-    user: CurrentUser, db: DbSession, cursor: Cursor = None, limit: Limit = 20
+    viewer: CurrentViewer, db: DbSession, cursor: Cursor = None, limit: Limit = 20
 ) -> Page[FavoriteOut]:
-    return await service.favorites(db, user=user, cursor=cursor, limit=limit)
+    return await service.favorites(db, viewer=viewer, cursor=cursor, limit=limit)
 
 
 @router.put(
@@ -55,8 +56,8 @@ async def favorites(
     responses={404: {"description": "no such published film"}},
     summary="Add a film to your favorites (idempotent)",
 )
-async def add_favorite(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> Response:
-    await service.add_favorite(db, user=user, film_id=film_id)
+async def add_favorite(film_id: uuid.UUID, viewer: CurrentViewer, db: DbSession) -> Response:
+    await service.add_favorite(db, viewer=viewer, film_id=film_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -65,8 +66,8 @@ async def add_favorite(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> 
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove a film from your favorites (idempotent)",
 )
-async def remove_favorite(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> Response:
-    await service.remove_favorite(db, user=user, film_id=film_id)
+async def remove_favorite(film_id: uuid.UUID, viewer: CurrentViewer, db: DbSession) -> Response:
+    await service.remove_favorite(db, viewer=viewer, film_id=film_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -78,19 +79,20 @@ async def remove_favorite(film_id: uuid.UUID, user: CurrentUser, db: DbSession) 
     "`can_watch` (payments' entitlements). Staff also get drafts, as on GET /films/{id}.",
     responses={
         401: {"description": "missing or invalid access token"},
-        403: {"description": "the account is disabled"},
-        404: {"description": "no such film, or not published"},
+        403: {"description": "the account is disabled, or the film is above the profile's age limit"},
+        404: {"description": "no such film, or not published; or no such profile"},
         422: {"description": "a malformed film id"},
     },
 )
-async def my_film(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> MyFilmOut:
-    film = await catalog.visible_film(db, film_id, staff=user.role in STAFF)
-    resume = await service.resume_point(db, user=user, film_id=film.id)
+async def my_film(film_id: uuid.UUID, viewer: CurrentViewer, db: DbSession) -> MyFilmOut:
+    film = await catalog.visible_film(db, film_id, staff=viewer.role in STAFF)
+    viewer.check_age(film.age_rating)
+    resume = await service.resume_point(db, viewer=viewer, film_id=film.id)
     return MyFilmOut(
         film_id=film.id,
-        favorite=await service.is_favorite(db, user=user, film_id=film.id),
-        my_rating=await ratings.score(db, user_id=user.id, film_id=film.id),
-        can_watch=await entitlements.can_watch(db, user, film),
+        favorite=await service.is_favorite(db, viewer=viewer, film_id=film.id),
+        my_rating=await ratings.score(db, profile_id=viewer.profile_id, film_id=film.id),
+        can_watch=await entitlements.can_watch(db, viewer.user, film),
         position_seconds=resume[0] if resume else None,
         completed=resume[1] if resume else False,
     )

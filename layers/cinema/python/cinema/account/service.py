@@ -14,23 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinema.account import progress
 from cinema.account import repository as repo
 from cinema.account.schemas import FavoriteOut, WatchedOut
-from cinema.auth.models import User
 from cinema.auth.roles import STAFF
 from cinema.catalog import presenters
 from cinema.catalog import public as catalog
-from cinema.catalog.errors import FilmNotFound
-from cinema.catalog.public import FilmStatus
 from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
+from cinema.profiles.dependencies import Viewer
 
 
 async def watched(
-    db: AsyncSession, *, user: User, resumable_only: bool, cursor: str | None, limit: int
+    db: AsyncSession, *, viewer: Viewer, resumable_only: bool, cursor: str | None, limit: int
 ) -> Page[WatchedOut]:
     """GET /me/history, or with `resumable_only` GET /me/continue-watching."""
     rows, total = await repo.list_progress(
         db,
-        user_id=user.id,
-        published_only=user.role not in STAFF,
+        profile_id=viewer.profile_id,
+        published_only=viewer.role not in STAFF,
+        max_age_rating=viewer.max_age_rating,
         resumable_only=resumable_only,
         after=decode_time_cursor(cursor),
         limit=limit,
@@ -49,11 +48,12 @@ async def watched(
     return Page[WatchedOut](items=items, total=total, next_cursor=next_cursor)
 
 
-async def favorites(db: AsyncSession, *, user: User, cursor: str | None, limit: int) -> Page[FavoriteOut]:
+async def favorites(db: AsyncSession, *, viewer: Viewer, cursor: str | None, limit: int) -> Page[FavoriteOut]:
     rows, total = await repo.list_favorites(
         db,
-        user_id=user.id,
-        published_only=user.role not in STAFF,
+        profile_id=viewer.profile_id,
+        published_only=viewer.role not in STAFF,
+        max_age_rating=viewer.max_age_rating,
         after=decode_time_cursor(cursor),
         limit=limit,
     )
@@ -62,26 +62,26 @@ async def favorites(db: AsyncSession, *, user: User, cursor: str | None, limit: 
     return Page[FavoriteOut](items=items, total=total, next_cursor=next_cursor)
 
 
-async def add_favorite(db: AsyncSession, *, user: User, film_id: uuid.UUID) -> None:
+async def add_favorite(db: AsyncSession, *, viewer: Viewer, film_id: uuid.UUID) -> None:
     """Idempotent: a film already kept stays as it was (with its first added_at)."""
-    if await catalog.film_status(db, film_id) is not FilmStatus.published:
-        raise FilmNotFound()
-    await repo.add_favorite(db, user_id=user.id, film_id=film_id)
+    film = await catalog.visible_film(db, film_id, staff=False)
+    viewer.check_age(film.age_rating)
+    await repo.add_favorite(db, profile_id=viewer.profile_id, film_id=film_id)
 
 
-async def remove_favorite(db: AsyncSession, *, user: User, film_id: uuid.UUID) -> None:
-    await repo.remove_favorite(db, user_id=user.id, film_id=film_id)
+async def remove_favorite(db: AsyncSession, *, viewer: Viewer, film_id: uuid.UUID) -> None:
+    await repo.remove_favorite(db, profile_id=viewer.profile_id, film_id=film_id)
 
 
-async def resume_point(db: AsyncSession, *, user: User, film_id: uuid.UUID) -> tuple[int, bool] | None:
-    """(position to resume at, whether the film counts as watched) of the user's progress in
-    the film; None when they never played it."""
-    found = await repo.get_progress(db, user_id=user.id, film_id=film_id)
+async def resume_point(db: AsyncSession, *, viewer: Viewer, film_id: uuid.UUID) -> tuple[int, bool] | None:
+    """(position to resume at, whether the film counts as watched) of the profile's progress in
+    the film; None when it never played it."""
+    found = await repo.get_progress(db, profile_id=viewer.profile_id, film_id=film_id)
     if found is None:
         return None
     position, duration = found
     return position, progress.completed(position, duration)
 
 
-async def is_favorite(db: AsyncSession, *, user: User, film_id: uuid.UUID) -> bool:
-    return await repo.is_favorite(db, user_id=user.id, film_id=film_id)
+async def is_favorite(db: AsyncSession, *, viewer: Viewer, film_id: uuid.UUID) -> bool:
+    return await repo.is_favorite(db, profile_id=viewer.profile_id, film_id=film_id)

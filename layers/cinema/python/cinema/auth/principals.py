@@ -1,11 +1,13 @@
 """Who is calling, without a database session: the auth state of a user (role, active flag,
 tokens-valid-after) read from Redis, the database only when Redis misses or is down.
 
-Every request reads `cinema:auth:<user id>` (one GET, batched with the other requests of the
+The state carries the account's profiles (id and age limit each), so choosing the profile of
+a request costs nothing more. Every request reads `cinema:auth:<user id>` (one GET, batched with the other requests of the
 same turn of the event loop into one MGET, sent in the pipeline of the turn's other Redis
 commands), so a change of that state is seen
 by the very next request on every process. Every change of the state (a role change, a
-(de)activation, logout, a password change or reset, a revoked refresh family) calls
+(de)activation, logout, a password change or reset, a revoked refresh family, a profile made,
+deleted or given another age limit) calls
 `changed()`, which, once the transaction has committed, overwrites the entry with a
 tombstone `-<unique token>`. A reader that finds no entry or a tombstone reads the row and
 writes the state back only if the entry is still the one it found (a compare-and-set in one
@@ -69,6 +71,9 @@ class Principal(NamedTuple):
     role: Role
     is_active: bool
     tokens_valid_after: datetime | None
+    # The account's profiles, the default first: (profile id, its max age rating). A request
+    # picks one (cinema.profiles.dependencies) without another lookup.
+    profiles: tuple[tuple[uuid.UUID, str], ...] = ()
 
 
 _local: dict[uuid.UUID, tuple[bytes, float, Principal]] = {}
@@ -81,13 +86,17 @@ def key(user_id: uuid.UUID) -> str:
 def encode(principal: Principal) -> bytes:
     after = principal.tokens_valid_after
     micros = "" if after is None else str(round(after.timestamp() * 1_000_000))
-    return f"{principal.role.value}|{int(principal.is_active)}|{micros}".encode()
+    profiles = ",".join(f"{profile_id.hex}:{age}" for profile_id, age in principal.profiles)
+    return f"{principal.role.value}|{int(principal.is_active)}|{micros}|{profiles}".encode()
 
 
 def decode(user_id: uuid.UUID, raw: bytes) -> Principal:
-    role, active, micros = raw.decode().split("|")
+    role, active, micros, *rest = raw.decode().split("|")
     after = None if not micros else datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
-    return Principal(user_id, Role(role), active == "1", after)
+    profiles = tuple(
+        (uuid.UUID(hex=entry[:32]), entry[33:]) for entry in (rest[0].split(",") if rest and rest[0] else ())
+    )
+    return Principal(user_id, Role(role), active == "1", after, profiles)
 
 
 async def lookup(user_id: uuid.UUID) -> Principal | None:
@@ -136,8 +145,8 @@ def _parsed(user_id: uuid.UUID, raw: bytes) -> Principal:
 
 
 def changed(db: AsyncSession, user_id: uuid.UUID) -> None:
-    """The user's role, active flag or tokens-valid-after changes in this transaction: the
-    cached state is replaced by a tombstone once it commits."""
+    """The user's role, active flag, tokens-valid-after or profiles change in this transaction:
+    the cached state is replaced by a tombstone once it commits."""
     after_commit(db, forgetting(user_id))
 
 

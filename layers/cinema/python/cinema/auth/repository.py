@@ -5,22 +5,43 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Date, and_, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, Date, Text, and_, cast, func, literal_column, or_, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.auth.models import User
 from cinema.auth.roles import Role
+from cinema.profiles.models import Profile
 
 
 async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await db.get(User, user_id)
 
 
-async def get_auth_state(db: AsyncSession, user_id: uuid.UUID) -> tuple[Role, bool, datetime | None] | None:
-    """(role, is_active, tokens_valid_after): what authenticating a request needs, no ORM object."""
-    query = select(User.role, User.is_active, User.tokens_valid_after).where(User.id == user_id)
+AuthState = tuple[Role, bool, datetime | None, tuple[tuple[uuid.UUID, str], ...]]
+
+
+async def get_auth_state(db: AsyncSession, user_id: uuid.UUID) -> AuthState | None:
+    """(role, is_active, tokens_valid_after, profiles): what authenticating a request needs, no
+    ORM object. The profiles are (id, max age rating), the account's default first."""
+    profiles = Profile.__table__.c
+    entry = profiles.id.cast(Text).concat(":").concat(profiles.max_age_rating)
+    listed = (
+        select(
+            func.string_agg(
+                entry, aggregate_order_by(literal_column("','"), profiles.created_at, profiles.id)
+            )
+        )
+        .where(profiles.user_id == User.id)
+        .scalar_subquery()
+    )
+    query = select(User.role, User.is_active, User.tokens_valid_after, listed).where(User.id == user_id)
     row = (await db.execute(query)).first()
-    return None if row is None else (row[0], row[1], row[2])
+    if row is None:
+        return None
+    entries = row[3].split(",") if row[3] else []
+    found = tuple((uuid.UUID(pid), age) for pid, _, age in (e.partition(":") for e in entries))
+    return row[0], row[1], row[2], found
 
 
 async def get_user_for_update(db: AsyncSession, user_id: uuid.UUID) -> User | None:

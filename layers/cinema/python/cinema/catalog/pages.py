@@ -17,23 +17,29 @@ from cinema.catalog.schemas import PopularFilm
 from cinema.core.db import reading
 from cinema.core.pagination import cursor_uuid, decode_cursor, encode_cursor
 from cinema.core.settings import get_settings
+from cinema.profiles.age import NO_LIMIT, allows
+from cinema.profiles.errors import AgeRestricted
 
 
-async def film_page(film_id: uuid.UUID, *, staff: bool) -> bytes:
-    """A cache hit touches neither the database nor (within the level-1 TTL) Redis."""
+async def film_page(film_id: uuid.UUID, *, staff: bool, max_age_rating: str = NO_LIMIT) -> bytes:
+    """A cache hit touches neither the database nor (within the level-1 TTL) Redis. A film
+    above `max_age_rating` is refused (403); a page is cached per age limit, and only once
+    that limit let it through, so a limited profile is never served a page it may not see."""
 
     async def build() -> bytes:
         async with reading() as db:
             film = await repo.get_film(db, film_id, published_only=not staff)
         if film is None:
             raise FilmNotFound()
+        if not allows(max_age_rating, film.age_rating):
+            raise AgeRestricted()
         return presenters.detail(film).model_dump_json().encode()
 
     if staff:  # drafts are never cached, and staff see them
         return await build()
 
     async def key() -> str:
-        return caching.film_key(film_id)
+        return caching.film_key(film_id, max_age_rating)
 
     return await caching.cached(key, get_settings().catalog_cache_ttl_s, build)
 
@@ -62,11 +68,13 @@ async def browse(
     country: str | None,
     q: str | None,
     staff: bool,
+    max_age_rating: str = NO_LIMIT,
     sort: str | None,
     cursor: str | None,
     limit: int,
 ) -> bytes:
-    """The public list (browse and search); staff see drafts too."""
+    """The public list (browse and search); staff see drafts too; nobody sees films above
+    their profile's age limit (its totals and every search step included)."""
     filters = repo.FilmFilters(
         genres=tuple(genres),
         year_from=year_from,
@@ -75,6 +83,7 @@ async def browse(
         country=country,
         q=_query(q),
         published_only=not staff,
+        max_age_rating=max_age_rating,
     )
     return await film_list(filters, sort=sort, cursor=cursor, limit=limit)
 
@@ -145,6 +154,7 @@ async def film_list(
                 filters.status,
                 sort,
                 limit,
+                filters.max_age_rating,
             ]
         )
         # A rating retires this listing only if its order or its films depend on ratings.
@@ -162,15 +172,22 @@ def _count_params(filters: repo.FilmFilters) -> list[Any]:
         filters.rating_min,
         filters.country,
         filters.status,
+        filters.max_age_rating,
     ]
 
 
-async def popular(*, limit: int) -> bytes:
+def popular_params(limit: int, max_age_rating: str) -> str:
+    """What the most-watched list's cache key is made of (the route's level-1 probe uses it)."""
+    return str(limit) if max_age_rating == NO_LIMIT else f"{limit}:{max_age_rating}"
+
+
+async def popular(*, limit: int, max_age_rating: str = NO_LIMIT) -> bytes:
     async def build() -> bytes:
         # A read: `films.popularity` is kept by the scheduled refresh (cinema.catalog.jobs).
+        filters = repo.FilmFilters(max_age_rating=max_age_rating)
         async with reading() as db:
             page = await repo.list_films(  # total=0: not counted, the answer's total is its length
-                db, repo.FilmFilters(), sort="popular", descending=True, after=None, limit=limit, total=0
+                db, filters, sort="popular", descending=True, after=None, limit=limit, total=0
             )
         items = [
             PopularFilm(**presenters.summary(f).model_dump(), views_7d=f.popularity).model_dump(mode="json")
@@ -179,6 +196,6 @@ async def popular(*, limit: int) -> bytes:
         return json.dumps({"items": items, "total": len(items), "next_cursor": None}).encode()
 
     async def key() -> str:
-        return await caching.listing_key("popular", str(limit))
+        return await caching.listing_key("popular", popular_params(limit, max_age_rating))
 
     return await caching.cached(key, get_settings().popular_cache_ttl_s, build)

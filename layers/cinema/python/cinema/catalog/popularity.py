@@ -27,9 +27,9 @@ def window_start() -> date:
     return today() - timedelta(days=WINDOW_DAYS - 1)
 
 
-async def record_view(db: AsyncSession, film_id: uuid.UUID, user_id: uuid.UUID | None = None) -> None:
+async def record_view(db: AsyncSession, film_id: uuid.UUID) -> None:
     """Count one view of the film today. The caller decides what a view is (the media
-    heartbeats: once per user, film and 24 h after 30 s watched); `user_id` is for them."""
+    heartbeats: once per profile, film and 24 h after 30 s watched)."""
     await repo.add_view(db, film_id, today())
 
 

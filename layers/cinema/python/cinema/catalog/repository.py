@@ -17,6 +17,7 @@ from cinema.catalog import search
 from cinema.catalog.models import Film, FilmPerson, FilmStatus, Genre, Person, film_genres, film_views_daily
 from cinema.catalog.sorts import SORTS
 from cinema.core.pagination import page_of
+from cinema.profiles.age import NO_LIMIT, ratings_up_to
 
 
 # A NamedTuple: a dataclass compiles its methods when declared, a millisecond of each cold start.
@@ -29,6 +30,7 @@ class FilmFilters(NamedTuple):
     q: str | None = None
     published_only: bool = True
     status: FilmStatus | None = None  # staff lists: only drafts, or only published films
+    max_age_rating: str = NO_LIMIT  # the profile's age limit: films above it are left out
 
 
 def _with_details(query: Select[Any]) -> Select[Any]:
@@ -78,6 +80,8 @@ def _conditions(filters: FilmFilters) -> list[ColumnElement[bool]]:
         conditions.append(Film.rating_avg >= Decimal(str(filters.rating_min)))
     if filters.country:
         conditions.append(Film.countries.contains([filters.country]))
+    if filters.max_age_rating != NO_LIMIT:
+        conditions.append(Film.age_rating.in_(ratings_up_to(filters.max_age_rating)))
     return conditions
 
 

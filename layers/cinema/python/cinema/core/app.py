@@ -41,7 +41,14 @@ def build_app(*routers: APIRouter, title: str = "Cinema API", docs: bool = False
         allow_origins=settings.cors_origins,
         allow_credentials=True,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Range"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "X-Request-ID",
+            "Range",
+            "X-Profile-Id",
+            "X-Profile-Pin",
+        ],
         expose_headers=[
             "X-Request-ID",
             "Retry-After",

@@ -4,10 +4,10 @@
 and FastAPI's general request handling (reading the body through `email.message`, solving
 the dependency tree, validating each parameter through its own field) costs them more than
 their own work. `HotRoute` is declared like any route, `(film_id: UUID, [body: Model,]
-user: CurrentUser)`, so the OpenAPI document is FastAPI's, from the signature. A request whose
+viewer: CurrentViewer)`, so the OpenAPI document is FastAPI's, from the signature. A request whose
 film id is a UUID in its usual form and whose body, if any, is `application/json` that the
-model accepts is answered by calling the endpoint directly, the caller authenticated by the
-same `current_user`; anything else (a malformed id or body, another content type, a failed
+model accepts is answered by calling the endpoint directly, the caller authenticated and their
+profile chosen as `CurrentViewer` does (`current_user`, then `viewer_of`); anything else (a malformed id or body, another content type, a failed
 body read) goes to FastAPI's own handler for the route, so every refusal, 422s included, is
 exactly FastAPI's and comes in its order (a body that is not JSON before authentication,
 invalid values after it).
@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from cinema.auth.dependencies import bearer_token, current_user
+from cinema.profiles.dependencies import HEADER, current_viewer, viewer_of
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -34,7 +35,7 @@ class HotRoute(APIRoute):
         model = self.body_field.field_info.annotation if self.body_field else None
         if (
             path_param.field_info.annotation is not uuid.UUID
-            or auth.call is not current_user
+            or auth.call is not current_viewer
             or dependant.query_params
             or dependant.header_params
             or dependant.cookie_params
@@ -44,7 +45,9 @@ class HotRoute(APIRoute):
             or dependant.background_tasks_param_name
             or dependant.response_param_name
         ):
-            raise TypeError(f"{self.path}: a HotRoute takes (UUID path parameter, [body model,] CurrentUser)")
+            raise TypeError(
+                f"{self.path}: a HotRoute takes (UUID path parameter, [body model,] CurrentViewer)"
+            )
 
     def get_route_handler(self) -> Handler:
         general = super().get_route_handler()
@@ -92,7 +95,8 @@ def _fast(route: HotRoute, general: Handler) -> Handler:
                 arguments[body_name] = model.model_validate_json(raw)  # type: ignore[index]
             except ValueError:  # ValidationError: FastAPI says what is wrong, in its order
                 return await general(request)
-        arguments[user_name] = await current_user(bearer_token(request))
+        user = await current_user(bearer_token(request))
+        arguments[user_name] = viewer_of(user, request.headers.get(HEADER))
         response: Response = await endpoint(**arguments)
         return response
 

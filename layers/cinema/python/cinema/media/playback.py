@@ -21,6 +21,7 @@ from cinema.media.playback_schemas import PlayOut
 from cinema.media.signing import CloudFrontSigner, SignedAccess, UrlSigner, append_query
 from cinema.payments import grants
 from cinema.payments.entitlements import can_watch
+from cinema.profiles.dependencies import Viewer
 
 
 @lru_cache
@@ -71,16 +72,18 @@ async def _published_playing(film_id: uuid.UUID) -> FilmPlaying | None:
     return found
 
 
-async def playing_film(user: Caller, film_id: uuid.UUID) -> FilmPlaying:
-    """The film (404 if the user may not see it) with the id and the duration of the upload
-    that plays (None, None when nothing is ready). Entitlement is not checked here. Most
-    calls open no database session (the two-second memory)."""
-    if user.role in STAFF:  # staff also play drafts: always read afresh
+async def playing_film(viewer: Viewer, film_id: uuid.UUID) -> FilmPlaying:
+    """The film (404 if the viewer may not see it, 403 above their profile's age limit) with
+    the id and the duration of the upload that plays (None, None when nothing is ready).
+    Entitlement is not checked here. Most calls open no database session (the two-second
+    memory)."""
+    if viewer.role in STAFF:  # staff also play drafts: always read afresh
         found = await _film_with_playing(film_id, published_only=False)
     else:
         found = await _published_playing(film_id)
     if found is None:
         raise FilmNotFound()
+    viewer.check_age(found[0].age_rating)
     return found
 
 
@@ -137,7 +140,7 @@ def _answer(film_id: uuid.UUID, upload_id: uuid.UUID) -> bytes:
     return body
 
 
-async def play(user: Caller, film_id: uuid.UUID) -> bytes:
+async def play(user: Viewer, film_id: uuid.UUID) -> bytes:
     """The signed grant for a viewer entitled to the film, as the JSON body of a `PlayOut`."""
     film, upload_id, _ = await playing_film(user, film_id)
     await check_entitled(user, film)

@@ -24,6 +24,7 @@ from cinema.auth.models import User
 from cinema.catalog import models as _films  # noqa: F401 - the table our foreign keys name
 from cinema.core.db import Base
 from cinema.core.models import Timestamps, UuidPk
+from cinema.profiles import models as _profiles  # noqa: F401 - the table our foreign keys name
 
 BODY_MAX = 5000
 TITLE_MAX = 200
@@ -49,6 +50,10 @@ class Review(UuidPk, Timestamps, Base):
     author_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
     )
+    # The profile that wrote it, whose rating the review shows (NULL once that profile is gone).
+    profile_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("profiles.id", ondelete="SET NULL")
+    )
     title: Mapped[str | None] = mapped_column(String(TITLE_MAX))
     body: Mapped[str] = mapped_column(Text, nullable=False)
     # Hidden by a moderator: shown only to its author (flagged) and to staff.
@@ -57,7 +62,7 @@ class Review(UuidPk, Timestamps, Base):
     author: Mapped[User] = relationship(lazy="raise")
 
 
-# A user's score of a film. A plain Table: only Core statements read and write ratings, so no
+# A profile's score of a film. A plain Table: only Core statements read and write ratings, so no
 # mapper to build at each cold start.
 ratings = Table(
     "ratings",
@@ -65,9 +70,9 @@ ratings = Table(
     # film_id first: the primary key index is what the film's aggregate reads.
     Column("film_id", UUID(as_uuid=True), ForeignKey("films.id", ondelete="CASCADE"), primary_key=True),
     Column(
-        "user_id",
+        "profile_id",
         UUID(as_uuid=True),
-        ForeignKey("users.id", ondelete="CASCADE"),
+        ForeignKey("profiles.id", ondelete="CASCADE"),
         primary_key=True,
         index=True,
     ),

@@ -29,31 +29,31 @@ async def _refresh(db: AsyncSession, film_id: uuid.UUID, score: int | None) -> R
     return RatingOut(film_id=film_id, score=score, rating_avg=rating(avg), rating_count=count)
 
 
-async def rate(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID, score: int) -> RatingOut:
-    """Sets (or changes) the user's rating of a published film."""
+async def rate(db: AsyncSession, *, profile_id: uuid.UUID, film_id: uuid.UUID, score: int) -> RatingOut:
+    """Sets (or changes) the profile's rating of a published film."""
     if await catalog.lock_for_rating(db, film_id) is not FilmStatus.published:
         raise FilmNotFound()
-    await repo.upsert_rating(db, film_id=film_id, user_id=user_id, score=score)
+    await repo.upsert_rating(db, film_id=film_id, profile_id=profile_id, score=score)
     return await _refresh(db, film_id, score)
 
 
-async def unrate(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -> None:
-    """Removes the user's rating; removing none is no error (also on an unpublished film)."""
+async def unrate(db: AsyncSession, *, profile_id: uuid.UUID, film_id: uuid.UUID) -> None:
+    """Removes the profile's rating; removing none is no error (also on an unpublished film)."""
     if await catalog.lock_for_rating(db, film_id) is None:
         raise FilmNotFound()
-    if await repo.delete_rating(db, film_id=film_id, user_id=user_id):
+    if await repo.delete_rating(db, film_id=film_id, profile_id=profile_id):
         await _refresh(db, film_id, None)
 
 
-async def mine(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -> RatingOut:
+async def mine(db: AsyncSession, *, profile_id: uuid.UUID, film_id: uuid.UUID) -> RatingOut:
     found = await catalog.film_rating(db, film_id)
     if found is None or found[0] is not FilmStatus.published:
         raise FilmNotFound()
     _, avg, count = found
-    score = await repo.get_score(db, film_id=film_id, user_id=user_id)
+    score = await repo.get_score(db, film_id=film_id, profile_id=profile_id)
     return RatingOut(film_id=film_id, score=score, rating_avg=rating(avg), rating_count=count)
 
 
-async def score(db: AsyncSession, *, user_id: uuid.UUID, film_id: uuid.UUID) -> int | None:
-    """The user's rating of the film, if any (the caller knows the film is visible to them)."""
-    return await repo.get_score(db, film_id=film_id, user_id=user_id)
+async def score(db: AsyncSession, *, profile_id: uuid.UUID, film_id: uuid.UUID) -> int | None:
+    """The profile's rating of the film, if any (the caller knows the film is visible to them)."""
+    return await repo.get_score(db, film_id=film_id, profile_id=profile_id)

@@ -16,25 +16,25 @@ from cinema.reviews.models import Review, ratings
 # ---- ratings -------------------------------------------------------------------------
 
 
-async def get_score(db: AsyncSession, *, film_id: uuid.UUID, user_id: uuid.UUID) -> int | None:
-    query = select(ratings.c.score).where(ratings.c.film_id == film_id, ratings.c.user_id == user_id)
+async def get_score(db: AsyncSession, *, film_id: uuid.UUID, profile_id: uuid.UUID) -> int | None:
+    query = select(ratings.c.score).where(ratings.c.film_id == film_id, ratings.c.profile_id == profile_id)
     return (await db.execute(query)).scalar_one_or_none()
 
 
-async def upsert_rating(db: AsyncSession, *, film_id: uuid.UUID, user_id: uuid.UUID, score: int) -> None:
-    statement = insert(ratings).values(film_id=film_id, user_id=user_id, score=score)
+async def upsert_rating(db: AsyncSession, *, film_id: uuid.UUID, profile_id: uuid.UUID, score: int) -> None:
+    statement = insert(ratings).values(film_id=film_id, profile_id=profile_id, score=score)
     await db.execute(
         statement.on_conflict_do_update(
-            index_elements=[ratings.c.film_id, ratings.c.user_id],
+            index_elements=[ratings.c.film_id, ratings.c.profile_id],
             set_={"score": score, "updated_at": func.now()},
         )
     )
 
 
-async def delete_rating(db: AsyncSession, *, film_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+async def delete_rating(db: AsyncSession, *, film_id: uuid.UUID, profile_id: uuid.UUID) -> bool:
     result = await db.execute(
         delete(ratings)
-        .where(ratings.c.film_id == film_id, ratings.c.user_id == user_id)
+        .where(ratings.c.film_id == film_id, ratings.c.profile_id == profile_id)
         .returning(ratings.c.film_id)
     )
     return result.first() is not None
@@ -56,7 +56,7 @@ def rating_aggregate(film_id: uuid.UUID) -> tuple[ColumnElement[Decimal], Column
 
 
 def _author_score() -> ColumnElement[bool]:
-    return and_(ratings.c.film_id == Review.film_id, ratings.c.user_id == Review.author_id)
+    return and_(ratings.c.film_id == Review.film_id, ratings.c.profile_id == Review.profile_id)
 
 
 async def review_exists(db: AsyncSession, *, film_id: uuid.UUID, author_id: uuid.UUID) -> bool:

@@ -10,6 +10,7 @@ from cinema.auth.principals import Principal
 from cinema.core.db import DbSession
 from cinema.core.openapi import answers
 from cinema.core.pagination import Cursor, Limit, Page
+from cinema.profiles.dependencies import CurrentViewer
 from cinema.reviews import ratings, service
 from cinema.reviews.schemas import QueuedReviewOut, RatingIn, RatingOut, ReviewIn, ReviewOut, ReviewPatch
 
@@ -50,8 +51,10 @@ async def list_reviews(
     },
     summary="Review a film (one review per user and film); `score` also rates it",
 )
-async def create_review(film_id: uuid.UUID, body: ReviewIn, user: CurrentAccount, db: DbSession) -> ReviewOut:
-    return await service.create(db, author=user, film_id=film_id, data=body)
+async def create_review(
+    film_id: uuid.UUID, body: ReviewIn, user: CurrentAccount, viewer: CurrentViewer, db: DbSession
+) -> ReviewOut:
+    return await service.create(db, author=user, profile_id=viewer.profile_id, film_id=film_id, data=body)
 
 
 @router.patch(
@@ -82,10 +85,10 @@ async def delete_review(review_id: uuid.UUID, user: CurrentUser, db: DbSession) 
     "/films/{film_id}/rating",
     response_model=RatingOut,
     responses=NO_FILM,
-    summary="Your rating of the film and the film's average",
+    summary="Your profile's rating of the film and the film's average",
 )
-async def my_rating(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> RatingOut:
-    return await ratings.mine(db, user_id=user.id, film_id=film_id)
+async def my_rating(film_id: uuid.UUID, viewer: CurrentViewer, db: DbSession) -> RatingOut:
+    return await ratings.mine(db, profile_id=viewer.profile_id, film_id=film_id)
 
 
 @router.put(
@@ -94,18 +97,18 @@ async def my_rating(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> Rat
     responses=NO_FILM,
     summary="Rate a film 1..10 (again to change); the film's average updates at once",
 )
-async def rate_film(film_id: uuid.UUID, body: RatingIn, user: CurrentUser, db: DbSession) -> RatingOut:
-    return await ratings.rate(db, user_id=user.id, film_id=film_id, score=body.score)
+async def rate_film(film_id: uuid.UUID, body: RatingIn, viewer: CurrentViewer, db: DbSession) -> RatingOut:
+    return await ratings.rate(db, profile_id=viewer.profile_id, film_id=film_id, score=body.score)
 
 
 @router.delete(
     "/films/{film_id}/rating",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=NO_FILM,
-    summary="Remove your rating (idempotent)",
+    summary="Remove your profile's rating (idempotent)",
 )
-async def unrate_film(film_id: uuid.UUID, user: CurrentUser, db: DbSession) -> Response:
-    await ratings.unrate(db, user_id=user.id, film_id=film_id)
+async def unrate_film(film_id: uuid.UUID, viewer: CurrentViewer, db: DbSession) -> Response:
+    await ratings.unrate(db, profile_id=viewer.profile_id, film_id=film_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

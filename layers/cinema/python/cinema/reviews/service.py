@@ -50,7 +50,10 @@ def _review_cursor(row: tuple[Review, int | None]) -> str:
     return encode_time_cursor(row[0].created_at, row[0].id)
 
 
-async def create(db: AsyncSession, *, author: User, film_id: uuid.UUID, data: ReviewIn) -> ReviewOut:
+async def create(
+    db: AsyncSession, *, author: User, profile_id: uuid.UUID, film_id: uuid.UUID, data: ReviewIn
+) -> ReviewOut:
+    """The account's review, written by one of its profiles (whose rating it shows)."""
     # Counted and checked in one step before anything else, so parallel posts cannot all pass
     # the check before any of them is counted; a post that then fails is handed back.
     checks = [(_creation_rule(), str(author.id))]
@@ -58,18 +61,22 @@ async def create(db: AsyncSession, *, author: User, film_id: uuid.UUID, data: Re
     if wait is not None:
         raise ReviewRateLimited(wait)
     try:
-        return await _create(db, author=author, film_id=film_id, data=data)
+        return await _create(db, author=author, profile_id=profile_id, film_id=film_id, data=data)
     except BaseException:
         await ratelimit.give_back(checks)
         raise
 
 
-async def _create(db: AsyncSession, *, author: User, film_id: uuid.UUID, data: ReviewIn) -> ReviewOut:
+async def _create(
+    db: AsyncSession, *, author: User, profile_id: uuid.UUID, film_id: uuid.UUID, data: ReviewIn
+) -> ReviewOut:
     if await films.film_status(db, film_id) is not FilmStatus.published:
         raise FilmNotFound()
     if await repo.review_exists(db, film_id=film_id, author_id=author.id):
         raise ReviewExists()
-    review = Review(film_id=film_id, author_id=author.id, title=data.title, body=data.body)
+    review = Review(
+        film_id=film_id, author_id=author.id, profile_id=profile_id, title=data.title, body=data.body
+    )
     try:
         async with db.begin_nested():
             db.add(review)
@@ -77,7 +84,7 @@ async def _create(db: AsyncSession, *, author: User, film_id: uuid.UUID, data: R
     except IntegrityError as exc:  # the same author's concurrent request got there first
         raise ReviewExists() from exc
     if data.score is not None:
-        await ratings.rate(db, user_id=author.id, film_id=film_id, score=data.score)
+        await ratings.rate(db, profile_id=profile_id, film_id=film_id, score=data.score)
     return _out(review, author, data.score)
 
 
