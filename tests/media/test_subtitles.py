@@ -5,6 +5,7 @@ local worker's job event and MediaConvert's own COMPLETE event, over the moto S3
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
@@ -385,3 +386,18 @@ async def test_mediaconverts_complete_event_writes_the_same_master(client, admin
 
 def _version(rendition: dict[str, str]) -> str:
     return rendition["URI"].rsplit("/", 1)[1].removesuffix(".m3u8").split("-", 1)[1]
+
+
+async def test_two_first_uploads_at_once_and_a_film_whose_master_is_missing(client, admin, catalog):
+    """Two admins upload the same new language at once: one track, no 500. A film whose
+    playing upload has no master in the bucket takes subtitles all the same (nothing to list
+    them in until a transcode writes one)."""
+    film = await catalog.film(title="No master", access="free")
+    await insert_upload(film["id"], ready=True)  # a row that plays, no files
+    first, second = await asyncio.gather(
+        upload(client, admin, film["id"], VTT, label="One"),
+        upload(client, admin, film["id"], SRT, label="Two"),
+    )
+    assert (first.status_code, second.status_code) == (201, 201), (first.text, second.text)
+    (item,) = (await client.get(f"{API}/films/{film['id']}/subtitles")).json()["items"]
+    assert item["label"] in ("One", "Two")

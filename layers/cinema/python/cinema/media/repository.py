@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,3 +93,15 @@ async def subtitle_track(
     if lock:
         query = query.with_for_update()
     return (await db.execute(query)).scalar_one_or_none()
+
+
+async def put_subtitle_track(
+    db: AsyncSession, film_id: uuid.UUID, language: str, *, label: str, version: str
+) -> SubtitleTrack:
+    """Inserts the film's track in `language`, or updates the one a concurrent request inserted."""
+    statement = insert(SubtitleTrack).values(film_id=film_id, language=language, label=label, version=version)
+    statement = statement.on_conflict_do_update(
+        constraint="uq_subtitle_tracks_film_id_language",
+        set_={"label": label, "version": version, "updated_at": func.now()},
+    ).returning(SubtitleTrack)
+    return (await db.execute(statement)).scalar_one()

@@ -44,6 +44,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from cinema.core import db
 from cinema.core.settings import get_settings
 from cinema.media import repository as repo
@@ -199,9 +201,12 @@ async def publish(film_id: uuid.UUID) -> bool:
     tracks = [Track(row.language, row.label, row.version) for row in rows]
     prefix = f"hls/{film_id}/{upload.id}/"
     duration = float(upload.duration_seconds or 0)
-    await storage.in_thread(lambda: _write(film_id, prefix, tracks, duration))
-    log.info("film %s: %d subtitle track(s) in the master of upload %s", film_id, len(tracks), upload.id)
-    return True
+    written = await storage.in_thread(lambda: _write(film_id, prefix, tracks, duration))
+    if written:
+        log.info("film %s: %d subtitle track(s) in the master of upload %s", film_id, len(tracks), upload.id)
+    else:  # a row says it plays, the bucket has no master: nothing to list the tracks in
+        log.warning("film %s: no master playlist under %s: subtitle tracks not published", film_id, prefix)
+    return written
 
 
 async def after_transcode(upload_id: uuid.UUID) -> None:
@@ -221,11 +226,16 @@ async def after_transcode(upload_id: uuid.UUID) -> None:
     await publish(upload.film_id)
 
 
-def _write(film_id: uuid.UUID, prefix: str, tracks: list[Track], duration: float) -> None:
+def _write(film_id: uuid.UUID, prefix: str, tracks: list[Track], duration: float) -> bool:
     """Blocking (a worker thread): the subtitle files and playlists, then the master, then the
-    files no longer listed are deleted."""
+    files no longer listed are deleted. False when there is no master to write them into."""
     client, bucket = storage.s3_client(), get_settings().media_bucket
-    master = _get(client, bucket, prefix + MASTER).decode("utf-8")
+    try:
+        master = _get(client, bucket, prefix + MASTER).decode("utf-8")
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return False
+        raise
     mpegts = _segments_start(client, bucket, prefix + MASTER, master) if tracks else None
     for track in tracks:
         vtt = _get(
@@ -241,6 +251,7 @@ def _write(film_id: uuid.UUID, prefix: str, tracks: list[Track], duration: float
     for item in listed:
         if item["Key"] not in wanted:
             client.delete_object(Bucket=bucket, Key=item["Key"])
+    return True
 
 
 def _get(client: Any, bucket: str, key: str, byte_range: str | None = None) -> bytes:

@@ -52,13 +52,12 @@ async def upload(
     await storage.put_bytes(bucket, key, vtt.text.encode("utf-8"), subtitle_tracks.VTT_TYPE)
     track = await repo.subtitle_track(db, film_id, language, lock=True)
     replaced = None
-    if track is None:
-        track = SubtitleTrack(film_id=film_id, language=language, label=label, version=version)
-        db.add(track)
+    if track is None:  # a concurrent first upload of the language: the later one wins
+        track = await repo.put_subtitle_track(db, film_id, language, label=label, version=version)
     else:
         replaced = track.version
         track.label, track.version = label, version
-    await db.flush()
+        await db.flush()
 
     async def published() -> None:
         await subtitle_tracks.publish(film_id)
