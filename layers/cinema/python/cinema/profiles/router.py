@@ -9,7 +9,7 @@ from cinema.auth.dependencies import CurrentUser
 from cinema.core.db import DbSession
 from cinema.core.openapi import errors
 from cinema.profiles import service
-from cinema.profiles.schemas import Pin, ProfileIn, ProfileOut, ProfilePatch, ProfilesOut
+from cinema.profiles.schemas import Pin, ProfileChange, ProfileIn, ProfileOut, ProfilesOut
 
 router = APIRouter(prefix="/me/profiles", tags=["profiles"])
 
@@ -39,7 +39,7 @@ async def create_profile(body: ProfileIn, user: CurrentUser, db: DbSession) -> P
     "right: the way to check a PIN before switching to a protected profile.",
 )
 async def update_profile(
-    profile_id: uuid.UUID, body: ProfilePatch, user: CurrentUser, db: DbSession
+    profile_id: uuid.UUID, body: ProfileChange, user: CurrentUser, db: DbSession
 ) -> ProfileOut:
     return await service.update(db, user.id, profile_id, body)
 

@@ -34,7 +34,7 @@ class ProfileIn(ApiModel):
     pin: Pin | None = Field(None, description="protects the profile: changing or deleting it will need it")
 
 
-class ProfilePatch(ApiModel):
+class ProfileChange(ApiModel):
     name: Name | None = None
     max_age_rating: AgeRating | None = None
     is_kids: bool | None = None

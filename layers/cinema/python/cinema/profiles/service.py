@@ -20,7 +20,7 @@ from cinema.profiles import errors
 from cinema.profiles import repository as repo
 from cinema.profiles.age import allows
 from cinema.profiles.models import MAX_PROFILES, Profile
-from cinema.profiles.schemas import ProfileIn, ProfileOut, ProfilePatch
+from cinema.profiles.schemas import ProfileChange, ProfileIn, ProfileOut
 
 PIN_ATTEMPTS = 5
 PIN_WINDOW_S = 900
@@ -80,7 +80,7 @@ async def create(db: AsyncSession, user_id: uuid.UUID, data: ProfileIn) -> Profi
 
 
 async def update(
-    db: AsyncSession, user_id: uuid.UUID, profile_id: uuid.UUID, data: ProfilePatch
+    db: AsyncSession, user_id: uuid.UUID, profile_id: uuid.UUID, data: ProfileChange
 ) -> ProfileOut:
     """Changes what `data` names. A PATCH with only the right `pin` changes nothing and
     answers the profile: the web app's PIN prompt checks a PIN that way."""
