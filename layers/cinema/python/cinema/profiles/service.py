@@ -21,6 +21,7 @@ from cinema.profiles import repository as repo
 from cinema.profiles.age import allows
 from cinema.profiles.models import MAX_PROFILES, Profile
 from cinema.profiles.schemas import ProfileChange, ProfileIn, ProfileOut
+from cinema.reviews import ratings
 
 PIN_ATTEMPTS = 5
 PIN_WINDOW_S = 900
@@ -114,5 +115,6 @@ async def delete(db: AsyncSession, user_id: uuid.UUID, profile_id: uuid.UUID, pi
     await _check_pin(profile, pin)
     if await repo.count(db, user_id) <= 1:
         raise errors.LastProfile()
+    await ratings.forget_profile(db, profile.id)  # before the cascade: the films' averages
     await repo.remove(db, profile.id)
     principals.changed(db, user_id)

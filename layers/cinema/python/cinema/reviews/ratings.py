@@ -57,3 +57,14 @@ async def mine(db: AsyncSession, *, profile_id: uuid.UUID, film_id: uuid.UUID) -
 async def score(db: AsyncSession, *, profile_id: uuid.UUID, film_id: uuid.UUID) -> int | None:
     """The profile's rating of the film, if any (the caller knows the film is visible to them)."""
     return await repo.get_score(db, film_id=film_id, profile_id=profile_id)
+
+
+async def forget_profile(db: AsyncSession, profile_id: uuid.UUID) -> None:
+    """A profile is going: its ratings go, and the films it rated get their aggregates again
+    (each film locked first, in id order, like every other writer of ratings)."""
+    film_ids = await repo.films_rated_by(db, profile_id)
+    for film_id in film_ids:
+        await catalog.lock_for_rating(db, film_id)
+    await repo.delete_ratings_of(db, profile_id)
+    for film_id in film_ids:
+        await _refresh(db, film_id, None)

@@ -40,6 +40,16 @@ async def delete_rating(db: AsyncSession, *, film_id: uuid.UUID, profile_id: uui
     return result.first() is not None
 
 
+async def films_rated_by(db: AsyncSession, profile_id: uuid.UUID) -> list[uuid.UUID]:
+    """The films the profile rated, in id order (the order their locks are taken in)."""
+    query = select(ratings.c.film_id).where(ratings.c.profile_id == profile_id).order_by(ratings.c.film_id)
+    return list((await db.execute(query)).scalars())
+
+
+async def delete_ratings_of(db: AsyncSession, profile_id: uuid.UUID) -> None:
+    await db.execute(delete(ratings).where(ratings.c.profile_id == profile_id))
+
+
 def rating_aggregate(film_id: uuid.UUID) -> tuple[ColumnElement[Decimal], ColumnElement[int]]:
     """(average rounded to two decimals or 0, count) of the film's stored ratings, as scalar
     subqueries: the catalog evaluates them in its UPDATE of the film (catalog.public), so
