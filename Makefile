@@ -90,11 +90,37 @@ $(SAM):
 	@$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
 	@$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli
 
+# The serverless rules for cfn-lint go into the SAM CLI's venv, beside the cfn-lint it pins (they
+# need cfn-lint >= 1.57, < 2). checkov pins its own boto3 (1.35) and packaging (< 24), which
+# conflict with .venv's: it gets a venv of its own. Both pinned: a new release brings new checks.
+CFN_LINT_SERVERLESS := $(SAM_VENV)/.cfn-lint-serverless-0.3.6
+CHECKOV_VENV := .cache/checkov
+CHECKOV      := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_PIN  := checkov==3.3.30
+AWS_TEMPLATES := template.yaml infra/waf.yaml
+
+$(CFN_LINT_SERVERLESS): $(SAM)
+	@$(SAM_VENV)/bin/python -m pip install --quiet 'cfn-lint-serverless==0.3.6'
+	@touch $@
+
+$(CHECKOV):
+	@mkdir -p .cache
+	@echo "installing $(CHECKOV_PIN) into $(CHECKOV_VENV) (it pins its own boto3/packaging)"
+	@$(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet '$(CHECKOV_PIN)'
+
 # No AWS credentials needed (sam build only fetches wheels from the package index); no telemetry.
-# Cached, parallel build per samconfig.toml; deploy reads the built template from .cache/sam-build.
-# infra/check_layer.py then fails if a layer ships the one-machine stack and prints the sizes.
-check-aws: $(SAM)
+# 1. cfn-lint with the serverless rules (cfn-lint-serverless) and `sam validate --lint`: clean.
+# 2. checkov on the templates: no failed check; each suppression is a skip with its reason in the
+#    resource's Metadata (checkov: skip: id / comment). --skip-download: offline, no guidelines.
+# 3. Cached, parallel build per samconfig.toml; deploy reads the built template from .cache/sam-build.
+# 4. infra/check_layer.py fails if a layer ships the one-machine stack and prints the sizes: each
+#    layer unzipped, each function's package, and function + layers against Lambda's 250 MB.
+check-aws: $(SAM) $(CFN_LINT_SERVERLESS) $(CHECKOV)
+	$(SAM_VENV)/bin/cfn-lint -a cfn_lint_serverless.rules -- $(AWS_TEMPLATES)
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region eu-central-1
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation $(addprefix -f ,$(AWS_TEMPLATES))
 	SAM_CLI_TELEMETRY=0 $(SAM) build --region eu-central-1 --build-dir .cache/sam-build
 	$(SAM_VENV)/bin/python infra/check_layer.py --import-handlers --bytecode .cache/sam-build
 

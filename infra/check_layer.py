@@ -21,7 +21,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 # Lambda's limit for a function and all its layers, unzipped.
-LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
+MB = 1024 * 1024
+LAMBDA_UNZIPPED_LIMIT = 250 * MB
+# Below this much room under the limit, a warning (not a failure): the next dependency may not fit.
+MARGIN = 50 * MB
 # Local-only paths (relative to the layer's python/), see LOCAL_ONLY in layers/cinema/Makefile.
 FORBIDDEN = (
     "cinema/local",
@@ -172,16 +175,34 @@ def check(build: Path, *, import_handlers: bool = False, bytecode: bool = False)
                 f"{layer.name}: {len(missing)} modules without unchecked-hash {BYTECODE_TAG} bytecode,"
                 f" e.g. {missing[0]} (built with Python 3.11? layers/cinema/Makefile)"
             )
+    largest = 0
     for function in functions:
         size = size_of(function)
-        print(f"function {function.name:<24} {size / 1e3:8.1f} kB unzipped")
+        whole = size + layer_bytes  # every function carries both layers (Globals)
+        largest = max(largest, whole)
+        print(
+            f"function {function.name:<24} {size / 1e3:8.1f} kB unzipped,"
+            f" {whole / MB:7.2f} MiB with the layers ({100 * whole / LAMBDA_UNZIPPED_LIMIT:.0f}% of 250 MiB)"
+        )
         if import_handlers:
             problems += handler_import_problems(function, layers)
-        if size + layer_bytes > LAMBDA_UNZIPPED_LIMIT:
-            problems.append(
-                f"{function.name}: {(size + layer_bytes) / 1e6:.1f} MB with its layers, over 250 MB"
+        if whole > LAMBDA_UNZIPPED_LIMIT:
+            problems.append(f"{function.name}: {whole / MB:.1f} MiB with its layers, over 250 MiB")
+    print(
+        f"layers together: {layer_bytes / 1e6:.2f} MB = {layer_bytes / MB:.2f} MiB unzipped"
+        " (Lambda allows 250 MiB with the function)"
+    )
+    if functions:
+        margin = LAMBDA_UNZIPPED_LIMIT - largest
+        print(
+            f"largest function with its layers: {largest / MB:.2f} MiB of Lambda's 250 MiB unzipped,"
+            f" margin {margin / MB:.2f} MiB ({100 * margin / LAMBDA_UNZIPPED_LIMIT:.0f}%)"
+        )
+        if margin < MARGIN:
+            print(
+                f"!! less than {MARGIN // MB} MiB of margin left: a dependency update may not fit",
+                file=sys.stderr,
             )
-    print(f"layers together: {layer_bytes / 1e6:.2f} MB unzipped (Lambda allows 250 MB with the function)")
     return problems
 
 
