@@ -14,7 +14,8 @@ process through httpx.ASGITransport, as a client would get it).
    watching films at random), the job runs again, and the second film rises into the first's
    list. Printed: its rank before and after, for a few numbers of co-viewers.
 3. The job's time on the demo catalog; `--synthetic N` adds N generated films first (the
-   time at a larger catalog; the labelled pairs are still the demo's).
+   time at a larger catalog, first fill and a run that changes nothing; the labelled pairs
+   are still the demo's, the viewing part is skipped).
 
     python bench/similar.py [--synthetic 0] [--background 200] [--seed 7]
 """
@@ -98,11 +99,13 @@ def seed_synthetic(count: int) -> None:
 
 
 async def run_job() -> tuple[dict[str, Any], float]:
+    """The job's answer and its wall time; its CPU time in this process (the scoring, and the
+    driver's work) is added to the answer: on a shared machine the wall time is mostly waiting."""
     from cinema.catalog import jobs  # noqa: PLC0415
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = await jobs.refresh_similar()
-    return result, time.perf_counter() - started
+    return {**result, "cpu_s": round(time.process_time() - cpu, 2)}, time.perf_counter() - started
 
 
 async def film_ids(titles: set[str]) -> dict[str, str]:
@@ -196,6 +199,14 @@ async def main_async(args: argparse.Namespace) -> int:
         rate = hits / asked
         verdict = "ok" if rate >= TARGET_HIT_RATE else "FAIL"
         say(f"  hit rate @{TOP}: {hits}/{asked} = {rate:.3f} (target >= {TARGET_HIT_RATE}) {verdict}")
+
+        if args.synthetic:  # the job's time at a larger catalog: a second run, nothing changed
+            result, seconds = await run_job()
+            say(
+                f"\nrefresh-similar again: {result} in {seconds * 1000:.0f} ms (viewing: see a run without --synthetic)"
+            )
+            await close_connections()
+            return 0 if rate >= TARGET_HIT_RATE else 1
 
         a, b = VIEWING_PAIR
         say(f"\nviewing: {a!r} and {b!r} share nothing; viewers watch both")

@@ -8,7 +8,17 @@ import re
 from typing import Any
 
 from playwright.async_api import Page, expect
-from tests.web.conftest import check_accessibility, shoot, sign_in, sign_up, video_time, wait_playing
+from tests.web.conftest import (
+    DESKTOP,
+    PHONE,
+    SHOTS,
+    check_accessibility,
+    shoot,
+    sign_in,
+    sign_up,
+    video_time,
+    wait_playing,
+)
 
 
 def one_letter_typo(title: str) -> str:
@@ -106,6 +116,17 @@ async def test_rate_review_and_favorite(page: Page, demo_films: list[dict[str, A
     await expect(page.get_by_role("button", name="Оценить на 8")).to_have_attribute("aria-pressed", "true")
     await expect(review).to_be_visible()
     await shoot(page, "film-reviewed")
+
+    # films like this one, from the scheduled job the local stack ran at start (refresh-similar)
+    similar = page.get_by_role("region", name="Похожие фильмы")
+    await expect(similar.locator("a.film-card").first).to_be_visible()
+    assert film["title"] not in await similar.locator(".film-card-title").all_inner_texts()
+    await similar.scroll_into_view_if_needed()
+    await shoot(page, "film-similar")
+    await page.set_viewport_size(PHONE)  # shoot() kept the phone at the top of the page
+    await similar.scroll_into_view_if_needed()
+    await page.screenshot(path=str(SHOTS / "film-similar-phone.png"))
+    await page.set_viewport_size(DESKTOP)
 
     await review.get_by_role("button", name="Изменить").click()
     await page.get_by_label("Текст рецензии").fill("Передумал: хорошо, но длинно.")

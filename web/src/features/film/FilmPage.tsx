@@ -9,6 +9,7 @@ import { clock, money, runtime } from '../../lib/format'
 import { useMe } from '../../lib/me'
 import { useBuyFilm, useFavorite, useFilm, useFilmState, useRate, type Film } from './api'
 import { Reviews } from './Reviews'
+import { Similar } from './Similar'
 
 function WatchAction({ film }: { film: Film }) {
   const { t, i18n } = useTranslation()
@@ -167,6 +168,7 @@ export function FilmPage() {
           </dl>
         </div>
       </div>
+      <Similar filmId={f.id} />
       <Reviews filmId={f.id} me={me} />
     </div>
   )

@@ -16,6 +16,15 @@ export function useFilm(id: string) {
   })
 }
 
+/** Up to 12 published films like this one, best first (GET /films/{id}/similar). */
+export function useSimilarFilms(id: string) {
+  return useQuery({
+    queryKey: ['film', id, 'similar'],
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET('/api/v1/films/{film_id}/similar', { params: { path: { film_id: id } }, signal })),
+  })
+}
+
 /** What this film is to the signed-in viewer: favorite, rating, entitlement, where they stopped. */
 export function useFilmState(id: string) {
   const token = useAccessToken()

@@ -61,6 +61,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/films/{film_id}/subtitles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload the film's subtitles in one language (WebVTT or SRT, SRT is converted); replaces that language
+         * @description A multipart form: `file` (WebVTT or SRT, UTF-8, at most 1000000 bytes), `language` (BCP 47) and `label`. A file that is not valid WebVTT or SRT is refused with a 422 whose message names the line that is wrong. The film's HLS master lists the track as a SUBTITLES rendition (GROUP-ID="subs") within seconds.
+         */
+        post: operations["upload_subtitles_api_v1_admin_films__film_id__subtitles_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/films/{film_id}/subtitles/{language}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete the film's subtitles in one language */
+        delete: operations["delete_subtitles_api_v1_admin_films__film_id__subtitles__language__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/films/{film_id}/upload": {
         parameters: {
             query?: never;
@@ -474,12 +511,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your rating of the film and the film's average */
+        /** Your profile's rating of the film and the film's average */
         get: operations["my_rating_api_v1_films__film_id__rating_get"];
         /** Rate a film 1..10 (again to change); the film's average updates at once */
         put: operations["rate_film_api_v1_films__film_id__rating_put"];
         post?: never;
-        /** Remove your rating (idempotent) */
+        /** Remove your profile's rating (idempotent) */
         delete: operations["unrate_film_api_v1_films__film_id__rating_delete"];
         options?: never;
         head?: never;
@@ -501,6 +538,40 @@ export interface paths {
         put?: never;
         /** Review a film (one review per user and film); `score` also rates it */
         post: operations["create_review_api_v1_films__film_id__reviews_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/films/{film_id}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Up to 12 published films like this one, best first */
+        get: operations["similar_films_api_v1_films__film_id__similar_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/films/{film_id}/subtitles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The film's subtitle tracks (WebVTT), by language */
+        get: operations["list_subtitles_api_v1_films__film_id__subtitles_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -749,6 +820,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your account's profiles, its default first */
+        get: operations["list_profiles_api_v1_me_profiles_get"];
+        put?: never;
+        /** Add a profile (at most 5 per account) */
+        post: operations["create_profile_api_v1_me_profiles_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/profiles/{profile_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a profile with its history, favorites and ratings */
+        delete: operations["delete_profile_api_v1_me_profiles__profile_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a profile (its PIN, when it has one, is required)
+         * @description A body with only `pin` changes nothing and answers the profile when the PIN is right: the way to check a PIN before switching to a protected profile.
+         */
+        patch: operations["update_profile_api_v1_me_profiles__profile_id__patch"];
+        trace?: never;
+    };
     "/api/v1/me/subscription": {
         parameters: {
             query?: never;
@@ -990,6 +1100,24 @@ export interface components {
             scope: string;
             /** Username */
             username: string;
+        };
+        /** Body_upload_subtitles_api_v1_admin_films__film_id__subtitles_post */
+        Body_upload_subtitles_api_v1_admin_films__film_id__subtitles_post: {
+            /**
+             * File
+             * @description WebVTT (.vtt) or SubRip (.srt)
+             */
+            file: string;
+            /**
+             * Label
+             * @description what the player shows, e.g. English
+             */
+            label: string;
+            /**
+             * Language
+             * @description BCP 47 tag, e.g. en, ru, pt-BR, zh-Hant
+             */
+            language: string;
         };
         /** CheckoutOut */
         CheckoutOut: {
@@ -1702,10 +1830,83 @@ export interface components {
              */
             currency: string;
         };
+        /** ProfileChange */
+        ProfileChange: {
+            /** Is Kids */
+            is_kids?: boolean | null;
+            /** Max Age Rating */
+            max_age_rating?: ("0+" | "6+" | "12+" | "16+" | "18+") | null;
+            /** Name */
+            name?: string | null;
+            /**
+             * New Pin
+             * @description a new PIN; null removes the PIN
+             */
+            new_pin?: string | null;
+            /**
+             * Pin
+             * @description the profile's current PIN, required when it has one
+             */
+            pin?: string | null;
+        };
+        /** ProfileIn */
+        ProfileIn: {
+            /**
+             * Is Kids
+             * @default false
+             */
+            is_kids: boolean;
+            /**
+             * Max Age Rating
+             * @description default "6+" for a kids profile, else "18+"
+             */
+            max_age_rating?: ("0+" | "6+" | "12+" | "16+" | "18+") | null;
+            /** Name */
+            name: string;
+            /**
+             * Pin
+             * @description protects the profile: changing or deleting it will need it
+             */
+            pin?: string | null;
+        };
+        /** ProfileOut */
+        ProfileOut: {
+            /**
+             * Has Pin
+             * @description changing or deleting the profile needs its PIN
+             */
+            has_pin: boolean;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Is Kids
+             * @description a child's profile: a simpler look, at most 12+
+             */
+            is_kids: boolean;
+            /**
+             * Max Age Rating
+             * @description films above it are hidden from the profile, or refused (403)
+             * @enum {string}
+             */
+            max_age_rating: "0+" | "6+" | "12+" | "16+" | "18+";
+            /** Name */
+            name: string;
+        };
         /** ProfilePatch */
         ProfilePatch: {
             /** Display Name */
             display_name?: string | null;
+        };
+        /** ProfilesOut */
+        ProfilesOut: {
+            /**
+             * Items
+             * @description the account's profiles, its default (the first made) first
+             */
+            items: components["schemas"]["ProfileOut"][];
         };
         /** ProgressIn */
         ProgressIn: {
@@ -1967,6 +2168,29 @@ export interface components {
              * @description Stripe's status: active, trialing, past_due, unpaid, canceled ...
              */
             status: string;
+        };
+        /** SubtitleOut */
+        SubtitleOut: {
+            /**
+             * Label
+             * @description what the player shows, e.g. English, Русский
+             */
+            label: string;
+            /**
+             * Language
+             * @description BCP 47 tag in its canonical case, e.g. en, ru, pt-BR
+             */
+            language: string;
+            /**
+             * Url
+             * @description the WebVTT file on the CDN, under the film's HLS prefix: fetched with the signature GET /films/{id}/play hands out (cookies or query), like the renditions; the HLS master lists the same track as a SUBTITLES rendition
+             */
+            url: string;
+        };
+        /** SubtitlesOut */
+        SubtitlesOut: {
+            /** Items */
+            items: components["schemas"]["SubtitleOut"][];
         };
         /** TokenOut */
         TokenOut: {
@@ -2620,6 +2844,191 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_subtitles_api_v1_admin_films__film_id__subtitles_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                film_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_subtitles_api_v1_admin_films__film_id__subtitles_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubtitleOut"];
+                };
+            };
+            /** @description malformed request: an unparseable body, or a token or signature that is refused */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description missing, invalid or expired access token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description not allowed: a role too low or a disabled account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description a service this route needs is not available */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_subtitles_api_v1_admin_films__film_id__subtitles__language__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                film_id: string;
+                language: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description missing, invalid or expired access token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description not allowed: a role too low or a disabled account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description no such film, or no subtitles in that language */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description a service this route needs is not available */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
                 };
             };
         };
@@ -4376,6 +4785,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -4406,6 +4827,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_PopularFilm_"];
+                };
+            };
+            /** @description missing, invalid or expired access token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description not allowed: a role too low or a disabled account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
                 };
             };
             /** @description invalid parameters or body */
@@ -4465,7 +4922,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description not allowed: a role too low or a disabled account */
+            /** @description the account is disabled, or the film is above the profile's age limit */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4477,7 +4934,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description no such film */
+            /** @description no such film, or no such profile */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4503,7 +4960,10 @@ export interface operations {
     play_api_v1_films__film_id__play_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the profile this request is for; the account's first when absent */
+                "X-Profile-Id"?: string | null;
+            };
             path: {
                 film_id: string;
             };
@@ -4544,7 +5004,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description not allowed: a role too low or a disabled account */
+            /** @description the account is disabled, or the film is above the profile's age limit */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4594,7 +5054,10 @@ export interface operations {
     report_progress_api_v1_films__film_id__progress_put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the profile this request is for; the account's first when absent */
+                "X-Profile-Id"?: string | null;
+            };
             path: {
                 film_id: string;
             };
@@ -4687,7 +5150,10 @@ export interface operations {
     my_rating_api_v1_films__film_id__rating_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the profile this request is for; the account's first when absent */
+                "X-Profile-Id"?: string | null;
+            };
             path: {
                 film_id: string;
             };
@@ -4754,7 +5220,10 @@ export interface operations {
     rate_film_api_v1_films__film_id__rating_put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the profile this request is for; the account's first when absent */
+                "X-Profile-Id"?: string | null;
+            };
             path: {
                 film_id: string;
             };
@@ -4849,7 +5318,10 @@ export interface operations {
     unrate_film_api_v1_films__film_id__rating_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the profile this request is for; the account's first when absent */
+                "X-Profile-Id"?: string | null;
+            };
             path: {
                 film_id: string;
             };
@@ -4986,7 +5458,10 @@ export interface operations {
     create_review_api_v1_films__film_id__reviews_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the profile this request is for; the account's first when absent */
+                "X-Profile-Id"?: string | null;
+            };
             path: {
                 film_id: string;
             };
@@ -5098,6 +5573,140 @@ export interface operations {
                         /** Detail */
                         detail: string;
                     };
+                };
+            };
+        };
+    };
+    similar_films_api_v1_films__film_id__similar_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                film_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FilmSummary_"];
+                };
+            };
+            /** @description missing, invalid or expired access token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description not allowed: a role too low or a disabled account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description no such film */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_subtitles_api_v1_films__film_id__subtitles_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                film_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubtitlesOut"];
+                };
+            };
+            /** @description missing, invalid or expired access token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description not allowed: a role too low or a disabled account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description no such film */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -5444,7 +6053,10 @@ export interface operations {
                 /** @description page size */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description the profile this request is for; the account's first when absent */
+                "X-Profile-Id"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5483,6 +6095,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -5502,7 +6126,10 @@ export interface operations {
                 /** @description page size */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description the profile this request is for; the account's first when absent */
+                "X-Profile-Id"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5541,6 +6168,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -5555,7 +6194,10 @@ export interface operations {
     add_favorite_api_v1_me_favorites__film_id__put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the profile this request is for; the account's first when absent */
+                "X-Profile-Id"?: string | null;
+            };
             path: {
                 film_id: string;
             };
@@ -5620,7 +6262,10 @@ export interface operations {
     remove_favorite_api_v1_me_favorites__film_id__delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the profile this request is for; the account's first when absent */
+                "X-Profile-Id"?: string | null;
+            };
             path: {
                 film_id: string;
             };
@@ -5685,7 +6330,10 @@ export interface operations {
     my_film_api_v1_me_films__film_id__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the profile this request is for; the account's first when absent */
+                "X-Profile-Id"?: string | null;
+            };
             path: {
                 film_id: string;
             };
@@ -5714,7 +6362,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the account is disabled */
+            /** @description the account is disabled, or the film is above the profile's age limit */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5726,7 +6374,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description no such film, or not published */
+            /** @description no such film, or not published; or no such profile */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5771,7 +6419,10 @@ export interface operations {
                 /** @description page size */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description the profile this request is for; the account's first when absent */
+                "X-Profile-Id"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5800,6 +6451,18 @@ export interface operations {
             };
             /** @description not allowed: a role too low or a disabled account */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description no such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5875,6 +6538,342 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_profiles_api_v1_me_profiles_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfilesOut"];
+                };
+            };
+            /** @description missing, invalid or expired access token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description not allowed: a role too low or a disabled account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    create_profile_api_v1_me_profiles_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileOut"];
+                };
+            };
+            /** @description malformed request: an unparseable body, or a token or signature that is refused */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description missing, invalid or expired access token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description not allowed: a role too low or a disabled account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description the account has 5 profiles already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_profile_api_v1_me_profiles__profile_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the profile's PIN */
+                "X-Profile-Pin"?: string | null;
+            };
+            path: {
+                profile_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description missing, invalid or expired access token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description not allowed: a role too low or a disabled account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description the last profile of an account cannot be deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    update_profile_api_v1_me_profiles__profile_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                profile_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileOut"];
+                };
+            };
+            /** @description malformed request: an unparseable body, or a token or signature that is refused */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description missing, invalid or expired access token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description the profile has a PIN and `pin` is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
                 };
             };
         };

@@ -250,19 +250,28 @@ def rank(
             x, y = position[a], position[b]
             together[(x, y) if x < y else (y, x)] = count
     candidates = _candidates(compact, together)
-    ranked: dict[uuid.UUID, list[tuple[uuid.UUID, float]]] = {}
+    # Each pair is scored once, into both films' bounded heaps of (score, popularity, -position):
+    # the smallest, the one to drop, on top.
+    best: list[list[tuple[float, int, int]]] = [[] for _ in compact]
+
+    def offer(heap: list[tuple[float, int, int]], item: tuple[float, int, int]) -> None:
+        if len(heap) < keep:
+            heapq.heappush(heap, item)
+        elif item > heap[0]:
+            heapq.heapreplace(heap, item)
+
     for at, film in enumerate(compact):
-        scored: list[tuple[float, int, int]] = []
         for other in candidates[at]:
-            if other == at:
-                continue
-            # each pair is scored from both ends: twice the work, none of the memory
+            if other == at or (other < at and at in candidates[other]):
+                continue  # itself, or a pair already scored from the other end
             score = metadata_score(film, compact[other])
             pair = (at, other) if at < other else (other, at)
             if pair in together:
                 score += coview_score(together[pair], viewers[at], viewers[other])
             if score > 0:
-                scored.append((-score, -compact[other].popularity, other))
-        best = heapq.nsmallest(keep, scored)
-        ranked[films[at].id] = [(films[other].id, round(-score, 4)) for score, _, other in best]
-    return ranked
+                offer(best[at], (score, compact[other].popularity, -other))
+                offer(best[other], (score, film.popularity, -at))
+    return {
+        films[at].id: [(films[-minus].id, round(score, 4)) for score, _, minus in sorted(heap, reverse=True)]
+        for at, heap in enumerate(best)
+    }
