@@ -13,7 +13,16 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <HomePage /> },
       { path: 'films', lazy: async () => ({ Component: (await import('../features/catalog/CatalogPage')).CatalogPage }) },
-      { path: 'films/:filmId', lazy: async () => ({ Component: (await import('../features/film/FilmPage')).FilmPage }) },
+      {
+        path: 'films/:filmId',
+        lazy: async () => {
+          const [{ FilmPage }, { FilmGuard }] = await Promise.all([
+            import('../features/film/FilmPage'),
+            import('../features/profiles/FilmGuard'),
+          ])
+          return { Component: () => <FilmGuard><FilmPage /></FilmGuard> }
+        },
+      },
       { path: 'login', lazy: async () => ({ Component: (await import('../features/auth/pages')).LoginPage }) },
       { path: 'register', lazy: async () => ({ Component: (await import('../features/auth/pages')).RegisterPage }) },
       { path: 'forgot-password', lazy: async () => ({ Component: (await import('../features/auth/pages')).ForgotPasswordPage }) },
@@ -27,7 +36,12 @@ const router = createBrowserRouter([
       { path: '*', element: <NotFound /> },
     ],
   },
-  // The players take the whole screen: no header.
+  // "Who is watching?" and the players take the whole screen: no header.
+  {
+    path: 'profiles',
+    errorElement: <RouteError />,
+    lazy: async () => ({ Component: (await import('../features/profiles/ProfilesPage')).ProfilesPage }),
+  },
   {
     path: 'live/:eventId',
     errorElement: <RouteError />,
@@ -36,7 +50,14 @@ const router = createBrowserRouter([
   {
     path: 'watch/:filmId',
     errorElement: <RouteError />,
-    lazy: async () => ({ Component: (await import('../features/player/PlayerPage')).default }),
+    lazy: async () => {
+      // a film above the profile's age limit gets the friendly page, not the player's error
+      const [{ default: PlayerPage }, { FilmGuard }] = await Promise.all([
+        import('../features/player/PlayerPage'),
+        import('../features/profiles/FilmGuard'),
+      ])
+      return { Component: () => <FilmGuard standalone><PlayerPage /></FilmGuard> }
+    },
   },
 ])
 

@@ -1,13 +1,34 @@
 import { useTranslation } from 'react-i18next'
-import { Link, NavLink, Outlet, useNavigate, useRouteError } from 'react-router'
+import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate, useRouteError } from 'react-router'
 
 import { ErrorMessage } from '../components/ErrorMessage'
+import { Spinner } from '../components/Spinner'
 import { useLogout } from '../features/auth/api'
+import type { Profile } from '../features/profiles/api'
+import { Avatar } from '../features/profiles/Avatar'
+import { useProfileGate } from '../features/profiles/gate'
 import { SearchBox } from '../features/search/SearchBox'
 import { hasRole, useMe } from '../lib/me'
 import { LANGUAGES } from './i18n'
 
-function UserMenu() {
+const AUTH_PAGES = /^\/(login|register|forgot-password|reset-password)\/?$/
+
+/** Who is watching, and the way to the "who is watching?" screen to switch. */
+function ProfileSwitch({ profile }: { profile: Profile }) {
+  const { t } = useTranslation()
+  return (
+    <Link to="/profiles" className="profile-switch" title={t('profiles.switch')}>
+      <Avatar id={profile.id} name={profile.name} size="small" />
+      <span className="profile-switch-name">
+        <span className="visually-hidden">{t('profiles.switchPrefix')} </span>
+        {profile.name}
+        <span className="visually-hidden"> {t('profiles.switchSuffix')}</span>
+      </span>
+    </Link>
+  )
+}
+
+function UserMenu({ profile, kids }: { profile: Profile | undefined; kids: boolean }) {
   const { t } = useTranslation()
   const { me, signedIn } = useMe()
   const logout = useLogout()
@@ -20,6 +41,10 @@ function UserMenu() {
         </Link>
       </div>
     )
+  }
+  // A kids profile: no staff area, account or sign-out; switching profile is the way back.
+  if (kids) {
+    return <div className="user-menu">{profile ? <ProfileSwitch profile={profile} /> : null}</div>
   }
   return (
     <div className="user-menu">
@@ -38,6 +63,7 @@ function UserMenu() {
       >
         {t('nav.signOut')}
       </button>
+      {profile ? <ProfileSwitch profile={profile} /> : null}
     </div>
   )
 }
@@ -60,8 +86,19 @@ function LanguageSwitch() {
 
 export function Layout() {
   const { t } = useTranslation()
+  const location = useLocation()
+  const { signedIn } = useMe()
+  const { waiting, mustChoose, profile, kids } = useProfileGate()
+  // The sign-in pages go on to where they were sent from (kept mounted until they do): the
+  // question waits for that page.
+  const asking = signedIn && !AUTH_PAGES.test(location.pathname)
+  if (asking && mustChoose) {
+    const here = location.pathname + location.search
+    return <Navigate to={`/profiles?next=${encodeURIComponent(here)}`} replace />
+  }
+  const isKids = signedIn && kids
   return (
-    <div className="shell">
+    <div className={isKids ? 'shell kids' : 'shell'}>
       <a href="#main" className="skip-link">
         {t('nav.skip')}
       </a>
@@ -76,18 +113,23 @@ export function Layout() {
           <NavLink to="/films" className="nav-link">
             {t('nav.catalog')}
           </NavLink>
-          <NavLink to="/live" className="nav-link">
-            {t('nav.live')}
-          </NavLink>
-          <NavLink to="/subscribe" className="nav-link">
-            {t('nav.subscribe')}
-          </NavLink>
+          {/* live events carry no age rating: not for a kids profile */}
+          {isKids ? null : (
+            <>
+              <NavLink to="/live" className="nav-link">
+                {t('nav.live')}
+              </NavLink>
+              <NavLink to="/subscribe" className="nav-link">
+                {t('nav.subscribe')}
+              </NavLink>
+            </>
+          )}
         </nav>
         <SearchBox />
-        <UserMenu />
+        <UserMenu profile={signedIn ? profile : undefined} kids={isKids} />
       </header>
       <main id="main" className="content">
-        <Outlet />
+        {asking && waiting ? <Spinner /> : <Outlet />}
       </main>
       <footer className="footer">
         <span>{t('footer')}</span>
