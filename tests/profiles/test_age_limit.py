@@ -37,6 +37,7 @@ async def films(catalog) -> dict[str, dict]:
             await popularity.record_view(session, uuid.UUID(film["id"]))
         await session.commit()
     await jobs.refresh_popularity()
+    await jobs.refresh_similar()  # one series, one genre: every film is like the others
     return made
 
 
@@ -127,3 +128,15 @@ async def test_play_heartbeats_and_favorites_refuse_above_the_limit(client, film
             assert mine.status_code == expected, (limit, rating)
         favorites, total = await _listed(client, profiles[limit], "/me/favorites")
         assert (favorites, total) == (_allowed(films, limit), len(_allowed(films, limit)))
+
+
+async def test_similar_films_keep_to_the_limit(client, films, profiles):
+    for limit in reversed(AGE_RATINGS):  # the unlimited profile's answers are cached first
+        for rating, film in films.items():
+            answer = await client.get(f"{API}/films/{film['id']}/similar", headers=profiles[limit])
+            if not allows(limit, rating):
+                assert answer.status_code in {403, 404}, (limit, rating)
+                continue
+            assert answer.status_code == 200, answer.text
+            similar = {item["id"] for item in answer.json()["items"]}
+            assert similar == _allowed(films, limit) - {film["id"]}, (limit, rating)
