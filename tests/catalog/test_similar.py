@@ -165,12 +165,32 @@ async def test_the_age_limit_applies_and_is_in_the_cache_key(app, client, catalo
     app.dependency_overrides[viewer_age_limit] = lambda: "12+"
     try:
         assert await _similar(client, film) == []  # not the 18+ viewer's cached answer
-        # a film above the limit is hidden, as a list hides it
-        assert (await client.get(f"{API}/films/{adult['id']}/similar")).status_code == 404
+        # a film above the limit: refused, as its page is
+        assert (await client.get(f"{API}/films/{adult['id']}/similar")).status_code == 403
         app.dependency_overrides[viewer_age_limit] = lambda: "16+"
         assert await _similar(client, film) == ["Семейный 3"]
     finally:
         app.dependency_overrides.pop(viewer_age_limit, None)
+
+
+async def test_a_kids_profile_sees_only_what_its_limit_allows(client, catalog, viewer):
+    film = await catalog.film(title="Сказка", year=1970, genres=["family"], age_rating="0+")
+    await catalog.film(title="Сказка 2", year=1972, genres=["family"], age_rating="6+")
+    await catalog.film(title="Сказка 3", year=1974, genres=["family"], age_rating="12+")
+    await jobs.refresh_similar()
+    kids = await client.post(
+        f"{API}/me/profiles",
+        json={"name": "Дети", "is_kids": True, "max_age_rating": "6+"},
+        headers=viewer.auth,
+    )
+    assert kids.status_code == 201, kids.text
+    adult = await _similar(client, film, **viewer.auth)  # the account's first profile: no limit
+    child = await _similar(client, film, **viewer.auth, **{"X-Profile-Id": kids.json()["id"]})
+    assert (adult, child) == (["Сказка 2", "Сказка 3"], ["Сказка 2"])
+    other = await client.get(
+        f"{API}/films/{film['id']}/similar", headers={**viewer.auth, "X-Profile-Id": str(uuid.uuid4())}
+    )
+    assert other.status_code == 404  # not a profile of this account
 
 
 async def test_the_read_never_writes(client, catalog, statements):  # noqa: F811 - the fixture

@@ -5609,7 +5609,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description not allowed: a role too low or a disabled account */
+            /** @description the account is disabled, or the film is above the profile's age limit */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5621,7 +5621,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description no such film */
+            /** @description no such film, or no such profile */
             404: {
                 headers: {
                     [name: string]: unknown;

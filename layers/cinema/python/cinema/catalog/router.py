@@ -107,7 +107,11 @@ async def get_film(film_id: uuid.UUID, request: Request) -> Response:
     "/films/{film_id}/similar",
     response_model=Page[FilmSummary],
     summary="Up to 12 published films like this one, best first",
-    responses={404: {"description": "no such film"}},
+    responses={
+        **OPTIONAL_TOKEN,
+        403: {"description": "the account is disabled, or the film is above the profile's age limit"},
+        404: {"description": "no such film, or no such profile"},
+    },
 )
 async def similar_films(film_id: uuid.UUID, age_limit: AgeLimit) -> Response:
     # Read from the table the scheduled job keeps (cinema.catalog.jobs), cached per age limit.

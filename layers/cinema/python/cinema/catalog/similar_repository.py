@@ -166,12 +166,10 @@ _INSERT_LISTS = text(
 )
 
 
-async def visible(db: AsyncSession, film_id: uuid.UUID, ratings: Sequence[str]) -> bool:
-    """The film is published and its age rating among `ratings`."""
-    query = select(Film.id).where(
-        Film.id == film_id, Film.status == FilmStatus.published, Film.age_rating.in_(ratings)
-    )
-    return (await db.execute(query)).first() is not None
+async def published_age_rating(db: AsyncSession, film_id: uuid.UUID) -> str | None:
+    """The film's age rating when it is published, else None (no such film, or a draft)."""
+    query = select(Film.age_rating).where(Film.id == film_id, Film.status == FilmStatus.published)
+    return (await db.execute(query)).scalar_one_or_none()
 
 
 async def similar_films(
