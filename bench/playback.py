@@ -10,7 +10,7 @@ a route with no dependency answering the same empty 204: what authentication cos
 
 Setup: the embedded stack (bench/_stack.py), `--films` free published films each with a
 ready upload (rows as the status machine leaves them), `--viewers` viewers who are half-way
-into every film (one watch_progress row per (viewer, film), their view of the day already
+into every film (one watch_progress row per (viewer's profile, film), their view of the day already
 counted), and one more viewer for the flood. Heartbeats cycle over all (viewer, film) pairs,
 so each pair comes back far less often than every 5 s and every heartbeat writes its row, as
 real traffic (one heartbeat per viewer every ~15 s) does; the flood case is one viewer
@@ -195,14 +195,24 @@ async def _setup(viewers: int, films: int) -> Setup:
             # counted: the steady state of real traffic (no first-heartbeat view counting).
             await conn.execute(
                 text(
-                    "INSERT INTO watch_progress (user_id, film_id, position_seconds, duration_seconds,"
-                    " started_at, updated_at, view_counted_at) SELECT u.id, f.id, 300, :duration,"
+                    "INSERT INTO watch_progress (profile_id, film_id, position_seconds, duration_seconds,"
+                    " started_at, updated_at, view_counted_at) SELECT p.id, f.id, 300, :duration,"
                     " now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour'"
-                    " FROM users u CROSS JOIN films f WHERE u.role = 'user'"
+                    " FROM users u JOIN profiles p ON p.user_id = u.id CROSS JOIN films f WHERE u.role = 'user'"
                 ),
                 {"duration": FILM_SECONDS},
             )
-        await _views_counted_in_redis(viewer_ids, film_ids)
+            # Each account's one profile (made with it), whose heartbeats these are.
+            profile_ids = list(
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT p.id FROM profiles p JOIN users u ON u.id = p.user_id WHERE u.role = 'user'"
+                        )
+                    )
+                ).scalars()
+            )
+        await _views_counted_in_redis(profile_ids, film_ids)
         async with db.engine().connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("VACUUM (ANALYZE)"))
