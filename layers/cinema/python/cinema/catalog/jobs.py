@@ -48,11 +48,12 @@ async def refresh_similar() -> dict[str, Any]:
         views = await similar_repo.coviews(session)
         # CPU work (n x a few hundred pair scores): off the event loop the local stack serves on
         ranked = await asyncio.to_thread(similar.rank, facts, views)
-        before = await similar_repo.current_lists(session)
+        before = await similar_repo.current_digests(session)
+        empty = similar_repo.digest([])
         changed = {
             film_id: found
             for film_id, found in ranked.items()
-            if [similar_id for similar_id, _ in found] != before.get(film_id, [])
+            if similar_repo.digest([similar_id for similar_id, _ in found]) != before.get(film_id, empty)
         }
         gone = [film_id for film_id in before if film_id not in ranked]  # no longer published
         await similar_repo.replace_lists(session, changed, gone)

@@ -3,6 +3,7 @@ co-viewing), its rewrite of film_similar, and the read of GET /films/{id}/simila
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -118,16 +119,20 @@ async def coviews(db: AsyncSession) -> CoViews:
     return CoViews(viewers, pairs)
 
 
-async def current_lists(db: AsyncSession) -> dict[uuid.UUID, list[uuid.UUID]]:
+def digest(similar_ids: Sequence[uuid.UUID]) -> str:
+    """What a film's list is, in 32 characters: the md5 of its ids in order, as `current_digests`
+    computes it in the database (the lists themselves would be 30 rows a film to fetch)."""
+    return hashlib.md5(",".join(map(str, similar_ids)).encode(), usedforsecurity=False).hexdigest()
+
+
+async def current_digests(db: AsyncSession) -> dict[uuid.UUID, str]:
+    """Each film's stored list as `digest` makes it (uuid::text is the same lower-case form)."""
     rows = await db.execute(
-        select(film_similar.c.film_id, film_similar.c.similar_id).order_by(
-            film_similar.c.film_id, film_similar.c.rank
+        text(
+            "SELECT film_id, md5(string_agg(similar_id::text, ',' ORDER BY rank)) FROM film_similar GROUP BY film_id"
         )
     )
-    lists: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for film_id, similar_id in rows.all():
-        lists[film_id].append(similar_id)
-    return lists
+    return {row[0]: row[1] for row in rows.all()}
 
 
 async def replace_lists(
