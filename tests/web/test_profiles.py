@@ -130,6 +130,9 @@ async def test_profiles_kids_limit_pin_and_history(page: Page, staff: Staff, web
     # Back to a grown-up through the PIN prompt: a wrong PIN first.
     await page.goto("/")
     await page.get_by_role("link", name=switcher("Малыш")).click()
+    await expect(page.get_by_role("heading", name="Кто смотрит?")).to_be_visible()
+    # a child does not manage the family's profiles
+    await expect(page.get_by_role("button", name="Управление профилями")).to_have_count(0)
     await page.get_by_role("button", name="Папа (защищён PIN-кодом)").click()
     prompt = page.get_by_role("dialog", name="PIN профиля «Папа»")
     await prompt.get_by_label("PIN-код").fill("0000")
@@ -216,3 +219,28 @@ async def test_manage_profiles_edit_and_delete(page: Page, web_platform: Any):
     await confirm.get_by_role("button", name="Удалить", exact=True).click()
     await expect(confirm.get_by_role("alert")).to_contain_text("единственный профиль")
     await shoot(page, "profiles-last-profile")
+
+    # Too many wrong PINs: the prompt says how long to wait (the API's 429 and Retry-After).
+    await confirm.get_by_role("button", name="Отмена").click()
+    await page.locator("form.profile-form").get_by_role("button", name="Отмена").click()
+    await add_profile(page, "Сейф", pin="2222")
+    await page.get_by_role("button", name="Готово").click()
+    await page.get_by_role("button", name="Сейф (защищён PIN-кодом)").click()
+    prompt = page.get_by_role("dialog", name="PIN профиля «Сейф»")
+    statuses = []
+    for attempt in range(6):
+        await prompt.get_by_label("PIN-код").fill(f"{attempt:04d}")
+        async with page.expect_response(
+            lambda r: "/me/profiles/" in r.url and r.request.method == "PATCH"
+        ) as answer:
+            await prompt.get_by_role("button", name="Продолжить").click()
+        statuses.append((await answer.value).status)
+        if statuses[-1] == 429:
+            break
+        await expect(prompt.get_by_role("alert")).to_contain_text("Неверный PIN-код")
+    assert statuses[-1] == 429, statuses
+    assert set(statuses[:-1]) == {403}, statuses
+    await expect(prompt.get_by_role("alert")).to_contain_text(
+        re.compile(r"Слишком много неверных попыток\. Попробуйте через \d+ (минут|секунд)")
+    )
+    await shoot(page, "profiles-pin-locked")

@@ -7,7 +7,7 @@ import { ErrorMessage } from '../../components/ErrorMessage'
 import { Spinner } from '../../components/Spinner'
 import { useChosenProfileId, useSwitchProfile } from '../../lib/profile'
 import { useAccessToken } from '../../lib/session'
-import { MAX_PROFILES, useProfiles, type Profile } from './api'
+import { MAX_PROFILES, useCurrentProfile, useProfiles, type Profile } from './api'
 import { Avatar, ProfileIcon } from './Avatar'
 import { PinPrompt } from './PinPrompt'
 import { ProfileForm } from './ProfileForm'
@@ -30,6 +30,7 @@ export function ProfilesPage() {
   const profiles = useProfiles()
   const chosenId = useChosenProfileId()
   const switchTo = useSwitchProfile()
+  const watching = useCurrentProfile().profile
   const [managing, setManaging] = useState(false)
   const [editing, setEditing] = useState<Editing>(null)
   const [asking, setAsking] = useState<{ profile: Profile; purpose: 'switch' | 'edit' } | null>(null)
@@ -62,6 +63,9 @@ export function ProfilesPage() {
 
   const items = profiles.data ?? []
   const current = items.find((p) => p.id === chosenId)?.id
+  // A child does not manage the family's profiles (as on the big platforms); an account whose
+  // profiles are all kids ones still can, or nobody could.
+  const canManage = !(watching?.is_kids ?? false) || items.every((p) => p.is_kids)
 
   return (
     <div className="profiles-page">
@@ -140,11 +144,11 @@ export function ProfilesPage() {
             <div className="actions center">
               {managing ? (
                 <Button onClick={() => setManaging(false)}>{t('profiles.done')}</Button>
-              ) : (
+              ) : canManage ? (
                 <Button variant="secondary" onClick={() => setManaging(true)}>
                   {t('profiles.manage')}
                 </Button>
-              )}
+              ) : null}
             </div>
           </>
         )}
