@@ -220,7 +220,7 @@ async def test_size_language_and_label_rules(client, admin, film):
     just = b"WEBVTT\n\n" + cue * ((1_000_000 - 8) // len(cue))
     assert (await upload(client, admin, film["id"], just)).status_code == 201
 
-    for language in ("english", "en_US", "qq", "e", "en-", "x-private", "a" * 40, "en/../ru"):
+    for language in ("english", "en_US", "qq", "e", "en-", "x-private", "a" * 40, "en/../ru", " en", "en\n"):
         response = await upload(client, admin, film["id"], VTT, language=language)
         assert response.status_code == 422, (language, response.text)
         assert response.json()["detail"][0]["loc"][-1] == "language", response.text
@@ -266,6 +266,7 @@ async def test_replace_delete_and_unknown_films(client, admin, viewer, catalog, 
 
     unknown = uuid.uuid4()
     assert (await upload(client, admin, str(unknown), VTT)).status_code == 404
+    assert (await upload(client, admin, str(unknown), b"junk", language="no such")).status_code == 404
     assert (await client.get(f"{API}/films/{unknown}/subtitles")).status_code == 404
     assert (
         await client.delete(f"{API}/admin/films/{unknown}/subtitles/en", headers=admin.auth)

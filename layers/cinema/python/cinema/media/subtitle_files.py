@@ -36,40 +36,46 @@ class WebVtt:
 
 # --- the language ---------------------------------------------------------------------------
 
-# RFC 5646 syntax (langtag; private-use-only and grandfathered tags are not languages of a film,
-# nor are the reserved primary subtags of 4 to 8 letters).
-_LANGTAG = re.compile(
-    r"^(?P<language>[a-z]{2,3}(?:-[a-z]{3}){0,3})"  # 4..8 letters: reserved, not registered
-    r"(?:-(?P<script>[a-z]{4}))?"
-    r"(?:-(?P<region>[a-z]{2}|[0-9]{3}))?"
-    r"(?P<variants>(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*)"
-    r"(?P<extensions>(?:-[0-9a-wy-z](?:-[a-z0-9]{2,8})+)*)"
-    r"(?:-x(?:-[a-z0-9]{1,8})+)?$"
-)
-# ISO 639-1: a two-letter primary subtag must be one of these (three letters: ISO 639-2/3).
-_ISO_639_1 = frozenset(
+# ISO 639-1: the two-letter primary language subtags (three letters: ISO 639-2/3, any).
+_ISO_639_1 = (
     "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da "
     "de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz "
     "ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln "
     "lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi "
     "pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti "
-    "tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu".split()
+    "tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu"
+).split()
+
+
+def _any_case(code: str) -> str:
+    return "".join(f"[{c.upper()}{c}]" for c in code)
+
+
+# RFC 5646's langtag syntax, letters in any case (a JSON Schema pattern has no flags): the
+# OpenAPI document states it for `language`, and `canonical_language` checks the very same.
+# Not accepted: private-use-only and grandfathered tags, the reserved primary subtags of 4 to 8
+# letters, and two-letter primary subtags that are not ISO 639-1 codes.
+LANGUAGE_PATTERN = (
+    r"^(?:(?:" + "|".join(_any_case(code) for code in _ISO_639_1) + r")|[A-Za-z]{3})"
+    r"(?:-[A-Za-z]{3}){0,3}"  # extlang
+    r"(?:-[A-Za-z]{4})?"  # script
+    r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"  # region
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"  # variants
+    r"(?:-[0-9A-WYZa-wyz](?:-[A-Za-z0-9]{2,8})+)*"  # extensions
+    r"(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?$"  # private use
 )
+_LANGTAG = re.compile(LANGUAGE_PATTERN)
 MAX_LANGUAGE = 35
 
 
 def canonical_language(tag: str) -> str:
     """The tag in BCP 47's canonical case (`pt-BR`, `zh-Hant-TW`, `sr-Latn`); ValueError with
     the reason when it is not a well-formed tag of a language."""
-    text = tag.strip()
+    text = tag
     if not text or len(text) > MAX_LANGUAGE:
         raise ValueError(f"a BCP 47 language tag of 1..{MAX_LANGUAGE} characters, e.g. en, ru, pt-BR")
-    match = _LANGTAG.match(text.lower())
-    if match is None:
+    if _LANGTAG.fullmatch(text) is None:
         raise ValueError(f"{text!r} is not a BCP 47 language tag (e.g. en, ru, pt-BR, zh-Hant)")
-    primary = match["language"].split("-")[0]
-    if len(primary) == 2 and primary not in _ISO_639_1:
-        raise ValueError(f"{primary!r} is not an ISO 639-1 language code")
     out: list[str] = []
     extension = False  # after a singleton (an extension or -x-) every subtag stays lower case
     for part in text.lower().split("-"):

@@ -37,11 +37,11 @@ async def upload(
 ) -> SubtitleTrack:
     """Adds the film's track in `language`, or replaces it. The WebVTT file is in the bucket
     before the row names it; the master is rewritten and the replaced file deleted after commit."""
+    if await catalog.film_status(db, film_id) is None:  # an unknown film is a 404, whatever was sent
+        raise FilmNotFound()
     if len(data) > subtitle_files.MAX_BYTES:
         raise SubtitleFileTooLarge(subtitle_files.MAX_BYTES)
     language = language_of(language)
-    if await catalog.film_status(db, film_id) is None:
-        raise FilmNotFound()
     try:
         vtt = await asyncio.to_thread(subtitle_files.to_webvtt, data)  # up to 1 MB of text: off the loop
     except subtitle_files.SubtitleError as exc:
@@ -69,11 +69,11 @@ async def upload(
 
 
 async def delete(db: AsyncSession, film_id: uuid.UUID, language: str) -> None:
+    if await catalog.film_status(db, film_id) is None:
+        raise FilmNotFound()
     language = language_of(language, where="path")
     track = await repo.subtitle_track(db, film_id, language, lock=True)
     if track is None:
-        if await catalog.film_status(db, film_id) is None:
-            raise FilmNotFound()
         raise SubtitleNotFound()
     version = track.version
     await db.delete(track)

@@ -14,8 +14,14 @@ from cinema.media.subtitle_schemas import SubtitleOut
 
 router = APIRouter(prefix="/admin/films/{film_id}/subtitles", tags=["subtitles"])
 
+LANGUAGE = {
+    "min_length": 1,
+    "max_length": subtitle_files.MAX_LANGUAGE,
+    # documented, and checked by subtitle_files.canonical_language (a 422 that says what is wrong)
+    "json_schema_extra": {"pattern": subtitle_files.LANGUAGE_PATTERN},
+}
 Language = Annotated[
-    str, Form(min_length=1, max_length=35, description="BCP 47 tag, e.g. en, ru, pt-BR, zh-Hant")
+    str, Form(description="BCP 47 tag, e.g. en, ru, pt-BR, zh-Hant (any case: stored canonical)", **LANGUAGE)
 ]
 Label = Annotated[
     str,
@@ -56,7 +62,7 @@ async def upload_subtitles(
 )
 async def delete_subtitles(
     film_id: uuid.UUID,
-    language: Annotated[str, Path(min_length=1, max_length=35)],
+    language: Annotated[str, Path(description="BCP 47 tag, any case", **LANGUAGE)],
     _: AdminUser,
     db: DbSession,
 ) -> Response:
