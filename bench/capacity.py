@@ -28,7 +28,13 @@ the same run.
    req/s / bare. PostgreSQL runs with fsync off (the embedded stack's `fast`): RDS commits
    cost more I/O, not more CPU per row.
 
+3. `--x-ray [HANDLER ...]` instead: what Powertools' Tracer and the X-Ray SDK add to a cold
+   start in a Lambda function with tracing on (cinema.core.tracing loads them only there): fresh
+   interpreters load each handler with and without the variables the Lambda runtime sets,
+   `--x-ray-runs` (5) alternating pairs, medians of wall and CPU time.
+
     python bench/capacity.py [--viewers 5000] [--films 50] [--single 1000] [--rounds 3] [--seconds 4]
+    python bench/capacity.py --x-ray [functions/streaming/handler.py ...] [--x-ray-runs 5]
 """
 
 from __future__ import annotations
@@ -389,6 +395,58 @@ def _report_requests(results: dict[str, Any]) -> None:
         )
 
 
+# ---- 3. what X-Ray adds to a cold start (--x-ray) ------------------------------------------
+
+LOAD_HANDLER = """
+import importlib.util, sys, time
+wall, cpu = time.perf_counter(), time.process_time()
+spec = importlib.util.spec_from_file_location("handler", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(time.perf_counter() - wall, time.process_time() - cpu, "aws_xray_sdk.core" in sys.modules)
+"""
+
+
+def x_ray_cost(handlers: list[str], runs: int) -> None:
+    """A fresh interpreter loads each handler as a Lambda container would, with the variables
+    the Lambda runtime sets (tracing on: cinema.core.tracing loads Powertools' Tracer and the
+    X-Ray SDK) and without them (the baseline), alternating; medians of wall and CPU time."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parents[1]
+    plain = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    plain["PYTHONPATH"] = str(root / "layers" / "cinema" / "python")
+    runtime = plain | {
+        "AWS_LAMBDA_FUNCTION_NAME": "cinema-bench",
+        "LAMBDA_TASK_ROOT": str(root),
+        "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:9",  # nobody: UDP, never waited on
+    }
+    say(f"3. X-Ray in a cold start: {runs} alternating fresh loads per side")
+    for handler in handlers:
+        found: dict[str, list[tuple[float, float, str]]] = {"off": [], "on": []}
+        for n in range(runs):
+            for side, env in (("off", plain), ("on", runtime))[:: 1 if n % 2 == 0 else -1]:
+                out = subprocess.run(
+                    [sys.executable, "-c", LOAD_HANDLER, str(root / handler)],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    timeout=120,
+                ).stdout.split()
+                found[side].append((float(out[0]), float(out[1]), out[2]))
+        wall = {side: statistics.median(w for w, _, _ in samples) for side, samples in found.items()}
+        cpu = {side: statistics.median(c for _, c, _ in samples) for side, samples in found.items()}
+        loaded = {side: {x for _, _, x in samples} for side, samples in found.items()}
+        say(
+            f"  {handler:<32} wall {1000 * wall['off']:5.0f} -> {1000 * wall['on']:5.0f} ms "
+            f"({1000 * (wall['on'] - wall['off']):+4.0f}), CPU {1000 * cpu['off']:4.0f} -> {1000 * cpu['on']:4.0f} ms "
+            f"({1000 * (cpu['on'] - cpu['off']):+4.0f}); X-Ray SDK loaded: {loaded['off']} / {loaded['on']}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--viewers", type=int, default=5000, help="profiles whose positions a flush writes")
@@ -404,10 +462,22 @@ def main() -> None:
     )
     parser.add_argument("--log-level", default="WARNING")
     parser.add_argument("--skip-requests", action="store_true", help="part 1 only")
+    parser.add_argument(
+        "--x-ray",
+        nargs="*",
+        metavar="HANDLER",
+        help="only part 3, for these handlers (default: streaming, catalog)",
+    )
+    parser.add_argument("--x-ray-runs", type=int, default=5)
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.serve, args.log_level)
+        return
+    if args.x_ray is not None:
+        x_ray_cost(
+            args.x_ray or ["functions/streaming/handler.py", "functions/catalog/handler.py"], args.x_ray_runs
+        )
         return
 
     with stack(**playback_settings("KBENCHCAPACITY"), catalog_cache_ttl_s="3600") as services:

@@ -10,6 +10,10 @@ event at a time, no event loop to keep.
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # until the handler is built: a cold start only allocates (cinema.core.coldstart)
+
 import json
 import urllib.request
 from typing import Any
@@ -19,7 +23,7 @@ from alembic.script import ScriptDirectory
 from aws_lambda_powertools import Logger
 from sqlalchemy import create_engine, pool, text
 
-from cinema.core import db, migrate
+from cinema.core import coldstart, db, migrate, tracing
 from cinema.core.settings import get_settings
 
 logger = Logger(service="migrate")
@@ -97,3 +101,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
         reason = f"{type(exc).__name__}: {first_line} (log stream {stream})"
     respond(event, context, status, reason, data)
     return {"Status": status, **data}
+
+
+handler = tracing.traced("migrate", handler)  # X-Ray in Lambda (cinema.core.tracing)
+coldstart.loaded()

@@ -58,7 +58,7 @@ def lambda_counting(monkeypatch: pytest.MonkeyPatch) -> None:
     metrics.start("test")
 
 
-def test_one_machine_counts_nothing_and_prints_nothing(capsys):
+def test_one_machine_counts_nothing_and_prints_nothing():
     probe = "from cinema.core import metrics\nmetrics.count('Plays')\nmetrics.flush()\nprint(metrics._counts)"
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
