@@ -1115,7 +1115,7 @@ export interface components {
             label: string;
             /**
              * Language
-             * @description BCP 47 tag, e.g. en, ru, pt-BR, zh-Hant
+             * @description BCP 47 tag, e.g. en, ru, pt-BR, zh-Hant (any case: stored canonical)
              */
             language: string;
         };
@@ -2961,6 +2961,7 @@ export interface operations {
             header?: never;
             path: {
                 film_id: string;
+                /** @description BCP 47 tag, any case */
                 language: string;
             };
             cookie?: never;
