@@ -2,7 +2,7 @@
 them API Gateway HTTP API v2 events. Reads steps as JSON on stdin, prints one JSON line.
 
 A step: {"handler": "functions/x/handler.py", "method": "GET", "path": "...", "query": "",
-"body": {...} | null, "token": ""}. Strings may use {r[N][field]} for step N's JSON answer.
+"body": {...} | null, "token": "", "profile": ""}. Strings may use {r[N][field]} for step N's JSON answer.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def event(step: dict[str, Any]) -> dict[str, Any]:
     e["headers"] = {"content-type": "application/json", "host": "api.example.net"}
     if step.get("token"):
         e["headers"]["authorization"] = f"Bearer {step['token']}"
+    if step.get("profile"):
+        e["headers"]["x-profile-id"] = step["profile"]
     body = step.get("body")
     e["body"] = base64.b64encode(json.dumps(body).encode()).decode() if body is not None else ""
     e["isBase64Encoded"] = body is not None
