@@ -26,6 +26,8 @@ export function PinPrompt({
   const { t } = useTranslation()
   const check = useCheckPin()
   const [pin, setPin] = useState('')
+  // too many wrong PINs: nothing to try until the wait the message names is over
+  const locked = check.error instanceof ApiError && check.error.status === 429
 
   function submit(event: FormEvent) {
     event.preventDefault()
@@ -35,7 +37,7 @@ export function PinPrompt({
       {
         onSuccess: () => onPassed(pin),
         onError: (error) => {
-          if (error instanceof ApiError && error.status === 403) setPin('')
+          if (error instanceof ApiError && (error.status === 403 || error.status === 429)) setPin('')
         },
       },
     )
@@ -57,6 +59,7 @@ export function PinPrompt({
             required
             autoFocus
             readOnly={check.isPending}
+            disabled={locked}
             value={pin}
             aria-invalid={check.isError || undefined}
             onChange={(e) => setPin(e.target.value.replace(/\D/g, '').slice(0, 4))}
@@ -68,7 +71,7 @@ export function PinPrompt({
           <ErrorMessage error={check.error} />
         )}
         <div className="actions">
-          <Button type="submit" busy={check.isPending} disabled={pin.length !== 4}>
+          <Button type="submit" busy={check.isPending} disabled={pin.length !== 4 || locked}>
             {t('profiles.pinSubmit')}
           </Button>
           <Button variant="ghost" onClick={onClose}>

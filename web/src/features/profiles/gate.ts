@@ -3,7 +3,7 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 
-import { onProfileChangedElsewhere, useChosenProfileId, useSwitchProfile } from '../../lib/profile'
+import { chooseProfile, onProfileChangedElsewhere, useChosenProfileId, useSwitchProfile } from '../../lib/profile'
 import { useCurrentProfile, useProfiles, type Profile } from './api'
 
 export function useProfileGate(): {
@@ -23,6 +23,13 @@ export function useProfileGate(): {
   useEffect(() => {
     if (stale) void switchTo(null)
   }, [stale, switchTo])
+
+  // One profile: it is the one watching (what the API answered without the header already), and
+  // remembering it spares the next page load the wait for the list below.
+  const only = profiles?.length === 1 ? profiles[0]?.id : undefined
+  useEffect(() => {
+    if (only && chosenId === null) chooseProfile(only)
+  }, [only, chosenId])
 
   // Another tab switched profile: what this one shows belongs to the old one.
   useEffect(() => onProfileChangedElsewhere(() => void client.resetQueries()), [client])
