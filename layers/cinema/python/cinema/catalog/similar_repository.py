@@ -122,14 +122,15 @@ async def coviews(db: AsyncSession) -> CoViews:
 def digest(similar_ids: Sequence[uuid.UUID]) -> str:
     """What a film's list is, in 32 characters: the md5 of its ids in order, as `current_digests`
     computes it in the database (the lists themselves would be 30 rows a film to fetch)."""
-    return hashlib.md5(",".join(map(str, similar_ids)).encode(), usedforsecurity=False).hexdigest()
+    return hashlib.md5(b"".join(u.bytes for u in similar_ids), usedforsecurity=False).hexdigest()
 
 
 async def current_digests(db: AsyncSession) -> dict[uuid.UUID, str]:
-    """Each film's stored list as `digest` makes it (uuid::text is the same lower-case form)."""
+    """Each film's stored list as `digest` makes it (uuid_send: a UUID's 16 bytes, as UUID.bytes)."""
     rows = await db.execute(
         text(
-            "SELECT film_id, md5(string_agg(similar_id::text, ',' ORDER BY rank)) FROM film_similar GROUP BY film_id"
+            "SELECT film_id, md5(string_agg(uuid_send(similar_id), ''::bytea ORDER BY rank))"
+            " FROM film_similar GROUP BY film_id"
         )
     )
     return {row[0]: row[1] for row in rows.all()}
