@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
 
-from cinema.core import migrate
+from cinema.core import db, migrate
 from cinema.core.settings import Settings, use_settings
 
 ROOT = Path(__file__).parents[2]
@@ -150,6 +150,34 @@ def test_create_migrates_an_empty_database_to_head_and_update_is_a_no_op(
     assert (updated["Status"], updated["PhysicalResourceId"]) == ("SUCCESS", "cinema-database-schema")
     assert updated["Data"] == {"Revision": HEAD}
     assert scalar(empty_database, "SELECT count(*) FROM alembic_version") == 1
+
+
+def test_it_connects_with_an_iam_token_as_the_functions_do(
+    cloudformation, empty_database, monkeypatch: pytest.MonkeyPatch
+):
+    # the template's settings: the proxy URL without a password, CINEMA_DATABASE_IAM_AUTH=true; the
+    # test PostgreSQL trusts loopback, so the token (signed offline with fake keys) is accepted
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    seen: list[str] = []
+    original = db.IamTokens.__call__
+
+    def recording(self, host: str, port: int, user: str) -> str:
+        token = original(self, host, port, user)
+        seen.append(token)
+        return token
+
+    monkeypatch.setattr(db.IamTokens, "__call__", recording)
+    use_settings(Settings(database_url=empty_database, database_iam_auth=True))
+    try:
+        assert load_handler()(cloudformation.event("Create"), Context())["Status"] == "SUCCESS"
+    finally:
+        use_settings(None)
+    assert cloudformation.responses[-1]["Data"] == {"Revision": HEAD}
+    (token,) = seen  # one connection, one token
+    assert "Action=connect" in token
+    assert "X-Amz-Signature=" in token
 
 
 def test_a_failing_migration_fails_the_deploy_and_leaves_the_schema_as_it_was(

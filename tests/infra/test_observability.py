@@ -112,3 +112,16 @@ def test_one_dashboard(resources):
     for function in of_type(resources, "AWS::Serverless::Function"):
         assert f"${{{function}}}" in body, function
     assert "SEARCH(" in body  # the business metrics of Powertools Metrics
+
+
+def test_the_alarm_topic_key_admits_the_services_that_publish(resources):
+    # under the AWS managed aws/sns key, alarms and EventBridge could not publish at all
+    assert resources["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "AlarmTopicKey"}
+    key = resources["AlarmTopicKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    services = {
+        s["Principal"]["Service"]
+        for s in key["KeyPolicy"]["Statement"]
+        if "Service" in s["Principal"] and "kms:GenerateDataKey*" in s["Action"]
+    }
+    assert services == {"cloudwatch.amazonaws.com", "events.amazonaws.com"}

@@ -21,6 +21,8 @@ TEMPLATE = Path(__file__).parents[2] / "template.yaml"
 # every function role - AWSLambdaBasicExecutionRole (its own log streams), AWSLambdaVPCAccessExecutionRole
 # (ec2:CreateNetworkInterface and friends: no resource-level permissions, AWS requires "*") and
 # AWSXrayWriteOnlyAccess for Tracing: Active (xray:PutTraceSegments has no resource type: "*").
+# Resource policies are not identity policies: a KMS key policy's "*" means the key itself
+# (AlarmTopicKey), and the bucket, queue and topic policies name their own resource.
 _MEDIACONVERT = (
     "CreateJob authorizes against the new job (an id not known in advance), the queue and any preset "
     "or job template it names; scoped to this account and region"
