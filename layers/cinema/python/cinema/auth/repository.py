@@ -5,18 +5,44 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Date, Text, and_, cast, func, literal_column, or_, select, update
+from sqlalchemy import (
+    UUID,
+    ColumnElement,
+    Date,
+    DateTime,
+    String,
+    Text,
+    and_,
+    cast,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.auth.models import User
 from cinema.auth.roles import Role
-from cinema.profiles.models import Profile
 
 
 async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await db.get(User, user_id)
 
+
+# The columns of `profiles` the auth state reads (cinema.profiles.models declares the table): a
+# plain Core reference, so that authenticating a request maps no class (every function's cold
+# start would pay for the mapper).
+_profiles = table(
+    "profiles",
+    column("id", UUID),
+    column("user_id", UUID),
+    column("max_age_rating", String),
+    column("created_at", DateTime),
+)
 
 AuthState = tuple[Role, bool, datetime | None, tuple[tuple[uuid.UUID, str], ...]]
 
@@ -24,7 +50,7 @@ AuthState = tuple[Role, bool, datetime | None, tuple[tuple[uuid.UUID, str], ...]
 async def get_auth_state(db: AsyncSession, user_id: uuid.UUID) -> AuthState | None:
     """(role, is_active, tokens_valid_after, profiles): what authenticating a request needs, no
     ORM object. The profiles are (id, max age rating), the account's default first."""
-    profiles = Profile.__table__.c
+    profiles = _profiles.c
     entry = profiles.id.cast(Text).concat(":").concat(profiles.max_age_rating)
     listed = (
         select(
