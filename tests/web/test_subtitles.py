@@ -4,9 +4,11 @@ choice per profile."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Page, expect
 from tests.web.conftest import (
@@ -131,3 +133,35 @@ async def test_the_admin_uploads_sees_the_bad_line_and_deletes(
     page.once("dialog", lambda dialog: dialog.accept())
     await section.get_by_role("button", name="Удалить субтитры «Deutsch»").click()
     await expect(section.get_by_role("row")).to_have_count(3)
+
+
+def test_ffmpeg_reads_the_subtitles_group_of_the_signed_master(staff: Staff, subtitled: dict[str, Any]):
+    """An HLS client other than hls.js: ffmpeg opens the signed master through the edge (the
+    grant's cookies), sees a WebVTT stream per track, and reads the cue text back."""
+    import subprocess  # noqa: PLC0415
+
+    import imageio_ffmpeg  # noqa: PLC0415
+
+    play = staff.http.get(f"/api/v1/films/{subtitled['id']}/play").json()
+    cookie = "; ".join(f"{name}={value}" for name, value in play["cookies"].items())
+    master = play["manifest_url"].split("?")[0]
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-headers", f"Cookie: {cookie}\r\n"]
+    probe = subprocess.run([*command, "-i", master], capture_output=True, text=True, timeout=60, check=False)
+    for language in ("en", "ru"):  # each track a WebVTT stream, with the segments' start time
+        assert re.search(rf"Stream #0:\d+\S*\({language}\): Subtitle: webvtt", probe.stderr), probe.stderr[
+            -3000:
+        ]
+    # ffmpeg's HLS demuxer lists subtitle renditions but does not read their packets: the cue
+    # text is read from the rendition's own playlist, as the master names it
+    listed = httpx.get(master, headers={"Cookie": cookie}).text
+    uri = re.search(r'TYPE=SUBTITLES,[^\n]*LANGUAGE="ru"[^\n]*URI="([^"]+)"', listed)
+    assert uri is not None, listed
+    playlist = master.rsplit("/", 1)[0] + "/" + uri[1]
+    cues = subprocess.run(
+        [*command, "-i", playlist, "-f", "webvtt", "-"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert CUE in cues.stdout, (cues.stdout[-500:], cues.stderr[-800:])
