@@ -8,9 +8,12 @@ piece of code, `publish`, writes the tracks into whatever master playlist the tr
 (ffmpeg's `360p/index.m3u8` variants or MediaConvert's `master_360p.m3u8`: only the master's
 `#EXT-X-STREAM-INF` lines are touched), and it runs
 - after a transcode completes: the COMPLETE job state change, from EventBridge in AWS or from
-  the local worker, both through `cinema.media.job_state_changes.handle`;
+  the local worker, both through `cinema.media.job_state_changes.handle` into
+  `status_machine.apply`, which calls `after_transcode` once the upload's new state is
+  committed (for a duplicate COMPLETE too: a retried event redoes a rewrite that failed);
 - after a subtitle is uploaded or deleted, once the change is committed (for a film that has
-  played nothing yet it does nothing: its COMPLETE will).
+  played nothing yet it does nothing: its COMPLETE will). S3 failing then answers the request
+  503 although the row is kept: sending the same upload again (it replaces) publishes again.
 
 In the media bucket, under the film's signed prefix `hls/<film>/`:
 
