@@ -402,3 +402,30 @@ async def test_two_first_uploads_at_once_and_a_film_whose_master_is_missing(clie
     assert (first.status_code, second.status_code) == (201, 201), (first.text, second.text)
     (item,) = (await client.get(f"{API}/films/{film['id']}/subtitles")).json()["items"]
     assert item["label"] in ("One", "Two")
+
+
+async def test_s3_failing_after_the_commit_says_so_and_a_resend_publishes(
+    client, admin, viewer, playing, monkeypatch: pytest.MonkeyPatch
+):
+    """The file is stored and the row committed, then S3 goes away before the master is
+    rewritten: a 503 that says the subtitles are saved; sending the same upload again lists them."""
+    from tests.media.test_storage_outage import _unreachable_s3  # noqa: PLC0415
+
+    real_put = storage.put_bytes
+
+    async def put_then_lose_s3(*args: Any, **kwargs: Any) -> None:
+        await real_put(*args, **kwargs)
+        monkeypatch.setattr(storage, "s3_client", _unreachable_s3)
+
+    monkeypatch.setattr(storage, "put_bytes", put_then_lose_s3)
+    failed = await upload(client, admin, playing["id"], VTT)
+    assert failed.status_code == 503, failed.text
+    assert "saved" in failed.json()["detail"]
+    assert failed.headers["Retry-After"]
+    monkeypatch.undo()
+    assert len((await client.get(f"{API}/films/{playing['id']}/subtitles")).json()["items"]) == 1
+
+    assert (await upload(client, admin, playing["id"], VTT)).status_code == 201
+    play = (await client.get(f"{API}/films/{playing['id']}/play", headers=viewer.auth)).json()
+    subtitles, _ = parse_master((await fetch(client, play["manifest_url"])).text)
+    assert [s["LANGUAGE"] for s in subtitles] == ["en"]

@@ -81,3 +81,12 @@ class InvalidLanguage(Unprocessable):
     def __init__(self, reason: str, *, where: str = "body") -> None:
         self.loc = (where, "language")
         super().__init__(reason)
+
+
+class SubtitlesNotPublished(StorageUnavailable):
+    """The subtitle change is committed, but the film's HLS master could not be rewritten."""
+
+    detail = (
+        "the subtitles are saved, but the film's playlist could not be updated right now: "
+        "send the same request again shortly"
+    )

@@ -19,10 +19,19 @@ from cinema.media import storage, subtitle_files, subtitle_listing, subtitle_tra
 from cinema.media.errors import (
     InvalidLanguage,
     InvalidSubtitleFile,
+    StorageUnavailable,
     SubtitleFileTooLarge,
     SubtitleNotFound,
+    SubtitlesNotPublished,
 )
 from cinema.media.subtitle_models import SubtitleTrack
+
+
+async def _publish(film_id: uuid.UUID) -> None:
+    try:
+        await subtitle_tracks.publish(film_id)
+    except StorageUnavailable as exc:  # after the commit: the change is kept, the master is not
+        raise SubtitlesNotPublished() from exc
 
 
 def language_of(tag: str, *, where: str = "body") -> str:
@@ -60,7 +69,7 @@ async def upload(
         await db.flush()
 
     async def published() -> None:
-        await subtitle_tracks.publish(film_id)
+        await _publish(film_id)
         if replaced is not None:
             await storage.delete_object(bucket, subtitle_listing.source_key(film_id, language, replaced))
 
@@ -80,7 +89,7 @@ async def delete(db: AsyncSession, film_id: uuid.UUID, language: str) -> None:
     await db.flush()
 
     async def published() -> None:
-        await subtitle_tracks.publish(film_id)
+        await _publish(film_id)
         key = subtitle_listing.source_key(film_id, language, version)
         await storage.delete_object(get_settings().media_bucket, key)
 
