@@ -184,6 +184,26 @@ async def test_the_payments_function_prints_webhooks_by_type_and_outcome(viewer,
     }
 
 
+async def test_the_streaming_function_prints_plays_and_heartbeats_as_emf(catalog, viewer):
+    film = await catalog.film(title="Поток", access="free", duration_seconds=600)
+    await insert_upload(film["id"], ready=True)
+    auth = {"authorization": f"Bearer {viewer.access_token}", "content-type": "application/json"}
+    beat = json.dumps({"position_seconds": 30})
+    statuses, stdout = invoke(
+        "streaming",
+        [
+            ("GET", f"{API}/films/{film['id']}/play", "", auth),
+            ("PUT", f"{API}/films/{film['id']}/progress", beat, auth),
+            ("PUT", f"{API}/films/{film['id']}/progress", beat, auth),  # coalesced, still a heartbeat
+        ],
+    )
+    assert statuses == [200, 204, 204]
+    assert figures(emf(stdout)) == {
+        ("Plays", (("service", "streaming"),)): 1,
+        ("Heartbeats", (("service", "streaming"),)): 2,
+    }
+
+
 def mediaconvert(name: str, film_id: str, upload_id: object) -> dict[str, Any]:
     raw = (EVENTS / f"mediaconvert_{name}.json").read_text()
     return json.loads(raw.replace("FILM_ID", film_id).replace("UPLOAD_ID", str(upload_id)))
