@@ -18,7 +18,7 @@ function ProfileSwitch({ profile }: { profile: Profile }) {
   const { t } = useTranslation()
   return (
     <Link to="/profiles" className="profile-switch" title={t('profiles.switch')}>
-      <Avatar id={profile.id} name={profile.name} size="small" />
+      <Avatar name={profile.name} size="small" />
       <span className="profile-switch-name">
         <span className="visually-hidden">{t('profiles.switchPrefix')} </span>
         {profile.name}

@@ -1,16 +1,17 @@
-// A profile's face: its name's first letter on a colour of its own (the same on every device).
+// A profile's face: its name's first letter on a colour of its name (the same on every device,
+// and the same in the form that names a new profile as on its tile afterwards).
 const COLOURS = ['#ff5a36', '#3ecf8e', '#5b8cff', '#f5b94a', '#c77dff', '#2ec4d6', '#ff6fa5', '#8bc34a']
 
-function colourOf(id: string): string {
+function colourOf(name: string): string {
   let hash = 0
-  for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0
+  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0
   return COLOURS[hash % COLOURS.length] as string
 }
 
-export function Avatar({ id, name, size = 'large' }: { id: string; name: string; size?: 'large' | 'small' }) {
+export function Avatar({ name, size = 'large' }: { name: string; size?: 'large' | 'small' }) {
   const letter = Array.from(name.trim())[0]?.toUpperCase() ?? '?'
   return (
-    <span className={`avatar avatar-${size}`} style={{ background: colourOf(id) }} aria-hidden="true">
+    <span className={`avatar avatar-${size}`} style={{ background: colourOf(name.trim()) }} aria-hidden="true">
       {letter}
     </span>
   )

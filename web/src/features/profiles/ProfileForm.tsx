@@ -104,7 +104,7 @@ export function ProfileForm({ profile, pin, onDone }: { profile?: Profile; pin?:
   return (
     <form className="card form profile-form" onSubmit={submit} aria-labelledby={`profile-form-${id}`}>
       <div className="profile-form-head">
-        <Avatar id={profile?.id ?? name} name={name || '?'} />
+        <Avatar name={name || '?'} />
         <h2 id={`profile-form-${id}`}>{profile ? t('profiles.editTitle') : t('profiles.addTitle')}</h2>
       </div>
       <label>
@@ -165,12 +165,14 @@ export function ProfileForm({ profile, pin, onDone }: { profile?: Profile; pin?:
         <Button variant="ghost" onClick={onDone}>
           {t('common.cancel')}
         </Button>
-        {profile ? (
-          <Button variant="danger" className="push-right" onClick={() => setConfirming(true)}>
+      </div>
+      {profile ? (
+        <div className="profile-form-danger">
+          <Button variant="danger" onClick={() => setConfirming(true)}>
             {t('profiles.delete')}
           </Button>
-        ) : null}
-      </div>
+        </div>
+      ) : null}
 
       {profile && confirming ? (
         <Dialog open title={t('profiles.deleteTitle', { name: profile.name })} onClose={() => setConfirming(false)}>

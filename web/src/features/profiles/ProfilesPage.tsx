@@ -100,7 +100,7 @@ export function ProfilesPage() {
                     onClick={() => pick(profile)}
                   >
                     <span className="profile-face">
-                      <Avatar id={profile.id} name={profile.name} />
+                      <Avatar name={profile.name} />
                       {managing ? (
                         <span className="profile-badge profile-edit">
                           <ProfileIcon name="pencil" />
