@@ -11,9 +11,12 @@ duplicates and one subscription's events race each other as they do from Stripe.
 
 Two routes of the same server get exactly the same deliveries, in the same order:
 - POST /api/v1/payments/webhook: verification and the event accepted into the inbox (one
-  INSERT, shared by the deliveries arriving together, payments/inbox.py), answered; the applier of the same process (payments/applier.py),
-  woken by the accepts, applies the events in batches meanwhile and after (one read and one
-  write per event, payments/event_store.py, one transaction per batch);
+  INSERT, shared by the deliveries arriving together, payments/inbox.py), answered; the
+  applier (payments/applier.py) applies the events in batches meanwhile and after (one read
+  and one write per event, payments/event_store.py, one transaction per batch): with
+  `--applier worker` (the default, as `cinema serve` runs) in a process of its own
+  (cinema.local.payments_worker) woken by the inbox's NOTIFY, with `--applier in-process` on
+  the server's own loop, woken by the accepts;
 - POST /bench/verify-only, added by the bench: the webhook's own verification
   (cinema.payments.webhooks.verify: the signature, then a plain JSON parse) and the same
   200/400, no database.
@@ -21,7 +24,7 @@ The judged figure is deliveries/s of the webhook over deliveries/s of verificati
 counted until the last answer: what accepting the events costs on top of checking them. Shown
 next to it, as honestly: the webhook's pass counted until every accepted event is applied
 (the inbox empty; the ledger then checked), i.e. deliveries and distinct events per second
-until applied, and the server CPU per delivery including the applier's. `--reference` also drives
+until applied, and the CPU per delivery including the applier's (the worker's process too). `--reference` also drives
 POST /bench/construct-event, the verification as the webhook did it before issue 15
 (`stripe.Webhook.construct_event`, which builds the SDK's StripeObject tree; 8x the CPU of
 the plain parse): the baseline of the figures measured then (shown, not judged). Every answer is checked
@@ -35,18 +38,23 @@ The server is uvicorn in a child process (one worker, as `cinema serve` runs it;
 off; root log level `--log-level` WARNING); the embedded PostgreSQL and Redis are the bench
 stack's (bench/_stack.py).
 
-    python bench/payments_webhooks.py [--events 10000] [--users 1000] [--connections 16] [--rounds 2] [--reference]
+    python bench/payments_webhooks.py [--events 10000] [--users 1000] [--connections 16] [--rounds 2]
+                                      [--applier worker|in-process] [--reference]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,7 +74,7 @@ PASS_LIMIT_S = 240  # a pass must end well within the 300 s signature tolerance
 # ---- the server (a child process: `payments_webhooks.py --serve PORT`) --------------------
 
 
-def serve(port: int, log_level: str) -> None:
+def serve(port: int, log_level: str, applier_mode: str) -> None:
     import stripe  # noqa: PLC0415
     from fastapi import Request  # noqa: PLC0415
     from fastapi.responses import JSONResponse  # noqa: PLC0415
@@ -78,6 +86,10 @@ def serve(port: int, log_level: str) -> None:
     from cinema.payments.errors import InvalidEvent, InvalidSignature  # noqa: PLC0415
 
     configure_local_logging(log_level)
+    if applier_mode == "worker":  # as `cinema serve` runs: the payments worker applies
+        from cinema.payments import applier  # noqa: PLC0415
+
+        applier.apply_elsewhere = True
     app = create_app()
 
     async def verify_only(request: Request) -> JSONResponse:  # the webhook's verification, nothing else
@@ -108,6 +120,28 @@ def serve(port: int, log_level: str) -> None:
         # local app, also pays their lookup (~0.15 ms a request); see bench/README.md.
         routes.insert(0, routes.pop())
     run_server(app, port)
+
+
+@contextmanager
+def payments_worker(wanted: bool, log: Path, log_level: str) -> Iterator[subprocess.Popen[bytes] | None]:
+    """The payments worker as `cinema serve` runs it beside the server (its settings, like the
+    server's, from this process's environment), or nothing when the server applies itself."""
+    if not wanted:
+        yield None
+        return
+    env = {**os.environ, "CINEMA_LOG_LEVEL": log_level}
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "cinema.local.payments_worker"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(15)
 
 
 # ---- setup and checks (this process) ----------------------------------------------------
@@ -193,7 +227,9 @@ class Pass:
     client_cpu: float
     wrong: list[tuple[int, int, bytes]]  # (index, status, body head) of answers not as expected
     applied_seconds: float = 0.0  # webhook: from the first delivery until every event is applied
-    applied_cpu: float = 0.0  # the server's CPU seconds over that span (the applier's included)
+    applied_cpu: float = (
+        0.0  # the server's CPU seconds over that span, the applier's included (its process's too)
+    )
     pending_at_answers: int = 0  # events accepted but not yet applied when the last answer came
 
     @property
@@ -234,6 +270,7 @@ async def _drive(
     server: psutil.Process,
     *,
     until_applied: bool = False,
+    applier_process: psutil.Process | None = None,
 ) -> Pass:
     loop = asyncio.get_running_loop()
     opened = [await loop.create_connection(Connection, "127.0.0.1", port) for _ in range(connections)]
@@ -251,6 +288,7 @@ async def _drive(
 
     try:
         cpu_before, client_before = cpu_seconds(server), time.process_time()
+        worker_before = cpu_seconds(applier_process) if applier_process else 0.0
         started = time.perf_counter()
         await asyncio.wait_for(asyncio.gather(*(worker(c) for _, c in opened)), PASS_LIMIT_S)
         elapsed = time.perf_counter() - started
@@ -270,6 +308,8 @@ async def _drive(
                     waiting = await _waiting()
                 result.applied_seconds = time.perf_counter() - started
                 result.applied_cpu = cpu_seconds(server) - cpu_before
+                if applier_process is not None:  # the worker's applying is part of the whole work
+                    result.applied_cpu += cpu_seconds(applier_process) - worker_before
             finally:
                 await db.dispose()
     finally:
@@ -332,10 +372,17 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=22)
     parser.add_argument("--log-level", default="WARNING", help="the server's root log level")
+    parser.add_argument(
+        "--applier",
+        choices=("worker", "in-process"),
+        default="worker",
+        help="who applies the accepted events: a process of its own, as `cinema serve` runs it"
+        " (cinema.local.payments_worker), or the server's own loop (the tests' app)",
+    )
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.log_level)
+        serve(args.serve, args.log_level, args.applier)
         return
 
     from tests.payments import stories  # noqa: PLC0415
@@ -354,10 +401,18 @@ def main() -> None:
         port = free_port()
         with tempfile.TemporaryDirectory(prefix="cinema-bench-log-") as tmp:
             log = Path(tmp) / "server.log"
-            with child_server(
-                [sys.executable, __file__, "--serve", str(port)], port=port, log=log, log_level=args.log_level
-            ) as child:
+            with (
+                child_server(
+                    [sys.executable, __file__, "--serve", str(port), "--applier", args.applier],
+                    port=port,
+                    log=log,
+                    log_level=args.log_level,
+                ) as child,
+                payments_worker(args.applier == "worker", Path(tmp) / "worker.log", args.log_level) as worker,
+            ):
                 server = psutil.Process(child.pid)
+                who = f"a process of its own, pid {worker.pid}" if worker else "the server's own loop"
+                say(f"applier: {who}")
                 cases = ["verify", "webhook", *(["sdk"] if args.reference else [])]
                 paths = {"verify": VERIFY_ONLY, "webhook": WEBHOOK, "sdk": CONSTRUCT_EVENT}
                 results: dict[str, list[Pass]] = {case: [] for case in cases}
@@ -379,6 +434,7 @@ def main() -> None:
                                 args.connections,
                                 server,
                                 until_applied=case == "webhook",
+                                applier_process=psutil.Process(worker.pid) if worker else None,
                             )
                         )
                         if result.wrong:

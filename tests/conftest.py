@@ -36,6 +36,7 @@ ALONE = (
     "tests/auth/test_hashing.py",
     "tests/payments/test_provider_outage.py",
     "tests/payments/test_webhook_inbox.py",
+    "tests/payments/test_payments_worker.py",
 )
 
 

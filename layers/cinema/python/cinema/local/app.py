@@ -37,17 +37,21 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     flusher = asyncio.get_running_loop().create_task(_flush_heartbeats(), name="heartbeat-flush")
     # Stripe's accepted events: applied as each arrives (the webhook wakes the applier); the
     # sweep applies what a crash or a failed attempt left, from the start and every few seconds.
-    sweeper = asyncio.get_running_loop().create_task(applier.sweep(), name="webhook-sweep")
+    # Unless a process of its own applies them (`cinema serve`: cinema.local.payments_worker).
+    tasks = [flusher]
+    if not applier.apply_elsewhere:
+        tasks.append(asyncio.get_running_loop().create_task(applier.sweep(), name="webhook-sweep"))
     try:
         yield
     finally:
-        flusher.cancel()
-        sweeper.cancel()
+        for task in tasks:
+            task.cancel()
         if demo is not None:
             demo.cancel()
-        await asyncio.gather(flusher, sweeper, *([demo] if demo else []), return_exceptions=True)
+        await asyncio.gather(*tasks, *([demo] if demo else []), return_exceptions=True)
         await heartbeats.flush_due()  # nothing a viewer sent is left behind
-        await applier.settled()  # nor an accepted event (the next start's sweep would apply it)
+        if not applier.apply_elsewhere:
+            await applier.settled()  # nor an accepted event (the next start's sweep would apply it)
         await worker.stop()
 
 

@@ -24,7 +24,7 @@ from fastapi import FastAPI
 from cinema.core import migrate
 from cinema.core.logging import configure_local_logging
 from cinema.core.settings import Settings, get_settings, use_settings
-from cinema.local import web
+from cinema.local import payments_worker, web
 from cinema.local.demo_catalog import demo_catalog
 from cinema.local.dev_tools import bind_check
 from cinema.local.edge.router import ensure_key_pair
@@ -157,8 +157,29 @@ def serving_app() -> FastAPI:
     scheduled work that EventBridge Scheduler invokes in AWS (cinema.local.periodic)."""
     from cinema.local import periodic  # noqa: PLC0415 - after settings are final
     from cinema.local.app import create_app  # noqa: PLC0415
+    from cinema.payments import applier  # noqa: PLC0415
 
+    applier.apply_elsewhere = True  # the payments worker applies Stripe's events (payments_worker.py)
     return periodic.attach(create_app())
+
+
+def _serve(settings: Settings) -> None:
+    """The server until it stops, and beside it the payments worker, which applies Stripe's
+    events in a process of its own (cinema.local.payments_worker)."""
+    payments = payments_worker.start(settings)
+    try:
+        config = uvicorn.Config(
+            serving_app(),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,  # our middleware logs each request as JSON with its request id
+            proxy_headers=False,
+            lifespan="on",  # starts the transcoding worker, the heartbeat flush, the scheduled work
+        )
+        uvicorn.Server(config).run()
+    finally:
+        payments_worker.stop(payments)
 
 
 def run() -> int:
@@ -221,16 +242,7 @@ def run() -> int:
             ("live", live.start(settings.media_bucket)),
         ]
         _banner(services, settings, lines, seeded, started)
-        config = uvicorn.Config(
-            serving_app(),
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,  # our middleware logs each request as JSON with its request id
-            proxy_headers=False,
-            lifespan="on",  # starts the transcoding worker, the heartbeat flush, the scheduled work
-        )
-        uvicorn.Server(config).run()
+        _serve(settings)
         return 0
     except KeyboardInterrupt:
         return 0

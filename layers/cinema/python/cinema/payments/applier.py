@@ -14,9 +14,13 @@ webhook's request path (Stripe: "return a 2xx quickly ... process events asynchr
   id in webhook_events and writes nothing.
 
 Where it runs:
-- one machine: in the server's process. `wake` (called by the webhook after each accept)
-  starts a drain on the running loop unless one is running, which then drains again; the
-  local app's lifespan also runs `sweep` every few seconds, for what a crash or a failure left.
+- one machine (`cinema serve`): in a process of its own (cinema.local.payments_worker, with
+  `apply_elsewhere` set in the server), woken by the inbox's NOTIFY (migration 0016) and
+  sweeping every few seconds, so that applying never takes the loop that answers Stripe.
+- in process (the tests' app, and a server without the worker): `wake` (called by the webhook
+  after each accept) starts a drain on the running loop unless one is running, which then
+  drains again; the local app's lifespan also runs `sweep` every few seconds, for what a crash
+  or a failure left.
 - AWS: a Lambda is frozen as soon as it answers, so the payments function drains before it
   answers (`apply_before_answering`, set by functions/payments/handler.py): the event is
   still durable first and applied by the same invocation. A scheduled drain of the same inbox
@@ -225,6 +229,8 @@ async def drain(*, yielding: bool = False) -> int:
 # ---- when to drain --------------------------------------------------------------------------
 
 apply_before_answering = False  # True in a Lambda, which is frozen once it answers
+apply_elsewhere = False  # True when another process applies (cinema serve's payments worker)
+CHANNEL = "cinema_webhook_inbox"  # notified after every accept (migration 0016's trigger)
 
 
 class _Background:
@@ -282,6 +288,8 @@ async def wake() -> None:
     _Background.last_accept = asyncio.get_running_loop().time()
     if apply_before_answering:
         await drain()
+    elif apply_elsewhere:
+        return  # the INSERT's NOTIFY woke the worker already
     elif _Background.running():
         _Background.woken = True  # the running drain goes round once more
     else:
