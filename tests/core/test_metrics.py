@@ -86,6 +86,18 @@ def test_a_flush_prints_one_emf_line_per_set_of_dimensions_and_forgets(lambda_co
     assert capsys.readouterr().out == ""
 
 
+def test_powertools_metrics_disabled_prints_nothing_and_keeps_nothing(lambda_counting, capsys, monkeypatch):
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    for _ in range(150):  # Powertools prints on its own at 100 values of one metric
+        metrics.count("Heartbeats")
+        metrics.flush()
+    assert capsys.readouterr().out == ""
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED")
+    metrics.count("Plays")
+    metrics.flush()
+    assert figures(emf(capsys.readouterr().out)) == {("Plays", (("service", "test"),)): 1}
+
+
 def test_a_bad_figure_is_logged_not_raised(lambda_counting, capsys, caplog):
     metrics.count("")  # CloudWatch refuses an empty name: Powertools raises
     metrics.flush()

@@ -84,6 +84,7 @@ def flush() -> None:
             for name, total in figures:
                 metrics.add_metric(name=name, unit="Count", value=total)
             metrics.flush_metrics()
+            metrics.clear_metrics()  # flush_metrics keeps them when POWERTOOLS_METRICS_DISABLED is set
     except Exception:  # a bad name or dimension: logged, and the next flush starts clean
         log.exception("metrics not flushed")
         metrics.clear_metrics()
