@@ -44,8 +44,7 @@ import logging
 import math
 import re
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -64,8 +63,7 @@ VTT_TYPE = "text/vtt; charset=utf-8"
 TS_PROBE_BYTES = 188 * 400  # the first packets of a segment: enough to meet a PES header of each stream
 
 
-@dataclass(frozen=True)
-class Track:
+class Track(NamedTuple):  # not a dataclass: it would compile its methods at each cold start
     language: str
     label: str
     version: str
