@@ -4,6 +4,8 @@ rate, the database and failed transcodes alarm; all to one topic; one dashboard.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +127,30 @@ def test_the_alarm_topic_key_admits_the_services_that_publish(resources):
         if "Service" in s["Principal"] and "kms:GenerateDataKey*" in s["Action"]
     }
     assert services == {"cloudwatch.amazonaws.com", "events.amazonaws.com"}
+
+
+def test_the_dashboard_body_is_json_whichever_the_database(resources):
+    # a body CloudWatch cannot parse fails the whole deploy
+    (dashboard,) = of_type(resources, "AWS::CloudWatch::Dashboard").values()
+    body, variables = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+    created, existing = variables["DatabaseWidgets"]["Fn::If"][1:]
+    for widgets in (created["Fn::Sub"], existing):
+        text = re.sub(r"\$\{[^}]+\}", "x", body.replace("${DatabaseWidgets}", widgets))
+        parsed = json.loads(text)
+        titles = [w["properties"].get("title", "") for w in parsed["widgets"]]
+        assert len(titles) == len(set(titles))
+        expressions = [
+            m[0]["expression"]
+            for w in parsed["widgets"]
+            for m in w["properties"].get("metrics", [])
+            if isinstance(m[0], dict)
+        ]
+        # the business figures of cinema.core.metrics, by their dimension sets
+        for dims in (
+            "service}",
+            "reason,service}",
+            "kind,service}",
+            "outcome,service,type}",
+            "outcome,service}",
+        ):
+            assert any(e.startswith("SEARCH('{") and dims in e for e in expressions), dims
