@@ -137,10 +137,11 @@ describe('the API client and the profile', () => {
 })
 
 describe('switching profile', () => {
-  it('drops every cached answer: nothing of the previous profile can be shown', async () => {
+  it('drops every cached answer of the profile: nothing of the previous one can be shown', async () => {
     const client = new QueryClient()
     client.setQueryData(['films', 'list'], ['an 18+ film'])
     client.setQueryData(['me', 'history'], ['watched by the parent'])
+    client.setQueryData(['profiles', true], ['the account profiles'])
     const wrapper = ({ children }: { children: ReactNode }) =>
       createElement(QueryClientProvider, { client }, children)
     const { result } = renderHook(() => ({ switchTo: useSwitchProfile(), id: useChosenProfileId() }), { wrapper })
@@ -149,6 +150,8 @@ describe('switching profile', () => {
     expect(result.current.id).toBe('p-kids')
     expect(window.localStorage.getItem(PROFILE_KEY)).toBe('p-kids')
     expect(client.getQueryData(['films', 'list'])).toBeUndefined()
+    // the account's profile list is not the profile's: it stays (no flicker of the header)
+    expect(client.getQueryData(['profiles', true])).toEqual(['the account profiles'])
     expect(client.getQueryData(['me', 'history'])).toBeUndefined()
   })
 })

@@ -3,7 +3,7 @@
 // reload and the other tabs keep it; cleared when the session ends. Every API request of a
 // signed-in viewer names it in `X-Profile-Id` (lib/api/client.ts); without one the API acts for
 // the account's first profile.
-import { useQueryClient } from '@tanstack/react-query'
+import { useQueryClient, type QueryClient } from '@tanstack/react-query'
 import { useCallback, useSyncExternalStore } from 'react'
 
 import { onSessionEnd } from './session'
@@ -88,6 +88,19 @@ export function useChosenProfileId(): string | null {
   return useSyncExternalStore(subscribeProfile, chosenProfileId)
 }
 
+/** The query key of the account's profile list: the one cached answer the profile does not change. */
+export const PROFILES_QUERY_KEY = 'profiles'
+
+/**
+ * Drops every cached answer that belongs to the profile and fetches again what is on screen.
+ * The profile list stays (it is the account's), so the header and the kids look do not flicker.
+ */
+export async function resetForProfile(client: QueryClient): Promise<void> {
+  const ofProfile = { predicate: (query: { queryKey: readonly unknown[] }) => query.queryKey[0] !== PROFILES_QUERY_KEY }
+  await client.cancelQueries(ofProfile)
+  await client.resetQueries(ofProfile)
+}
+
 /**
  * Switches to another profile: lists, film pages, history, favorites and ratings all differ per
  * profile (and a kids profile must never see an adult one's cached page), so every cached answer
@@ -98,8 +111,7 @@ export function useSwitchProfile(): (id: string | null) => Promise<void> {
   return useCallback(
     async (id: string | null) => {
       chooseProfile(id)
-      await client.cancelQueries()
-      await client.resetQueries()
+      await resetForProfile(client)
     },
     [client],
   )

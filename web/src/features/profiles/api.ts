@@ -3,7 +3,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 
 import { api, unwrap, type Schemas } from '../../lib/api/client'
-import { chosenProfileId, useChosenProfileId, useSwitchProfile } from '../../lib/profile'
+import {
+  PROFILES_QUERY_KEY,
+  chosenProfileId,
+  resetForProfile,
+  useChosenProfileId,
+  useSwitchProfile,
+} from '../../lib/profile'
 import { useAccessToken } from '../../lib/session'
 
 export type Profile = Schemas['ProfileOut']
@@ -23,7 +29,7 @@ export function ratingsFor(isKids: boolean): readonly AgeRating[] {
 export function useProfiles() {
   const token = useAccessToken()
   return useQuery({
-    queryKey: ['profiles', token !== null],
+    queryKey: [PROFILES_QUERY_KEY, token !== null],
     queryFn: async ({ signal }) => unwrap(await api.GET('/api/v1/me/profiles', { signal })).items,
     enabled: token !== null,
     staleTime: 60_000,
@@ -60,7 +66,7 @@ export function useCreateProfile() {
   return useMutation({
     mutationFn: async (body: ProfileFields & { pin?: string }) =>
       unwrap(await api.POST('/api/v1/me/profiles', { body })),
-    onSettled: () => client.invalidateQueries({ queryKey: ['profiles'] }),
+    onSettled: () => client.invalidateQueries({ queryKey: [PROFILES_QUERY_KEY] }),
   })
 }
 
@@ -74,9 +80,9 @@ export function useUpdateProfile() {
       unwrap(await api.PATCH('/api/v1/me/profiles/{profile_id}', { params: { path: { profile_id: id } }, body })),
     onSuccess: async (_profile, { id }) => {
       // the watching profile's limit changed: every list and page may now differ
-      if (id === chosenProfileId()) await client.resetQueries()
+      if (id === chosenProfileId()) await resetForProfile(client)
     },
-    onSettled: () => client.invalidateQueries({ queryKey: ['profiles'] }),
+    onSettled: () => client.invalidateQueries({ queryKey: [PROFILES_QUERY_KEY] }),
   })
 }
 
@@ -95,6 +101,6 @@ export function useDeleteProfile() {
     onSuccess: async (_none, { id }) => {
       if (id === chosenProfileId()) await switchTo(null)
     },
-    onSettled: () => client.invalidateQueries({ queryKey: ['profiles'] }),
+    onSettled: () => client.invalidateQueries({ queryKey: [PROFILES_QUERY_KEY] }),
   })
 }

@@ -3,7 +3,13 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 
-import { chooseProfile, onProfileChangedElsewhere, useChosenProfileId, useSwitchProfile } from '../../lib/profile'
+import {
+  chooseProfile,
+  onProfileChangedElsewhere,
+  resetForProfile,
+  useChosenProfileId,
+  useSwitchProfile,
+} from '../../lib/profile'
 import { useCurrentProfile, useProfiles, type Profile } from './api'
 
 export function useProfileGate(): {
@@ -32,7 +38,7 @@ export function useProfileGate(): {
   }, [only, chosenId])
 
   // Another tab switched profile: what this one shows belongs to the old one.
-  useEffect(() => onProfileChangedElsewhere(() => void client.resetQueries()), [client])
+  useEffect(() => onProfileChangedElsewhere(() => void resetForProfile(client)), [client])
 
   return {
     // nothing chosen yet and the list not known: the first profile's pages must not flash by
