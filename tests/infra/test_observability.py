@@ -154,3 +154,20 @@ def test_the_dashboard_body_is_json_whichever_the_database(resources):
             "outcome,service}",
         ):
             assert any(e.startswith("SEARCH('{") and dims in e for e in expressions), dims
+
+
+def test_refused_stripe_webhooks_alarm_on_what_the_payments_function_counts(template, resources):
+    alarm = resources["StripeWebhooksRefusedAlarm"]["Properties"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert alarm["Namespace"] == variables["POWERTOOLS_METRICS_NAMESPACE"]
+    payments = resources["PaymentsFunction"]["Properties"]["Environment"]["Variables"]
+    dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+    assert dimensions == {
+        "service": payments["POWERTOOLS_SERVICE_NAME"],
+        "type": "unknown",
+        "outcome": "refused",
+    }
+    # the very count cinema.payments.webhooks makes on a bad signature
+    source = (Path(__file__).parents[2] / "layers/cinema/python/cinema/payments/webhooks.py").read_text()
+    assert 'metrics.count("Webhooks", type="unknown", outcome="refused")' in source
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
