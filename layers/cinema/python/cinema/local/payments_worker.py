@@ -3,9 +3,9 @@ the server, so that applying Stripe's events never takes the event loop that ans
 (and every viewer). AWS's counterpart is the payments function (cinema.payments.applier).
 
 It LISTENs on the inbox's channel (migration 0016: a NOTIFY rides on every accepting INSERT)
-and drains when told, then waits `applier.QUIET_S` so that a burst's events are applied in
-batches rather than one drain per delivery; without a notification it sweeps every
-`applier.SWEEP_S` (events due for a retry, what a crash left). A lost connection is opened
+and drains once the webhook has been quiet for `applier.QUIET_S` (at most `applier.YIELD_S`
+after the first notification: a burst is accepted first and applied in full batches); without
+a notification it sweeps every `applier.SWEEP_S` (events due for a retry, what a crash left). A lost connection is opened
 again; a failed drain is logged and the rows stay for the next one (applier.py's guarantees:
 every event applied exactly once, whatever process claims it).
 """
@@ -52,10 +52,23 @@ async def _listen(url: str) -> None:
             told = False
             async for _ in conn.notifies(timeout=applier.SWEEP_S, stop_after=1):
                 told = True
-            if told:  # let the rest of a burst arrive; what came meanwhile is in the next drain
-                await asyncio.sleep(applier.QUIET_S)
-                async for _ in conn.notifies(timeout=0):
-                    pass
+            if told:
+                await _lull(conn)
+
+
+async def _lull(conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
+    """Accepting comes first (Stripe waits for the answer; an event applied a moment later
+    costs only that moment): while notifications keep coming, wait until the webhook has been
+    quiet for QUIET_S, or YIELD_S at most, so that a burst is not slowed by applying beside it
+    and its events are applied in full batches after it."""
+    loop = asyncio.get_running_loop()
+    latest = loop.time() + applier.YIELD_S
+    while (left := latest - loop.time()) > 0:
+        told = False
+        async for _ in conn.notifies(timeout=min(applier.QUIET_S, left), stop_after=1):
+            told = True
+        if not told:
+            return
 
 
 async def serve() -> None:
