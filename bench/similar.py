@@ -147,37 +147,26 @@ async def judge(http: httpx.AsyncClient, ids: dict[str, str]) -> tuple[int, int]
 
 
 async def add_viewers(films: list[list[str]]) -> None:
-    """One viewer per list: an account (and its profile, where watch_progress has profile_id)
-    that watched each film of its list."""
+    """One viewer per list: an account's profile (the one the database makes for every
+    account) that watched each film of its list."""
     from cinema.core import db  # noqa: PLC0415
 
     async with db.engine().begin() as conn:
-        columns = set(
-            (
-                await conn.execute(
-                    text(
-                        "SELECT column_name FROM information_schema.columns WHERE table_name = 'watch_progress'"
-                    )
-                )
-            ).scalars()
-        )
-        column = "profile_id" if "profile_id" in columns else "user_id"
         for watched in films:
-            viewer = uuid.uuid4()
+            user_id = uuid.uuid4()
             await conn.execute(
                 text("INSERT INTO users (id, email, password_hash) VALUES (:id, :email, 'not-a-login')"),
-                {"id": viewer, "email": f"bench-{viewer.hex[:12]}@kino.io"},
+                {"id": user_id, "email": f"bench-{user_id.hex[:12]}@kino.io"},
             )
-            if column == "profile_id":  # the account's first profile, made by a trigger
-                viewer = (
-                    await conn.execute(text("SELECT id FROM profiles WHERE user_id = :u"), {"u": viewer})
-                ).scalar_one()
+            profile = (
+                await conn.execute(text("SELECT id FROM profiles WHERE user_id = :u"), {"u": user_id})
+            ).scalar_one()
             await conn.execute(
                 text(
-                    f"INSERT INTO watch_progress ({column}, film_id, position_seconds, duration_seconds)"  # noqa: S608 - a fixed name
+                    "INSERT INTO watch_progress (profile_id, film_id, position_seconds, duration_seconds)"
                     " VALUES (:viewer, :film, 900, 5400)"
                 ),
-                [{"viewer": viewer, "film": film} for film in watched],
+                [{"viewer": profile, "film": film} for film in watched],
             )
 
 

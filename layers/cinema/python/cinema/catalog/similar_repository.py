@@ -72,16 +72,15 @@ async def published_facts(db: AsyncSession) -> list[FilmFacts]:
     ]
 
 
-# Who a viewer is: watch_progress.user_id today. Issue 16's profiles move watch_progress to
-# profile_id ("profiles that watched this also watched"); until that migration is everywhere,
-# the statement names whichever of the two the table has. Once it is: profile_id only.
-_VIEWER_COLUMNS = ("profile_id", "user_id")
-
-_COVIEWS = """
+# Who a viewer is: a profile ("profiles that watched this also watched"), watch_progress's
+# owner since migration 0015 (before it, the account: watch_progress.user_id). The one statement
+# that knows it.
+_COVIEWS = text(
+    """
     WITH seen AS (
-        SELECT w.viewer, w.film_id
-        FROM (SELECT {viewer} AS viewer, film_id,
-                     row_number() OVER (PARTITION BY {viewer} ORDER BY updated_at DESC) AS recent
+        SELECT w.profile_id AS viewer, w.film_id
+        FROM (SELECT profile_id, film_id,
+                     row_number() OVER (PARTITION BY profile_id ORDER BY updated_at DESC) AS recent
               FROM watch_progress) w
         JOIN films f ON f.id = w.film_id AND f.status = 'published'
         WHERE w.recent <= :recent
@@ -91,27 +90,15 @@ _COVIEWS = """
     GROUP BY a.film_id, b.film_id
     UNION ALL
     SELECT film_id, NULL, count(*) FROM seen GROUP BY film_id
-"""
+    """
+)
 
 
 async def coviews(db: AsyncSession) -> CoViews:
-    """Who watched what, as pairs: viewers per published film, and viewers per pair of them.
-    The one place that knows what a viewer is (see _VIEWER_COLUMNS)."""
-    present = set(
-        (
-            await db.execute(
-                text(
-                    "SELECT column_name FROM information_schema.columns"
-                    " WHERE table_schema = current_schema() AND table_name = 'watch_progress'"
-                )
-            )
-        ).scalars()
-    )
-    viewer = next(column for column in _VIEWER_COLUMNS if column in present)  # a fixed name, not input
-    statement = text(_COVIEWS.format(viewer=viewer))
+    """Who watched what, as pairs: viewers per published film, and viewers per pair of them."""
     viewers: dict[uuid.UUID, int] = {}
     pairs: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
-    for a, b, together in (await db.execute(statement, {"recent": RECENT_PER_VIEWER})).all():
+    for a, b, together in (await db.execute(_COVIEWS, {"recent": RECENT_PER_VIEWER})).all():
         if b is None:
             viewers[a] = together
         else:
