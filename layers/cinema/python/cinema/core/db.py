@@ -64,6 +64,10 @@ def engine() -> AsyncEngine:
             # save the requests whose statement was in flight when the connection died.
             pool_pre_ping=lambda_shape,
             pool_recycle=300 if lambda_shape else 1800,
+            # RDS Proxy multiplexes transactions over its connections unless a session holds state
+            # of its own: a server-side prepared statement (psycopg prepares a statement after its
+            # fifth run) would pin every Lambda's connection to one backend for good.
+            connect_args={"prepare_threshold": None} if lambda_shape else {},
         )
         if settings.database_iam_auth:
             use_iam_auth(_engine.sync_engine, settings.aws_region)
