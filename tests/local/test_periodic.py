@@ -73,7 +73,10 @@ async def test_a_failing_run_does_not_end_the_schedule(catalog, monkeypatch, cap
 
 def test_the_local_app_schedules_what_aws_schedules():
     # every catalog job on the local timer, at the period template.yaml's schedule has
-    assert dict(periodic.SCHEDULE) == {"refresh-popularity": jobs.POPULARITY_EVERY_S}
+    assert dict(periodic.SCHEDULE) == {
+        "refresh-popularity": jobs.POPULARITY_EVERY_S,
+        "refresh-similar": jobs.SIMILAR_EVERY_S,
+    }
     assert set(periodic.SCHEDULE) == set(jobs.JOBS)
 
 
