@@ -126,6 +126,7 @@ async def test_profiles_kids_limit_pin_and_history(page: Page, staff: Staff, web
     await shoot(page, "profiles-not-available")
     await page.goto(f"/watch/{adult_film['id']}")
     await expect(page.get_by_role("heading", name="Этот фильм недоступен для профиля")).to_be_visible()
+    await shoot(page, "profiles-not-available-player")
 
     # Back to a grown-up through the PIN prompt: a wrong PIN first.
     await page.goto("/")
