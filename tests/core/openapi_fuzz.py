@@ -141,6 +141,9 @@ OPAQUE = [
     ("PATCH", "/api/v1/admin/films/{film_id}", ["422"], "price and access, with the stored film"),
     ("POST", "/api/v1/admin/films/{film_id}/upload", ["422"], "the size cap is a setting"),
     ("POST", "/api/v1/admin/films/{film_id}/upload/complete", ["422"], "the ETags S3 gave the parts"),
+    ("POST", "/api/v1/admin/films/{film_id}/subtitles", ["422"], "the file must be WebVTT or SRT"),
+    ("POST", "/api/v1/me/profiles", ["422"], "a kids profile sees 12+ at most"),
+    ("PATCH", "/api/v1/me/profiles/{profile_id}", ["422"], "a kids profile sees 12+ at most, with the stored one"),
 ]
 
 

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 
 import { api, unwrap } from '../../lib/api/client'
+import { chosenProfileId } from '../../lib/profile'
 import { accessToken } from '../../lib/session'
 
 export function usePlay(filmId: string, enabled: boolean) {
@@ -37,10 +38,14 @@ export function useFilmAndState(filmId: string, enabled: boolean) {
 export function sendProgress(filmId: string, position: number): void {
   const token = accessToken()
   if (!token) return
+  // the profile watching: its history and resume point, not the account's first profile's
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }
+  const profile = chosenProfileId()
+  if (profile) headers['X-Profile-Id'] = profile
   void fetch(`/api/v1/films/${encodeURIComponent(filmId)}/progress`, {
     method: 'PUT',
     keepalive: true,
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    headers,
     body: JSON.stringify({ position_seconds: Math.max(0, Math.floor(position)) }),
   }).catch(() => undefined)
 }

@@ -4,10 +4,11 @@
 and FastAPI's general request handling (reading the body through `email.message`, solving
 the dependency tree, validating each parameter through its own field) costs them more than
 their own work. `HotRoute` is declared like any route, `(film_id: UUID, [body: Model,]
-viewer: CurrentViewer)`, so the OpenAPI document is FastAPI's, from the signature. A request whose
-film id is a UUID in its usual form and whose body, if any, is `application/json` that the
-model accepts is answered by calling the endpoint directly, the caller authenticated and their
-profile chosen as `CurrentViewer` does (`current_user`, then `viewer_of`); anything else (a malformed id or body, another content type, a failed
+viewer: CurrentViewer)`, so the OpenAPI document is FastAPI's, from the signature. A request
+whose film id (and X-Profile-Id, if sent) is a UUID in its usual form and whose body, if any,
+is `application/json` that the model accepts is answered by calling the endpoint directly, the
+caller authenticated and their profile chosen as `CurrentViewer` does (`current_user`, then
+`viewer_of`); anything else (a malformed id, header or body, another content type, a failed
 body read) goes to FastAPI's own handler for the route, so every refusal, 422s included, is
 exactly FastAPI's and comes in its order (a body that is not JSON before authentication,
 invalid values after it).
@@ -64,6 +65,16 @@ class HotRoute(APIRoute):
         return _fast(self, general)
 
 
+def _usual_uuid(raw: object) -> uuid.UUID | None:
+    """A UUID in its usual form only (36 characters): uuid.UUID reads forms pydantic may not."""
+    if not isinstance(raw, str) or len(raw) != 36:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
 def _fast(route: HotRoute, general: Handler) -> Handler:
     endpoint = route.endpoint
     path_name = route.dependant.path_params[0].name
@@ -73,13 +84,10 @@ def _fast(route: HotRoute, general: Handler) -> Handler:
     model: type[BaseModel] | None = route.body_field.field_info.annotation if route.body_field else None  # type: ignore[assignment]
 
     async def handler(request: Request) -> Response:
-        raw_id = request.path_params.get(path_alias)
-        # The usual form only (36 characters): uuid.UUID reads forms pydantic may not.
-        if not isinstance(raw_id, str) or len(raw_id) != 36:
-            return await general(request)
-        try:
-            film_id = uuid.UUID(raw_id)
-        except ValueError:
+        film_id = _usual_uuid(request.path_params.get(path_alias))
+        profile = request.headers.get(HEADER)
+        wanted = None if profile is None else _usual_uuid(profile)
+        if film_id is None or (profile is not None and wanted is None):
             return await general(request)
         arguments: dict[str, Any] = {path_name: film_id}
         if model is not None:
@@ -95,8 +103,7 @@ def _fast(route: HotRoute, general: Handler) -> Handler:
                 arguments[body_name] = model.model_validate_json(raw)  # type: ignore[index]
             except ValueError:  # ValidationError: FastAPI says what is wrong, in its order
                 return await general(request)
-        user = await current_user(bearer_token(request))
-        arguments[user_name] = viewer_of(user, request.headers.get(HEADER))
+        arguments[user_name] = viewer_of(await current_user(bearer_token(request)), wanted)
         response: Response = await endpoint(**arguments)
         return response
 

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from cinema.core.schemas import ApiModel
 from cinema.profiles.models import NAME_MAX
@@ -28,6 +28,8 @@ class ProfilesOut(ApiModel):
 
 
 class ProfileIn(ApiModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not ignored
+
     name: Name
     max_age_rating: AgeRating | None = Field(None, description='default "6+" for a kids profile, else "18+"')
     is_kids: bool = False
@@ -35,6 +37,8 @@ class ProfileIn(ApiModel):
 
 
 class ProfileChange(ApiModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: Name | None = None
     max_age_rating: AgeRating | None = None
     is_kids: bool | None = None
