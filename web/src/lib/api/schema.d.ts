@@ -4963,7 +4963,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description the profile this request is for; the account's first when absent */
-                "X-Profile-Id"?: string | null;
+                "X-Profile-Id"?: string;
             };
             path: {
                 film_id: string;
@@ -5057,7 +5057,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description the profile this request is for; the account's first when absent */
-                "X-Profile-Id"?: string | null;
+                "X-Profile-Id"?: string;
             };
             path: {
                 film_id: string;
@@ -5153,7 +5153,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description the profile this request is for; the account's first when absent */
-                "X-Profile-Id"?: string | null;
+                "X-Profile-Id"?: string;
             };
             path: {
                 film_id: string;
@@ -5223,7 +5223,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description the profile this request is for; the account's first when absent */
-                "X-Profile-Id"?: string | null;
+                "X-Profile-Id"?: string;
             };
             path: {
                 film_id: string;
@@ -5321,7 +5321,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description the profile this request is for; the account's first when absent */
-                "X-Profile-Id"?: string | null;
+                "X-Profile-Id"?: string;
             };
             path: {
                 film_id: string;
@@ -5461,7 +5461,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description the profile this request is for; the account's first when absent */
-                "X-Profile-Id"?: string | null;
+                "X-Profile-Id"?: string;
             };
             path: {
                 film_id: string;
@@ -6056,7 +6056,7 @@ export interface operations {
             };
             header?: {
                 /** @description the profile this request is for; the account's first when absent */
-                "X-Profile-Id"?: string | null;
+                "X-Profile-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -6129,7 +6129,7 @@ export interface operations {
             };
             header?: {
                 /** @description the profile this request is for; the account's first when absent */
-                "X-Profile-Id"?: string | null;
+                "X-Profile-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -6197,7 +6197,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description the profile this request is for; the account's first when absent */
-                "X-Profile-Id"?: string | null;
+                "X-Profile-Id"?: string;
             };
             path: {
                 film_id: string;
@@ -6265,7 +6265,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description the profile this request is for; the account's first when absent */
-                "X-Profile-Id"?: string | null;
+                "X-Profile-Id"?: string;
             };
             path: {
                 film_id: string;
@@ -6333,7 +6333,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description the profile this request is for; the account's first when absent */
-                "X-Profile-Id"?: string | null;
+                "X-Profile-Id"?: string;
             };
             path: {
                 film_id: string;
@@ -6422,7 +6422,7 @@ export interface operations {
             };
             header?: {
                 /** @description the profile this request is for; the account's first when absent */
-                "X-Profile-Id"?: string | null;
+                "X-Profile-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -6685,7 +6685,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description the profile's PIN */
-                "X-Profile-Pin"?: string | null;
+                "X-Profile-Pin"?: string;
             };
             path: {
                 profile_id: string;

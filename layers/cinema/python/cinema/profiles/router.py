@@ -54,9 +54,11 @@ async def delete_profile(
     profile_id: uuid.UUID,
     user: CurrentUser,
     db: DbSession,
+    # four digits or absent (a header is never null: the document says just that)
     x_profile_pin: Annotated[
-        Pin | None, Header(alias="X-Profile-Pin", description="the profile's PIN")
-    ] = None,
+        Pin,
+        Header(alias="X-Profile-Pin", description="the profile's PIN"),
+    ] = None,  # type: ignore[assignment]
 ) -> Response:
     await service.delete(db, user.id, profile_id, x_profile_pin)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StrictBool, StringConstraints
 
 from cinema.core.schemas import ApiModel
 from cinema.profiles.models import NAME_MAX
@@ -32,7 +32,7 @@ class ProfileIn(ApiModel):
 
     name: Name
     max_age_rating: AgeRating | None = Field(None, description='default "6+" for a kids profile, else "18+"')
-    is_kids: bool = False
+    is_kids: StrictBool = False
     pin: Pin | None = Field(None, description="protects the profile: changing or deleting it will need it")
 
 
@@ -41,6 +41,6 @@ class ProfileChange(ApiModel):
 
     name: Name | None = None
     max_age_rating: AgeRating | None = None
-    is_kids: bool | None = None
+    is_kids: StrictBool | None = None
     pin: Pin | None = Field(None, description="the profile's current PIN, required when it has one")
     new_pin: Pin | None = Field(None, description="a new PIN; null removes the PIN")
