@@ -5,27 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.decode import decode
 
-TEMPLATE = Path(__file__).parents[2] / "template.yaml"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-
-
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    loaded, problems = decode(str(TEMPLATE))
-    assert not problems, problems
-    return loaded
-
-
-@pytest.fixture(scope="module")
-def resources(template) -> dict[str, Any]:
-    return template["Resources"]
 
 
 @pytest.fixture(scope="module")

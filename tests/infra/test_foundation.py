@@ -5,13 +5,6 @@ URL without a password (IAM tokens through the proxy)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import Any
-
-import pytest
-from cfnlint.decode import decode
-
-TEMPLATE = Path(__file__).parents[2] / "template.yaml"
 
 PARTS = {
     "CreateNetwork": [
@@ -25,18 +18,6 @@ PARTS = {
     "CreateDatabase": ["AWS::RDS::DBInstance", "AWS::RDS::DBProxy", "AWS::RDS::DBProxyTargetGroup"],
     "CreateRedis": ["AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::SubnetGroup"],
 }
-
-
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    loaded, problems = decode(str(TEMPLATE))
-    assert not problems, problems
-    return loaded
-
-
-@pytest.fixture(scope="module")
-def resources(template) -> dict[str, Any]:
-    return template["Resources"]
 
 
 def test_each_part_is_created_only_without_its_parameter(template, resources):

@@ -9,23 +9,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-from cfnlint.decode import decode
-
-TEMPLATE = Path(__file__).parents[2] / "template.yaml"
-
-
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    loaded, problems = decode(str(TEMPLATE))
-    assert not problems, problems
-    return loaded
-
-
-@pytest.fixture(scope="module")
-def resources(template) -> dict[str, Any]:
-    return template["Resources"]
-
 
 def of_type(resources: dict[str, Any], kind: str) -> dict[str, Any]:
     return {name: r for name, r in resources.items() if r["Type"] == kind}
