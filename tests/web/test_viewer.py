@@ -142,6 +142,9 @@ async def test_password_reset_through_the_link_in_the_mail(page: Page):
     await page.get_by_role("button", name="Выйти").click()
     await page.goto("/login")
     await page.get_by_role("link", name="Забыли пароль?").click()
+    # The sign-in form has an "Эл. почта" field too: type only once the reset page has replaced it
+    # (its chunk may still be loading), or the address goes into the form that is going away.
+    await expect(page.get_by_role("heading", name="Восстановление пароля")).to_be_visible()
     await page.get_by_label("Эл. почта").fill(email)
     await page.get_by_role("button", name="Отправить ссылку").click()
     await expect(page.get_by_role("status")).to_contain_text("письмо со ссылкой")
