@@ -249,3 +249,21 @@ def checkouts() -> Iterator[list[int]]:
     event.listen(pool, "checkout", on_checkout)
     yield counted
     event.remove(pool, "checkout", on_checkout)
+
+
+@pytest.fixture
+def empty_database(services: LocalServices) -> Iterator[str]:
+    """A database of its own in the test PostgreSQL, as a new stack's RDS instance starts (for
+    the migrations' own tests); dropped afterwards."""
+    from sqlalchemy import create_engine, pool  # noqa: PLC0415
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    admin_url = make_url(services.postgres.url)
+    name = f"migrate_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, poolclass=pool.NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield admin_url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -96,20 +96,6 @@ def cloudformation() -> Iterator[CloudFormation]:
 
 
 @pytest.fixture
-def empty_database(services) -> Iterator[str]:
-    """A database of its own in the test PostgreSQL, as a new stack's RDS instance starts."""
-    admin_url = make_url(services.postgres.url)
-    name = f"migrate_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, poolclass=pool.NullPool, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield admin_url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture
 def pointed_at():
     """The handler's settings name this database."""
 

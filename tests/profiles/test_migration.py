@@ -4,7 +4,6 @@ history, favorites, progress and ratings; the reviews remember it; and back down
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, pool, text
@@ -14,19 +13,10 @@ from cinema.core import migrate
 
 
 @pytest.fixture
-def database(services) -> Iterator[str]:
-    """A database of its own in the test PostgreSQL, at the revision before profiles."""
-    admin_url = make_url(services.postgres.url)
-    name = f"profiles_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, poolclass=pool.NullPool, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url, "0014")
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+def database(empty_database: str) -> str:
+    """A database of its own, at the revision before profiles."""
+    migrate.upgrade(empty_database, "0014")
+    return empty_database
 
 
 def _connect(url: str) -> Connection:
