@@ -67,6 +67,12 @@ async def test_sign_up_search_with_a_typo_watch_and_come_back(page: Page, demo_f
     await check_accessibility(page, "cabinet")
     await shoot(page, "cabinet-history")
 
+    # Home from the cabinet without a reload: the cabinet's cached lists (infinite queries) must
+    # not be read as the home page's rows (a shared query key once crashed the page here).
+    await page.get_by_role("link", name="Кинотека", exact=True).click()
+    continue_row = page.get_by_role("region", name="Продолжить просмотр")
+    await expect(continue_row.get_by_role("link", name=re.compile(re.escape(film["title"])))).to_be_visible()
+
 
 async def test_catalog_filters_live_in_the_url(page: Page):
     await page.goto("/films?genre=drama&year_from=1970&year_to=1989&sort=-rating")

@@ -27,10 +27,15 @@ export function useGenres() {
   })
 }
 
+/**
+ * The home page's "continue watching" row: its first page only. Its key is not the cabinet's
+ * (an infinite query of the same list, whose cached answer is `{pages, pageParams}`), but sits
+ * under the same prefix, so invalidating `['me', 'continue-watching']` refreshes both.
+ */
 export function useContinueWatching() {
   const token = useAccessToken()
   return useQuery({
-    queryKey: ['me', 'continue-watching'],
+    queryKey: ['me', 'continue-watching', 'row'],
     queryFn: async ({ signal }) =>
       unwrap(await api.GET('/api/v1/me/continue-watching', { params: { query: { limit: 20 } }, signal })),
     enabled: token !== null,
