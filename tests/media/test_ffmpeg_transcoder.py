@@ -9,18 +9,22 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 import pytest
+from tests.clips import make_clip as _clip
+from tests.clips import run_ffmpeg as _ffmpeg
 
 from cinema.local.media_worker import ffmpeg as ffmpeg_transcoder
 from cinema.local.media_worker.ffmpeg import (
     MASTER,
     TranscodeFailed,
     TranscodeResult,
+    TranscodeStopped,
     complete_master,
     transcode,
 )
@@ -30,26 +34,6 @@ SMALL = [
     Rendition("180p", 180, 320, 200_000, 300_000, 64_000),
     Rendition("360p", 360, 640, 600_000, 800_000, 96_000),
 ]
-
-
-def _ffmpeg(*args: str | Path) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *map(str, args)],
-        check=True,
-        capture_output=True,
-    )
-
-
-def _clip(
-    path: Path, *, size: str, seconds: int, rate: int = 30, audio: bool = True, extra: tuple[str, ...] = ()
-) -> Path:
-    args: list[str | Path] = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}"]
-    if audio:
-        args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
-    args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-    args += ["-c:a", "aac", "-shortest"] if audio else []
-    _ffmpeg(*args, *extra, path)
-    return path
 
 
 @dataclass
@@ -284,6 +268,27 @@ def test_a_failing_progress_callback_stops_ffmpeg_and_cleans_up(tmp_path: Path) 
 
     with pytest.raises(RuntimeError, match="cancelled"):
         transcode(source, tmp_path / "out", SMALL, on_progress=give_up)
+    assert not (tmp_path / "out").exists()
+    assert not _leftovers(tmp_path)
+    assert not [p for p in psutil.Process().children() if "ffmpeg" in p.name()]
+
+
+def test_a_stop_kills_ffmpeg_at_its_next_report_and_leaves_nothing(tmp_path: Path) -> None:
+    """What a server that shuts down mid-transcode asks (cinema.local.media_worker.worker)."""
+    source = _clip(tmp_path / "long.mp4", size="640x360", seconds=30)
+    stop = threading.Event()
+    seen: list[float] = []
+
+    def stop_at_first_report(percent: float) -> None:
+        seen.append(percent)
+        stop.set()
+
+    started = time.perf_counter()
+    with pytest.raises(TranscodeStopped):
+        transcode(source, tmp_path / "out", SMALL, on_progress=stop_at_first_report, stop=stop)
+    assert seen, "ffmpeg never reported progress"
+    assert seen[-1] < 50, seen  # stopped early, not at the end
+    assert time.perf_counter() - started < 20
     assert not (tmp_path / "out").exists()
     assert not _leftovers(tmp_path)
     assert not [p for p in psutil.Process().children() if "ffmpeg" in p.name()]

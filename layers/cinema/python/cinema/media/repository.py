@@ -24,6 +24,18 @@ async def upload_with_key(db: AsyncSession, key: str) -> MediaUpload | None:
     return (await db.execute(select(MediaUpload).where(MediaUpload.key == key))).scalar_one_or_none()
 
 
+async def transcoding_uploads(db: AsyncSession, job_prefix: str) -> list[MediaUpload]:
+    """Uploads still transcoding under a job whose id starts with `job_prefix`, oldest first."""
+    query = (
+        select(MediaUpload)
+        .where(
+            MediaUpload.status == "transcoding", MediaUpload.job_id.startswith(job_prefix, autoescape=True)
+        )
+        .order_by(MediaUpload.created_at)
+    )
+    return list((await db.execute(query)).scalars())
+
+
 async def latest_upload(db: AsyncSession, film_id: uuid.UUID) -> MediaUpload | None:
     """The newest upload that got past 'open' (what the admin sees progressing)."""
     query = (

@@ -52,6 +52,11 @@ class TranscodeFailed(Exception):
         self.reason = reason
 
 
+class TranscodeStopped(Exception):
+    """The caller asked the run to stop (`stop` was set: the server is shutting down). Not a
+    failure of the source: the job is run again from the start (cinema.local.media_worker)."""
+
+
 @dataclass(frozen=True)
 class TranscodeResult:
     renditions: list[Rendition]
@@ -68,12 +73,14 @@ def transcode(
     segment_seconds: int = 4,
     on_progress: Callable[[float], None] | None = None,
     info: SourceInfo | None = None,
+    stop: threading.Event | None = None,
 ) -> TranscodeResult:
     """Encodes `renditions` of `source` into `out_dir` (replaced if it exists).
 
     `on_progress` gets 0..100, never decreasing, at least PROGRESS_STEP apart, and 100 once
-    everything is in place. `info` saves a probe when the caller already has one. Raises
-    InvalidSource (from probing) or TranscodeFailed; out_dir is then left untouched.
+    everything is in place. `info` saves a probe when the caller already has one. Once `stop`
+    is set, ffmpeg is killed within its next progress report (~0.5 s) and TranscodeStopped is
+    raised. Raises InvalidSource (from probing) or TranscodeFailed; out_dir is then left untouched.
     """
     source, out_dir = Path(source), Path(out_dir)
     _check(renditions, segment_seconds)
@@ -83,7 +90,7 @@ def transcode(
     work.chmod(0o755)  # mkdtemp's 0700 would follow the rename and hide the files from a server
     try:
         command = build_command(source, renditions, info, segment_seconds=segment_seconds)
-        encoded, log = _run(command, work, info.duration_seconds, on_progress)
+        encoded, log = _run(command, work, info.duration_seconds, on_progress, stop)
         if encoded < info.duration_seconds * MIN_ENCODED_SHARE:
             # ffmpeg exits 0 on a truncated file: it encodes what is there and logs the rest
             raise TranscodeFailed(
@@ -175,7 +182,11 @@ def build_command(
 
 
 def _run(
-    command: list[str], cwd: Path, duration: float, on_progress: Callable[[float], None] | None
+    command: list[str],
+    cwd: Path,
+    duration: float,
+    on_progress: Callable[[float], None] | None,
+    stop: threading.Event | None = None,
 ) -> tuple[float, str]:
     """Runs ffmpeg, reporting `-progress` lines; returns the seconds it encoded and the last
     lines it logged (errors only: `-loglevel error`)."""
@@ -197,6 +208,8 @@ def _run(
     reported = 0.0
     try:
         for line in process.stdout:
+            if stop is not None and stop.is_set():
+                raise TranscodeStopped()  # the finally below kills ffmpeg
             key, _, value = line.strip().partition("=")
             # out_time_ms is in microseconds as well (an old ffmpeg misnomer)
             if key not in ("out_time_us", "out_time_ms") or not value.lstrip("-").isdigit():

@@ -3,24 +3,34 @@
 A finished upload's S3 event goes through the very ingest code the media-ingest Lambda
 runs; that asks this worker (the local Transcoder) to start a job; the job runs ffmpeg in
 a thread and reports MediaConvert-shaped job state events to the media-status code.
+
+Stopping the server stops the running ffmpeg at once (a film's transcode takes minutes; the
+server would otherwise wait for it, and its result would be lost anyway with the loop). The
+next start queues again, under the same job id, every job of this shape that had not
+finished: its upload is still `transcoding` and nothing else runs local jobs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import mimetypes
 import shutil
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from cinema.core import db
 from cinema.core.settings import get_settings
 from cinema.local.media_worker import events
 from cinema.local.media_worker.ffmpeg import TranscodeFailed, transcode
 from cinema.media import ingest, job_state_changes, pipeline, storage, transcoder
+from cinema.media import repository as media_repo
 from cinema.media.ladder import InvalidSource, ladder_for, probe
 from cinema.media.models import MediaUpload
 
@@ -34,6 +44,7 @@ CONTENT_TYPES = {
     ".mp4": "video/mp4",
 }
 MAX_RUNGS = 3  # the local ladder: enough to see adaptive switching, quick on a laptop
+JOB_PREFIX = "local-"  # the ids of this worker's jobs (MediaConvert's are its own)
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,10 @@ class LocalWorker:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[Job] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._resuming: asyncio.Task[None] | None = None
+        self._stopping = threading.Event()  # read by the ffmpeg thread
+        # one transcode at a time (the queue is worked in order), in a thread that stop() joins
+        self._ffmpeg = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="transcode")
         self.idle = asyncio.Event()
         self.idle.set()
 
@@ -57,7 +72,7 @@ class LocalWorker:
     async def start(self, upload: MediaUpload, *, bucket: str, key: str, has_audio: bool = True) -> str:
         """ffmpeg probes the source itself: `has_audio` changes nothing here."""
         job = Job(
-            f"local-{uuid.uuid4().hex[:12]}",
+            f"{JOB_PREFIX}{uuid.uuid4().hex[:12]}",
             upload.id,
             upload.film_id,
             bucket,
@@ -72,14 +87,45 @@ class LocalWorker:
     def run(self) -> None:
         transcoder.register_local(self)
         pipeline.register_local_sink(ingest_soon)
-        self._task = asyncio.get_running_loop().create_task(self._loop(), name="transcoding-worker")
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self._loop(), name="transcoding-worker")
+        self._resuming = loop.create_task(self._resume(), name="transcoding-resume")
 
     async def stop(self) -> None:
         pipeline.register_local_sink(None)
         transcoder.register_local(None)
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        tasks = [task for task in (self._resuming, self._task) if task is not None]
+        for task in tasks:
+            task.cancel()
+        self._stopping.set()  # the running ffmpeg, if any, is killed at its next report
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.to_thread(self._ffmpeg.shutdown, wait=True)
+
+    async def _resume(self) -> None:
+        """The jobs a stop interrupted, queued again from the start under their own ids."""
+        try:
+            async with db.reading() as session:
+                interrupted = await media_repo.transcoding_uploads(session, JOB_PREFIX)
+        except Exception:  # the worker still takes new jobs; the log says what was not resumed
+            log.exception("could not look for interrupted transcoding jobs")
+            return
+        bucket = get_settings().uploads_bucket
+        for upload in interrupted:
+            assert upload.job_id is not None
+            log.info(
+                "upload %s: transcoding job %s was interrupted, running it again", upload.id, upload.job_id
+            )
+            self.idle.clear()
+            await self.queue.put(
+                Job(
+                    upload.job_id,
+                    upload.id,
+                    upload.film_id,
+                    bucket,
+                    upload.key,
+                    transcoder.output_prefix(upload),
+                )
+            )
 
     async def _loop(self) -> None:
         while True:
@@ -125,9 +171,8 @@ class LocalWorker:
                     )
 
             try:
-                result = await asyncio.to_thread(
-                    transcode, source, work / "out", renditions, on_progress=on_progress
-                )
+                run = partial(transcode, on_progress=on_progress, stop=self._stopping)
+                result = await loop.run_in_executor(self._ffmpeg, run, source, work / "out", renditions)
             except TranscodeFailed as exc:
                 await self._emit(job, "ERROR", error=str(exc)[:500])
                 return

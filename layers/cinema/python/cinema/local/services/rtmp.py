@@ -256,27 +256,33 @@ class LocalLive:
         task.add_done_callback(_background.discard)
 
     async def _hand_over(self, event_id: uuid.UUID, name: str) -> None:
-        path = await asyncio.to_thread(self._closed_recording, name)
+        path = await self._closed_recording(name)
         if path is None:
             log.warning("no recording of live stream %s to replay", name)
             return
         await replay.store_recording(path, event_id)
 
-    def _closed_recording(self, name: str) -> Path | None:
-        """The newest FLV of `name` once nginx has stopped writing it (its size holds still)."""
+    async def _closed_recording(self, name: str) -> Path | None:
+        """The newest FLV of `name` once nginx has stopped writing it (its size holds still).
+        Watched from the loop, each look a short call in a thread: a server stopping meanwhile
+        cancels the wait at once (a thread sleeping through it held the shutdown for up to
+        RECORDING_WAIT_S; the recording stays in the recordings folder)."""
         deadline = time.monotonic() + RECORDING_WAIT_S
         last: tuple[Path, int] | None = None
         stable_since = time.monotonic()
         while time.monotonic() < deadline:
-            files = sorted(self.record_dir.glob(f"{name}-*.flv"), key=lambda p: p.stat().st_mtime)
-            if files:
-                current = (files[-1], files[-1].stat().st_size)
+            current = await asyncio.to_thread(self._newest_recording, name)
+            if current is not None:
                 if current != last:
                     last, stable_since = current, time.monotonic()
                 elif current[1] > 0 and time.monotonic() - stable_since >= RECORDING_SETTLE_S:
                     return current[0]
-            time.sleep(0.2)
+            await asyncio.sleep(0.2)
         return None
+
+    def _newest_recording(self, name: str) -> tuple[Path, int] | None:
+        files = sorted(self.record_dir.glob(f"{name}-*.flv"), key=lambda p: p.stat().st_mtime)
+        return (files[-1], files[-1].stat().st_size) if files else None
 
 
 _background: set[asyncio.Task[Any]] = set()
