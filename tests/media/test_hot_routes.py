@@ -133,6 +133,29 @@ async def test_play_is_answered_as_fastapi_answers_it(client, reference, viewer,
                 assert ours.json() == theirs.json()
 
 
+async def test_other_methods_and_paths_are_answered_as_fastapi_answers_them(client, reference, viewer, film):
+    """The hot routes are matched first (cinema.core.hot_dispatch): a request they do not take
+    (another method, a trailing slash, a longer path) still gets FastAPI's answer."""
+    base = f"{API}/films/{film['id']}"
+    for method, url in [
+        ("PUT", f"{base}/play"),
+        ("POST", f"{base}/play"),
+        ("DELETE", f"{base}/progress"),
+        ("GET", f"{base}/progress"),
+        ("HEAD", f"{base}/play"),
+        ("OPTIONS", f"{base}/play"),
+        ("GET", f"{base}/play/"),
+        ("PUT", f"{base}/progress/"),
+        ("GET", f"{base}/play/more"),
+        ("GET", f"{API}/films//play"),
+    ]:
+        await _same(client, reference, method, url, headers=viewer.auth)
+        ours = await client.request(method, url, headers=viewer.auth)
+        theirs = await reference.request(method, url, headers=viewer.auth)
+        assert ours.headers.get("allow") == theirs.headers.get("allow"), (method, url)
+        assert ours.headers.get("location") == theirs.headers.get("location"), (method, url)
+
+
 async def test_the_document_is_fastapis(app, reference_app):
     ours, theirs = app.openapi(), reference_app.openapi()
     for path in (f"{API}/films/{{film_id}}/play", f"{API}/films/{{film_id}}/progress"):

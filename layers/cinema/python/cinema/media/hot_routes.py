@@ -29,6 +29,8 @@ Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 class HotRoute(APIRoute):
+    dispatch_first = True  # at the head of the app's routes too (cinema.core.hot_dispatch)
+
     def _check_shape(self) -> None:
         dependant = self.dependant
         (path_param,) = dependant.path_params
