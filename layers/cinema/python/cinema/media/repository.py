@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.catalog.public import Film, FilmStatus  # Film: joined in reads only
-from cinema.media.models import MediaUpload, film_media
+from cinema.media.models import MediaUpload, UploadStatus, film_media
 from cinema.media.subtitle_models import SubtitleTrack
 
 
@@ -29,7 +29,8 @@ async def transcoding_uploads(db: AsyncSession, job_prefix: str) -> list[MediaUp
     query = (
         select(MediaUpload)
         .where(
-            MediaUpload.status == "transcoding", MediaUpload.job_id.startswith(job_prefix, autoescape=True)
+            MediaUpload.status == UploadStatus.transcoding,
+            MediaUpload.job_id.startswith(job_prefix, autoescape=True),
         )
         .order_by(MediaUpload.created_at)
     )

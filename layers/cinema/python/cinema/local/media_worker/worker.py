@@ -71,17 +71,14 @@ class LocalWorker:
     # -- the Transcoder port ----------------------------------------------------------
     async def start(self, upload: MediaUpload, *, bucket: str, key: str, has_audio: bool = True) -> str:
         """ffmpeg probes the source itself: `has_audio` changes nothing here."""
-        job = Job(
-            f"{JOB_PREFIX}{uuid.uuid4().hex[:12]}",
-            upload.id,
-            upload.film_id,
-            bucket,
-            key,
-            transcoder.output_prefix(upload),
-        )
+        return await self._queue(f"{JOB_PREFIX}{uuid.uuid4().hex[:12]}", upload, bucket, key)
+
+    async def _queue(self, job_id: str, upload: MediaUpload, bucket: str, key: str) -> str:
         self.idle.clear()
-        await self.queue.put(job)
-        return job.job_id
+        await self.queue.put(
+            Job(job_id, upload.id, upload.film_id, bucket, key, transcoder.output_prefix(upload))
+        )
+        return job_id
 
     # -- lifecycle ----------------------------------------------------------------------
     def run(self) -> None:
@@ -115,17 +112,7 @@ class LocalWorker:
             log.info(
                 "upload %s: transcoding job %s was interrupted, running it again", upload.id, upload.job_id
             )
-            self.idle.clear()
-            await self.queue.put(
-                Job(
-                    upload.job_id,
-                    upload.id,
-                    upload.film_id,
-                    bucket,
-                    upload.key,
-                    transcoder.output_prefix(upload),
-                )
-            )
+            await self._queue(upload.job_id, upload, bucket, upload.key)
 
     async def _loop(self) -> None:
         while True:
