@@ -38,10 +38,8 @@ async def login_checks(email: str, client_ip: str) -> Checks:
 async def login_succeeded(checks: Checks, email: str, client_ip: str) -> None:
     """A right password is no failure: its attempt is handed back, the (account, address)
     counter starts again and the address is remembered as the owner's."""
-    await ratelimit.give_back(checks)
-    pair_rule, _ = checks[0]
-    await ratelimit.clear(pair_rule, _pair(email, client_ip))
-    await ratelimit.mark(_known_address(), _pair(email, client_ip))
+    pair = _pair(email, client_ip)
+    await ratelimit.give_back(checks, clear=(checks[0][0], pair), mark=(_known_address(), pair))
 
 
 def _known_address() -> Rule:

@@ -152,39 +152,31 @@ async def take(checks: Checks) -> int | None:
     return None
 
 
-async def give_back(checks: Checks) -> None:
-    """Uncounts an attempt `take` let through that turned out not to be a failure."""
+async def give_back(
+    checks: Checks, *, clear: tuple[Rule, str] | None = None, mark: tuple[Rule, str] | None = None
+) -> None:
+    """Uncounts an attempt `take` let through that turned out not to be a failure; with
+    `clear`, also starts that counter again, and with `mark`, remembers that subject for its
+    rule's window (e.g. a known address). One round trip to Redis for all of it."""
     keys = [rule.key(subject) for rule, subject in checks]
     _local.give_back(keys)
+    if clear is not None:
+        _local.clear(clear[0].key(clear[1]))
+    if mark is not None:
+        _local.mark(mark[0].key(mark[1]), mark[0].window_s)
     redis = cache.client()
-    if redis is not None:
-        try:
-            await redis.eval(_GIVE_BACK, len(keys), *keys)
-        except (RedisError, OSError):
-            _redis_failed()
-
-
-async def clear(rule: Rule, subject: str) -> None:
-    key = rule.key(subject)
-    _local.clear(key)
-    redis = cache.client()
-    if redis is not None:
-        try:
-            await redis.delete(key)
-        except (RedisError, OSError):
-            _redis_failed()
-
-
-async def mark(rule: Rule, subject: str) -> None:
-    """Remembers `subject` under `rule` for `rule.window_s` seconds (e.g. a known address)."""
-    key = rule.key(subject)
-    _local.mark(key, rule.window_s)
-    redis = cache.client()
-    if redis is not None:
-        try:
-            await redis.set(key, 1, ex=rule.window_s)
-        except (RedisError, OSError):
-            _redis_failed()
+    if redis is None:
+        return
+    pipe = redis.pipeline(transaction=False)
+    pipe.eval(_GIVE_BACK, len(keys), *keys)
+    if clear is not None:
+        pipe.delete(clear[0].key(clear[1]))
+    if mark is not None:
+        pipe.set(mark[0].key(mark[1]), 1, ex=mark[0].window_s)
+    try:
+        await pipe.execute()
+    except (RedisError, OSError):
+        _redis_failed()
 
 
 async def marked(rule: Rule, subject: str) -> bool:

@@ -1,8 +1,6 @@
 """HTTP routes of /auth: register, tokens, logout, password reset."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
 from cinema.auth import cookies, resets, service
 from cinema.auth.dependencies import ClientIp, CurrentUser
@@ -51,7 +49,7 @@ async def register(body: RegisterIn, db: DbSession, ip: ClientIp) -> object:
     },
 )
 async def token(
-    form: Annotated[LoginForm, Depends()],
+    form: LoginForm,
     db: DbSession,
     ip: ClientIp,
     request: Request,

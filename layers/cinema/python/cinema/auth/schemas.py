@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Form
+from fastapi import Depends, Form
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BeforeValidator, ConfigDict, EmailStr, Field
 
@@ -90,19 +90,21 @@ class AdminUserPatch(Strict):
     is_active: bool | None = None
 
 
-class LoginForm(OAuth2PasswordRequestForm):
-    """OAuth2's password form, with the username (the email) checked like every text input:
-    bounded, no control characters, so that a NUL never reaches the account lookup."""
+async def _login_form(
+    *,
+    username: Annotated[str, Form(min_length=1, max_length=320, pattern=LINE_PATTERN)],
+    password: Annotated[str, Form(max_length=PASSWORD_MAX, json_schema_extra={"format": "password"})],
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+    scope: Annotated[str, Form(max_length=1000, pattern=LINE_PATTERN)] = "",
+) -> OAuth2PasswordRequestForm:
+    return OAuth2PasswordRequestForm(username=username, password=password, grant_type=grant_type, scope=scope)
 
-    def __init__(
-        self,
-        *,
-        username: Annotated[str, Form(min_length=1, max_length=320, pattern=LINE_PATTERN)],
-        password: Annotated[str, Form(max_length=PASSWORD_MAX, json_schema_extra={"format": "password"})],
-        grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
-        scope: Annotated[str, Form(max_length=1000, pattern=LINE_PATTERN)] = "",
-    ) -> None:
-        super().__init__(username=username, password=password, grant_type=grant_type, scope=scope)
+
+# OAuth2's password form, with the username (the email) checked like every text input:
+# bounded, no control characters, so that a NUL never reaches the account lookup. Built by an
+# async function: a class as the dependency would run its __init__ in the thread pool, a hand
+# over to another thread and back on every sign-in.
+LoginForm = Annotated[OAuth2PasswordRequestForm, Depends(_login_form)]
 
 
 class Accepted(ApiModel):

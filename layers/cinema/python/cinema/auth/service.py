@@ -27,7 +27,6 @@ from cinema.auth.errors import (
 )
 from cinema.auth.models import User
 from cinema.auth.schemas import RegisterIn, TokenOut
-from cinema.auth.token_models import RefreshToken
 from cinema.core import metrics
 from cinema.core.db import reading
 from cinema.core.errors import TooManyRequests
@@ -35,6 +34,7 @@ from cinema.core.security import (
     create_access_token,
     hash_password_async,
     new_opaque_token,
+    password_turn,
     token_digest,
     verify_password_async,
 )
@@ -92,15 +92,13 @@ async def register(db: AsyncSession, data: RegisterIn, *, client_ip: str) -> Use
 
 async def _issue_tokens(db: AsyncSession, user: User, family_id: uuid.UUID | None = None) -> TokenOut:
     refresh = new_opaque_token()
-    db.add(
-        RefreshToken(
-            user_id=user.id,
-            family_id=family_id or uuid.uuid4(),
-            token_hash=token_digest(refresh),
-            expires_at=_now() + timedelta(days=get_settings().refresh_token_days),
-        )
+    await tokens.add_refresh_token(
+        db,
+        user_id=user.id,
+        family_id=family_id or uuid.uuid4(),
+        token_hash=token_digest(refresh),
+        expires_at=_now() + timedelta(days=get_settings().refresh_token_days),
     )
-    await db.flush()
     access, expires_in = create_access_token(user.id, user.role.value)
     return TokenOut(access_token=access, refresh_token=refresh, expires_in=expires_in)
 
@@ -109,15 +107,17 @@ async def login(db: AsyncSession, *, email: str, password: str, client_ip: str) 
     typed, email = email, emails.canonical(email)
     # Counted before the hash, in the same step that checks the limit: parallel guesses
     # cannot all slip in between a check and a count.
-    checks = await brute_force.login_checks(email, client_ip)
-    await _take(checks, refused="LoginsRefused")
-    async with reading() as reader:  # no connection held while the verify waits its turn
-        # An account from before normalisation whose address collides with another one's
-        # normal form kept its address as it was (migration 0009): typed exactly, it is found.
-        user = await repo.get_user_by_email(reader, typed) if typed != email else None
-        user = user or await repo.get_user_by_email(reader, email)
-    # Unknown email and wrong password take the same path and the same argon2 time.
-    if not await verify_password_async(password, user.password_hash if user else None) or user is None:
+    async with password_turn():
+        checks = await brute_force.login_checks(email, client_ip)
+        await _take(checks, refused="LoginsRefused")
+        async with reading() as reader:  # no connection held while the verify waits its turn
+            # An account from before normalisation whose address collides with another one's
+            # normal form kept its address as it was (migration 0009): typed exactly, it is found.
+            user = await repo.get_user_by_email(reader, typed) if typed != email else None
+            user = user or await repo.get_user_by_email(reader, email)
+        # Unknown email and wrong password take the same path and the same argon2 time.
+        right = await verify_password_async(password, user.password_hash if user else None)
+    if not right or user is None:
         metrics.count("LoginsRefused", reason="bad_credentials")
         raise BadCredentials()
     if not user.is_active:

@@ -21,7 +21,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-from cinema.core import migrate
+from cinema.core import coldstart, migrate
 from cinema.core.logging import configure_local_logging
 from cinema.core.settings import Settings, get_settings, use_settings
 from cinema.local import payments_worker, web
@@ -168,8 +168,10 @@ def _serve(settings: Settings) -> None:
     events in a process of its own (cinema.local.payments_worker)."""
     payments = payments_worker.start(settings)
     try:
+        app = serving_app()
+        coldstart.serving()
         config = uvicorn.Config(
-            serving_app(),
+            app,
             host=settings.host,
             port=settings.port,
             log_config=None,
