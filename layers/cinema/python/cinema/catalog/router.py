@@ -11,6 +11,7 @@ from cinema.catalog import repository as repo
 from cinema.catalog.params import SearchParam, SortParam
 from cinema.catalog.schemas import Country, FilmOut, FilmSummary, GenreOut, PopularFilm, Slug
 from cinema.core.db import reading
+from cinema.core.hot_dispatch import get_first
 from cinema.core.openapi import errors
 from cinema.core.pagination import LIMIT_OPENAPI, Cursor, Limit, Page, limit_of
 from cinema.profiles.dependencies import ANONYMOUS, AgeLimit, audience
@@ -66,7 +67,8 @@ async def list_films(
     return _json(body)
 
 
-@router.get(
+@get_first(
+    router,
     "/films/popular",
     response_model=Page[PopularFilm],
     summary="Most watched over the last 7 days",
@@ -85,7 +87,8 @@ async def popular_films(request: Request) -> Response:
     )
 
 
-@router.get(
+@get_first(
+    router,
     "/films/{film_id}",
     response_model=FilmOut,
     responses={

@@ -29,7 +29,7 @@ def build_app(*routers: APIRouter, title: str = "Cinema API", docs: bool = False
         docs_url="/docs" if docs else None,
         redoc_url=None,
     )
-    hot = HotDispatch.of(routers, API_PREFIX)
+    hot = HotDispatch.of((health.router, *routers), API_PREFIX)
     if hot.entries:  # first in the table: the busiest routes, without FastAPI's nested dispatch
         app.router.routes.append(hot)
     for router in (health.router, *routers):

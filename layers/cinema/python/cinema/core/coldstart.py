@@ -1,4 +1,4 @@
-"""Garbage collection during a Lambda cold start.
+"""Garbage collection during a Lambda cold start, and once a long-running server has loaded.
 
 Loading a function only allocates: some 110,000 long-lived objects (modules, classes, the
 tables, schemas and routes declared at import), and next to no garbage (a few hundred objects
