@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     UUID,
@@ -23,7 +24,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from cinema.auth.models import User
 from cinema.auth.roles import Role
@@ -80,6 +82,15 @@ async def get_user_by_email(db: AsyncSession, email: str) -> User | None:
     """`email` in canonical form (auth.emails); both sides lowered by PostgreSQL, as the index is."""
     result = await db.execute(select(User).where(func.lower(User.email) == func.lower(email)))
     return result.scalar_one_or_none()
+
+
+async def credentials_by_email(db: AsyncConnection, email: str) -> Row[Any] | None:
+    """What a sign-in needs of the account with this address (as `get_user_by_email` finds it):
+    id, password_hash, role, is_active. Columns, not a User: no identity map, no instance."""
+    query = select(User.id, User.password_hash, User.role, User.is_active).where(
+        func.lower(User.email) == func.lower(email)
+    )
+    return (await db.execute(query)).first()
 
 
 async def email_taken(db: AsyncSession, email: str, key: str) -> bool:

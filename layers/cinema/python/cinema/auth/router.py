@@ -50,12 +50,11 @@ async def register(body: RegisterIn, db: DbSession, ip: ClientIp) -> object:
 )
 async def token(
     form: LoginForm,
-    db: DbSession,
     ip: ClientIp,
     request: Request,
     response: Response,
 ) -> TokenOut:
-    tokens = await service.login(db, email=form.username.strip(), password=form.password, client_ip=ip)
+    tokens = await service.login(email=form.username.strip(), password=form.password, client_ip=ip)
     cookies.set_refresh_cookie(response, request, tokens.refresh_token)
     return tokens
 

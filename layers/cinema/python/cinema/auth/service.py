@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from cinema.auth import brute_force, emails, passwords, principals, ratelimit
 from cinema.auth import repository as repo
@@ -26,9 +26,10 @@ from cinema.auth.errors import (
     WrongCurrentPassword,
 )
 from cinema.auth.models import User
+from cinema.auth.roles import Role
 from cinema.auth.schemas import RegisterIn, TokenOut
 from cinema.core import metrics
-from cinema.core.db import reading
+from cinema.core.db import autocommit
 from cinema.core.errors import TooManyRequests
 from cinema.core.security import (
     create_access_token,
@@ -90,31 +91,35 @@ async def register(db: AsyncSession, data: RegisterIn, *, client_ip: str) -> Use
     return user
 
 
-async def _issue_tokens(db: AsyncSession, user: User, family_id: uuid.UUID | None = None) -> TokenOut:
+async def _issue_tokens(
+    db: AsyncSession | AsyncConnection, user_id: uuid.UUID, role: Role, family_id: uuid.UUID | None = None
+) -> TokenOut:
     refresh = new_opaque_token()
     await tokens.add_refresh_token(
         db,
-        user_id=user.id,
+        user_id=user_id,
         family_id=family_id or uuid.uuid4(),
         token_hash=token_digest(refresh),
         expires_at=_now() + timedelta(days=get_settings().refresh_token_days),
     )
-    access, expires_in = create_access_token(user.id, user.role.value)
+    access, expires_in = create_access_token(user_id, role.value)
     return TokenOut(access_token=access, refresh_token=refresh, expires_in=expires_in)
 
 
-async def login(db: AsyncSession, *, email: str, password: str, client_ip: str) -> TokenOut:
+async def login(*, email: str, password: str, client_ip: str) -> TokenOut:
+    """No session and no transaction: two lone statements in autocommit (the account, read
+    before the hash with no connection held while it waits; the refresh token, after it)."""
     typed, email = email, emails.canonical(email)
     # Counted before the hash, in the same step that checks the limit: parallel guesses
     # cannot all slip in between a check and a count.
     async with password_turn():
         checks = await brute_force.login_checks(email, client_ip)
         await _take(checks, refused="LoginsRefused")
-        async with reading() as reader:  # no connection held while the verify waits its turn
+        async with autocommit() as db:
             # An account from before normalisation whose address collides with another one's
             # normal form kept its address as it was (migration 0009): typed exactly, it is found.
-            user = await repo.get_user_by_email(reader, typed) if typed != email else None
-            user = user or await repo.get_user_by_email(reader, email)
+            user = await repo.credentials_by_email(db, typed) if typed != email else None
+            user = user or await repo.credentials_by_email(db, email)
         # Unknown email and wrong password take the same path and the same argon2 time.
         right = await verify_password_async(password, user.password_hash if user else None)
     if not right or user is None:
@@ -126,7 +131,8 @@ async def login(db: AsyncSession, *, email: str, password: str, client_ip: str) 
         metrics.count("LoginsRefused", reason="disabled")
         raise AccountDisabled()
     await brute_force.login_succeeded(checks, email, client_ip)
-    return await _issue_tokens(db, user)
+    async with autocommit() as db:
+        return await _issue_tokens(db, user.id, user.role)
 
 
 async def refresh(db: AsyncSession, token: str) -> TokenOut:
@@ -147,7 +153,7 @@ async def refresh(db: AsyncSession, token: str) -> TokenOut:
         # pair the winner was just given.
         await end_sessions(db, stored.user_id, family_id=stored.family_id)
         raise RefreshTokenReplayed()
-    return await _issue_tokens(db, user, family_id=stored.family_id)
+    return await _issue_tokens(db, user.id, user.role, family_id=stored.family_id)
 
 
 async def logout(db: AsyncSession, *, user: principals.Caller, token: str | None) -> None:

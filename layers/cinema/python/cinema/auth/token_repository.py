@@ -7,17 +7,21 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from cinema.auth.token_models import PasswordResetToken, RefreshToken
 
 
 async def add_refresh_token(
-    db: AsyncSession, *, user_id: uuid.UUID, family_id: uuid.UUID, token_hash: str, expires_at: datetime
+    db: AsyncSession | AsyncConnection,
+    *,
+    user_id: uuid.UUID,
+    family_id: uuid.UUID,
+    token_hash: str,
+    expires_at: datetime,
 ) -> None:
-    """One INSERT, outside the unit of work: a sign-in reads nothing back from the new row, and
-    the ORM's flush (the row's state, RETURNING its defaults) cost a sign-in a third of its
-    event-loop time (bench/login_storm.py)."""
+    """One INSERT, outside any unit of work: nothing is read back from the new row. A sign-in
+    runs it alone in autocommit (core.db.autocommit), a refresh in its transaction."""
     await db.execute(
         insert(RefreshToken).values(
             user_id=user_id, family_id=family_id, token_hash=token_hash, expires_at=expires_at

@@ -14,7 +14,13 @@ from typing import Annotated, Any
 from fastapi import Depends
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,10 +45,11 @@ class Base(DeclarativeBase):
 _engine: AsyncEngine | None = None
 _sessions: async_sessionmaker[AsyncSession] | None = None
 _readers: async_sessionmaker[AsyncSession] | None = None
+_autocommit: AsyncEngine | None = None
 
 
 def engine() -> AsyncEngine:
-    global _engine, _sessions, _readers  # noqa: PLW0603 - the per-container singleton is the point
+    global _engine, _sessions, _readers, _autocommit  # noqa: PLW0603 - the per-container singleton is the point
     if _engine is None:
         settings = get_settings()
         if not settings.database_url:
@@ -72,9 +79,8 @@ def engine() -> AsyncEngine:
         if settings.database_iam_auth:
             use_iam_auth(_engine.sync_engine, settings.aws_region)
         _sessions = async_sessionmaker(_engine, expire_on_commit=False)
-        _readers = async_sessionmaker(
-            _engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
-        )
+        _autocommit = _engine.execution_options(isolation_level="AUTOCOMMIT")
+        _readers = async_sessionmaker(_autocommit, expire_on_commit=False)
     return _engine
 
 
@@ -135,10 +141,10 @@ def session_factory() -> async_sessionmaker[AsyncSession]:
 
 
 async def dispose() -> None:
-    global _engine, _sessions, _readers
+    global _engine, _sessions, _readers, _autocommit
     if _engine is not None:
         await _engine.dispose()
-    _engine, _sessions, _readers = None, None, None
+    _engine, _sessions, _readers, _autocommit = None, None, None, None
 
 
 def after_commit(session: AsyncSession, action: Callable[[], Awaitable[None]]) -> None:
@@ -179,6 +185,17 @@ async def reading() -> AsyncIterator[AsyncSession]:
     assert _readers is not None
     async with _readers() as session:
         yield session
+
+
+@asynccontextmanager
+async def autocommit() -> AsyncIterator[AsyncConnection]:
+    """A connection in autocommit and no session: each statement commits by itself, with no
+    BEGIN/COMMIT round trips and no unit of work. For a hot path's lone statements (a sign-in's
+    account lookup, then its new refresh token: bench/login_storm.py)."""
+    engine()
+    assert _autocommit is not None
+    async with _autocommit.connect() as connection:
+        yield connection
 
 
 async def get_db() -> AsyncIterator[AsyncSession]:
