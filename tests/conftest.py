@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import event, text
 
 from cinema.core import cache, db, migrate
@@ -267,3 +268,12 @@ def empty_database(services: LocalServices) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+async def reference(reference_app: FastAPI, client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the test module's own `reference_app` (tests/plain_routes.py), from the same
+    address as `client`'s."""
+    transport = httpx.ASGITransport(app=reference_app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 from fastapi import APIRouter, Depends
-from fastapi.routing import APIRoute
+from tests.plain_routes import plain_copy
 
 from cinema.catalog.router import router as catalog_router
 from cinema.core.app import build_app
@@ -20,27 +19,7 @@ API = "/api/v1"
 @pytest.fixture(scope="module")
 def reference_app():
     """The catalog's routes, same declarations and order, all of them plain APIRoutes."""
-    router = APIRouter(tags=catalog_router.tags)
-    for route in catalog_router.routes:
-        assert isinstance(route, APIRoute)
-        router.add_api_route(
-            route.path,
-            route.endpoint,
-            methods=sorted(route.methods),
-            response_model=route.response_model,
-            responses=route.responses,
-            summary=route.summary,
-            openapi_extra=route.openapi_extra,
-            route_class_override=APIRoute,
-        )
-    return build_app(router)
-
-
-@pytest.fixture
-async def reference(reference_app, client):
-    transport = httpx.ASGITransport(app=reference_app, client=("203.0.113.7", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield http
+    return build_app(plain_copy(catalog_router))
 
 
 def test_the_cached_reads_are_first(app):

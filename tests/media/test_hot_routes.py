@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 from fastapi import APIRouter
-from fastapi.routing import APIRoute
 from tests.media_rows import insert_upload
+from tests.plain_routes import plain_copy
 
 from cinema.core.app import build_app
 from cinema.media.hot_routes import HotRoute
@@ -21,27 +20,8 @@ API = "/api/v1"
 @pytest.fixture(scope="module")
 def reference_app():
     """The same endpoints, declarations and order, handled by FastAPI's general APIRoute."""
-    router = APIRouter(prefix=playback_router.prefix, tags=playback_router.tags)
-    for route in playback_router.routes:
-        assert isinstance(route, HotRoute)
-        router.add_api_route(
-            route.path.removeprefix(playback_router.prefix),
-            route.endpoint,
-            methods=sorted(route.methods),
-            status_code=route.status_code,
-            response_model=route.response_model,
-            responses=route.responses,
-            summary=route.summary,
-            route_class_override=APIRoute,
-        )
-    return build_app(router)
-
-
-@pytest.fixture
-async def reference(reference_app, client):
-    transport = httpx.ASGITransport(app=reference_app, client=("203.0.113.7", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield http
+    assert all(isinstance(route, HotRoute) for route in playback_router.routes)
+    return build_app(plain_copy(playback_router))
 
 
 @pytest.fixture
