@@ -145,6 +145,9 @@ class Beat(IntEnum):
     VIEW = 3  # pending, and it completes a view: write it through now and count it
 
 
+_BEATS = tuple(Beat)  # by value: an IntEnum's call costs a heartbeat ~1 us more than an index
+
+
 # A NamedTuple: a dataclass compiles its methods when declared, a millisecond of each cold start.
 class Outcome(NamedTuple):
     beat: Beat
@@ -220,7 +223,7 @@ async def beat(
     except (RedisError, OSError):
         cache.mark_down()
         return None
-    return Outcome(Beat(code % 10), code >= 10)
+    return Outcome(_BEATS[code % 10], code >= 10)
 
 
 async def view_counted(profile_id: uuid.UUID, film_id: uuid.UUID, ttl_s: int) -> None:
@@ -245,12 +248,16 @@ async def write_through(
     db.after_commit(session, lambda: view_counted(profile_id, film_id, ttl))
 
 
-def _parse(user_id: uuid.UUID, fields: list[bytes]) -> list[Position]:
-    found = []
-    for film, value in zip(fields[::2], fields[1::2], strict=True):
-        position, duration, at = value.decode().split(":")
-        found.append(Position(user_id, uuid.UUID(film.decode()), int(position), int(duration), float(at)))
-    return found
+def _rows(taken: dict[uuid.UUID, list[bytes]]) -> list[str]:
+    """What `_take` took, as progress.write_rows takes it: nothing parsed here."""
+    rows = []
+    for user_id, fields in taken.items():
+        user = str(user_id)
+        rows += [
+            f"{user}:{film.decode()}:{value.decode()}"
+            for film, value in zip(fields[::2], fields[1::2], strict=True)
+        ]
+    return rows
 
 
 async def _take(redis: Redis, users: list[uuid.UUID]) -> dict[uuid.UUID, list[bytes]]:
@@ -269,18 +276,18 @@ async def _give_back(redis: Redis, taken: dict[uuid.UUID, list[bytes]]) -> None:
 
 
 async def _write(session: AsyncSession, redis: Redis, taken: dict[uuid.UUID, list[bytes]]) -> int:
-    positions = [p for user_id, fields in taken.items() for p in _parse(user_id, fields)]
+    rows = _rows(taken)
     try:
-        await progress.write_positions(session, positions)
+        await progress.write_rows(session, rows)
         await session.commit()
     except BaseException:
         await session.rollback()
         try:
             await _give_back(redis, taken)
         except (RedisError, OSError):
-            log.exception("could not put back %d heartbeats after a failed flush", len(positions))
+            log.exception("could not put back %d heartbeats after a failed flush", len(rows))
         raise
-    return len(positions)
+    return len(rows)
 
 
 async def flush_viewer(session: AsyncSession, profile_id: uuid.UUID) -> None:
@@ -295,7 +302,7 @@ async def flush_viewer(session: AsyncSession, profile_id: uuid.UUID) -> None:
         cache.mark_down()
         return
     if taken:
-        await progress.write_positions(session, _parse(profile_id, taken[profile_id]))
+        await progress.write_rows(session, _rows(taken))
 
 
 async def flush_all() -> int:
