@@ -21,7 +21,7 @@ every 10-15 s, so they are the platform's hottest write. One script
 - flushing: at most one caller per `FLUSH_EVERY_MS` is told to flush (`Beat.flush`).
 
 A flush takes whole hashes atomically (`_TAKE`) and writes them in one statement, newest
-wins (cinema.account.progress.write_positions); if the database fails, what was taken is put
+wins (cinema.account.progress.write_rows); if the database fails, what was taken is put
 back unless a newer heartbeat came meanwhile. Whoever reads a viewer's progress flushes that
 viewer first (`flush_viewer`), so reads never miss a heartbeat; the local stack also flushes
 every few seconds and at shutdown. Without Redis, heartbeats are written directly and no view
