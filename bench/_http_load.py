@@ -42,8 +42,8 @@ T = TypeVar("T")
 
 def run_server(app: object, port: int) -> None:
     """Serve `app` on loopback as `cinema serve` does: one uvicorn worker (uvloop and httptools
-    when installed), the loaded heap frozen, no access log, no proxy headers, and no lifespan (no transcoding worker:
-    the benchmarks upload nothing)."""
+    when installed), the loaded heap frozen, no access log, no proxy headers, and no lifespan
+    (no transcoding worker: the benchmarks upload nothing)."""
     import uvicorn  # noqa: PLC0415
 
     from cinema.core import coldstart  # noqa: PLC0415

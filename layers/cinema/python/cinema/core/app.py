@@ -29,10 +29,11 @@ def build_app(*routers: APIRouter, title: str = "Cinema API", docs: bool = False
         docs_url="/docs" if docs else None,
         redoc_url=None,
     )
-    hot = HotDispatch.of((health.router, *routers), API_PREFIX)
+    every = (health.router, *routers)
+    hot = HotDispatch.of(every, API_PREFIX)
     if hot.entries:  # first in the table: the busiest routes, without FastAPI's nested dispatch
         app.router.routes.append(hot)
-    for router in (health.router, *routers):
+    for router in every:
         app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)
     _document_errors_on_first_use(app)

@@ -27,33 +27,30 @@ from starlette.types import Receive, Scope, Send
 
 
 class HotDispatch(BaseRoute):
-    def __init__(self, routes: Iterable[tuple[str, APIRoute]]) -> None:
-        self.entries: list[tuple[Any, dict[str, Any], APIRoute]] = []
-        for prefix, route in routes:
-            regex, _, convertors = compile_path(prefix + route.path)
-            self.entries.append((regex, convertors, route))
+    def __init__(self, entries: list[tuple[re.Pattern[str], dict[str, Any], APIRoute]]) -> None:
+        self.entries = entries  # (the full path's regex, its convertors, the route), in order
 
     @classmethod
     def of(cls, routers: Iterable[APIRouter], prefix: str) -> "HotDispatch":
         """The routes of `routers` (all of the app's, in the order it includes them) that declare
         `dispatch_first`, under `prefix`."""
-        first: list[tuple[str, APIRoute]] = []
-        before: list[APIRoute] = []
+        entries: list[tuple[re.Pattern[str], dict[str, Any], APIRoute]] = []
+        before: list[tuple[APIRoute, str]] = []  # each with a path it answers
         for router in routers:
             for route in router.routes:
                 if not isinstance(route, APIRoute):
                     continue
                 if not getattr(route, "dispatch_first", False):
-                    before.append(route)
+                    before.append((route, _example(prefix + route.path_format)))
                     continue
-                regex = compile_path(prefix + route.path)[0]
-                for other in before:
-                    if other.methods & route.methods and regex.match(_example(prefix + other.path_format)):
+                regex, _, convertors = compile_path(prefix + route.path)
+                for other, example in before:
+                    if other.methods & route.methods and regex.match(example):
                         raise ValueError(
                             f"{route.path} cannot be first: {other.path}, declared before it, answers it"
                         )
-                first.append((prefix, route))
-        return cls(first)
+                entries.append((regex, convertors, route))
+        return cls(entries)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
