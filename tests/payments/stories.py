@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 from cinema.core import db
 from cinema.core.security import create_access_token
-from cinema.local.stripe_emulator import objects
+from cinema.local.stripe_emulator import objects, payment_objects
 from cinema.local.stripe_emulator.delivery import sign
 
 Obj = dict[str, Any]
@@ -250,7 +250,7 @@ class _Writer:
         if story in ("refunded", "partial"):
             charge_id = objects.new_id("ch")
             refunded = amount if story == "refunded" else amount // 3
-            refund = objects.refund(
+            refund = payment_objects.refund(
                 objects.new_id("re"),
                 charge_id=charge_id,
                 payment_intent=intent,
@@ -258,7 +258,7 @@ class _Writer:
                 currency="rub",
                 created=created + DAY,
             )
-            charge = objects.charge(
+            charge = payment_objects.charge(
                 charge_id,
                 payment_intent=intent,
                 customer=customer,

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import text
 
 from cinema.core import db
-from cinema.local.stripe_emulator import objects
+from cinema.local.stripe_emulator import objects, payment_objects
 from cinema.local.stripe_emulator.delivery import sign
 from cinema.payments import applier
 
@@ -174,7 +174,7 @@ def charge(
     created = created or int(time.time())
     refunds = (
         [
-            objects.refund(
+            payment_objects.refund(
                 objects.new_id("re"),
                 charge_id=charge_id,
                 payment_intent=intent,
@@ -186,7 +186,7 @@ def charge(
         if refunded
         else []
     )
-    return objects.charge(
+    return payment_objects.charge(
         charge_id,
         payment_intent=intent,
         customer=None,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cinema.local.stripe_emulator import objects as stripe_objects
+from cinema.local.stripe_emulator import payment_objects
 from cinema.local.stripe_emulator.app import decode_form
 
 # Stripe's published examples, unchanged (see stripe_examples/README.md).
@@ -44,7 +45,7 @@ def _made() -> dict[str, Any]:
     one_time = stripe_objects.price(
         "price_y", unit_amount=100, currency="rub", interval=None, product="prod_x", created=1
     )
-    refund = stripe_objects.refund(
+    refund = payment_objects.refund(
         "re_1", charge_id="ch_1", payment_intent="pi_1", amount=100, currency="rub", created=1
     )
     return {
@@ -90,7 +91,7 @@ def _made() -> dict[str, Any]:
             billing_reason="subscription_cycle",
             subscription_metadata={},
         ),
-        "payment_intent": stripe_objects.payment_intent(
+        "payment_intent": payment_objects.payment_intent(
             "pi_1",
             amount=100,
             currency="rub",
@@ -101,7 +102,7 @@ def _made() -> dict[str, Any]:
             latest_charge="ch_1",
             created=1,
         ),
-        "charge": stripe_objects.charge(
+        "charge": payment_objects.charge(
             "ch_1",
             payment_intent="pi_1",
             customer=None,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cinema.local.private_files import write_private
-from cinema.local.stripe_emulator import objects
+from cinema.local.stripe_emulator import objects, payment_objects
 from cinema.local.stripe_emulator.delivery import Deliver, EventSender
 
 log = logging.getLogger("cinema.local.stripe")
@@ -327,7 +327,7 @@ class StripeFake:
         now = self.tick()
         intent_id = objects.new_id("pi", 24)
         session["payment_intent"] = intent_id
-        intent = objects.payment_intent(
+        intent = payment_objects.payment_intent(
             intent_id,
             amount=session["amount_total"],
             currency=session["currency"],
@@ -362,7 +362,7 @@ class StripeFake:
 
     def _charge(self, intent: Obj, now: int) -> Obj:
         charge_id = objects.new_id("ch", 24)
-        charge = objects.charge(
+        charge = payment_objects.charge(
             charge_id,
             payment_intent=intent["id"],
             customer=intent["customer"],
@@ -385,7 +385,7 @@ class StripeFake:
             )
         now = self.tick()
         remaining = charge["amount"] - charge["amount_refunded"]
-        refund = objects.refund(
+        refund = payment_objects.refund(
             objects.new_id("re", 24),
             charge_id=charge_id,
             payment_intent=charge["payment_intent"],
