@@ -16,13 +16,22 @@ p99 (quiet) of the film page, pooled over the rounds. Target: <= 2x.
 `--reference` runs the same phases against a second server whose sign-in hashes on the event
 loop (the code before issue 14), shown for comparison and not judged.
 
-    python bench/login_storm.py [--logins 20] [--seconds 3] [--rounds 6] [--reference]
+`--isolated` runs them twice more with the sign-ins sent to a second server process, as the AWS
+shape runs them in the auth function, apart from the catalog's: the storm then costs the film
+page's process no loop step at all, only the machine's CPU (the hash takes a whole core of a
+two-core machine); then the same with each hash replaced by a 70 ms sleep in the hashing thread
+(the same wait, no CPU). Shown for comparison, not judged: the first is the best any sign-in
+code in the catalog's process could do on this machine, the second what is left without argon2's
+CPU.
+
+    python bench/login_storm.py [--logins 20] [--seconds 3] [--rounds 6] [--reference] [--isolated]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
@@ -38,6 +47,25 @@ TARGET = 2.0
 PASSWORD = "bench storm password"  # noqa: S105 - the bench accounts' password
 FILM = "/api/v1/films/{film_id}"
 SIGN_IN = "/api/v1/auth/token"
+# run: (the servers' mode, the report's title, the heading of its rounds)
+RUNS = {
+    "pool": ("pool", "argon2 in the hashing pool (the platform)", "server (hashing pool):"),
+    "isolated": (
+        "pool",
+        "sign-ins in a process of their own (as in AWS), not judged",
+        "REFERENCE: two servers, the film pages from one, the sign-ins to the other:",
+    ),
+    "isolated-sleep": (
+        "sleep",
+        "the same, each hash a 70 ms sleep (no CPU), not judged",
+        "REFERENCE: two servers as above, the hashing threads sleeping 70 ms instead of hashing:",
+    ),
+    "loop": (
+        "loop",
+        "argon2 on the event loop (before issue 14), not judged",
+        "REFERENCE: argon2 on the event loop:",
+    ),
+}
 
 # ---- the server (a child process: `login_storm.py --serve PORT MODE`) --------------------
 
@@ -55,6 +83,14 @@ def serve(port: int, mode: str, log_level: str) -> None:
             return security.verify_password(password, password_hash)
 
         service.verify_password_async = verify_on_the_loop  # type: ignore[assignment]
+    if mode == "sleep":  # the wait of a hash in the hashing thread, without its CPU
+        from cinema.core import security  # noqa: PLC0415
+
+        def sleep_instead(password: str, password_hash: str | None) -> bool:
+            time.sleep(0.07)
+            return password == PASSWORD and password_hash is not None
+
+        security.verify_password = sleep_instead
     run_server(create_app(), port)
 
 
@@ -116,15 +152,19 @@ def _raw_login(port: int, email: str) -> bytes:
 
 
 async def _phase(
-    port: int, film_id: uuid.UUID, emails: list[str], args: argparse.Namespace, storm: bool
+    ports: tuple[int, int], film_id: uuid.UUID, emails: list[str], args: argparse.Namespace, storm: bool
 ) -> Phase:
+    """`ports`: the film pages' server and the sign-ins' (the same one but with `--isolated`)."""
     loop = asyncio.get_running_loop()
     result = Phase()
+    port, login_port = ports
     film_raw = _raw_get(port, FILM.format(film_id=film_id))
     probes = [
         await loop.create_connection(Connection, "127.0.0.1", port) for _ in range(args.probe_connections)
     ]
-    logins = [await loop.create_connection(Connection, "127.0.0.1", port) for _ in emails] if storm else []
+    logins = (
+        [await loop.create_connection(Connection, "127.0.0.1", login_port) for _ in emails] if storm else []
+    )
     deadline = time.perf_counter() + args.seconds
 
     def failed(status: int, body: bytes) -> None:
@@ -145,7 +185,7 @@ async def _phase(
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
 
     async def sign_in(connection: Connection, email: str) -> None:
-        raw = _raw_login(port, email)
+        raw = _raw_login(login_port, email)
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             status, body = await connection.request(raw)
@@ -173,8 +213,10 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def _measure(port: int, film_id: uuid.UUID, emails: list[str], args: argparse.Namespace) -> dict[str, Phase]:
-    async def warm() -> None:
+def _measure(
+    ports: tuple[int, int], film_id: uuid.UUID, emails: list[str], args: argparse.Namespace
+) -> dict[str, Phase]:
+    async def warm(port: int) -> None:
         transport, connection = await asyncio.get_running_loop().create_connection(
             Connection, "127.0.0.1", port
         )
@@ -189,13 +231,14 @@ def _measure(port: int, film_id: uuid.UUID, emails: list[str], args: argparse.Na
         finally:
             transport.close()
 
-    run_loop(warm())
+    for port in set(ports):
+        run_loop(warm(port))
     pooled = {"quiet": Phase(), "storm": Phase()}
     for round_no in range(args.rounds):
         order = ["quiet", "storm"] if round_no % 2 == 0 else ["storm", "quiet"]
         line = []
         for name in order:
-            phase = run_loop(_phase(port, film_id, emails, args, storm=name == "storm"))
+            phase = run_loop(_phase(ports, film_id, emails, args, storm=name == "storm"))
             pooled[name].film_ms += phase.film_ms
             pooled[name].login_ms += phase.login_ms
             pooled[name].errors += phase.errors
@@ -247,6 +290,9 @@ def main() -> None:
     parser.add_argument("--pace-ms", type=float, default=10.0, help="interval of each probe connection")
     parser.add_argument("--films", type=int, default=200, help="synthetic films in the catalog")
     parser.add_argument("--reference", action="store_true", help="also run with argon2 on the event loop")
+    parser.add_argument(
+        "--isolated", action="store_true", help="also run with the sign-ins served by a process of their own"
+    )
     parser.add_argument("--log-level", default="WARNING", help="the server's root log level")
     parser.add_argument("--serve", nargs=2, metavar=("PORT", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -265,28 +311,31 @@ def main() -> None:
             f"request each every {args.pace_ms:g} ms; storm: {args.logins} connections signing in back to back"
         )
         ratios = {}
-        for mode in ["pool", "loop"] if args.reference else ["pool"]:
-            port = free_port()
-            with child_server(
-                [sys.executable, __file__, "--serve", str(port), mode],
-                port=port,
-                log=services.data_dir / f"bench-server-{mode}.log",
-                log_level=args.log_level,
-            ):
+        runs = ["pool"] + ["isolated", "isolated-sleep"] * args.isolated + ["loop"] * args.reference
+        for run in runs:
+            mode, title, heading = RUNS[run]
+            with contextlib.ExitStack() as servers:
+                ports = []
+                for n in range(2 if run.startswith("isolated") else 1):
+                    ports.append(free_port())
+                    servers.enter_context(
+                        child_server(
+                            [sys.executable, __file__, "--serve", str(ports[-1]), mode],
+                            port=ports[-1],
+                            log=services.data_dir / f"bench-server-{run}-{n}.log",
+                            log_level=args.log_level,
+                        )
+                    )
                 say("")
-                say(
-                    f"server ({'hashing pool' if mode == 'pool' else 'REFERENCE: argon2 on the event loop'}):"
-                )
-                pooled = _measure(port, film_id, emails, args)
-            title = (
-                "argon2 in the hashing pool (the platform)"
-                if mode == "pool"
-                else "reference: argon2 on the event loop (before issue 14), not judged"
-            )
-            ratios[mode] = _report(title, pooled, args, judged=mode == "pool")
-        if "loop" in ratios:
+                say(heading)
+                pooled = _measure((ports[0], ports[-1]), film_id, emails, args)
+            ratios[run] = _report(title, pooled, args, judged=run == "pool")
+        if len(ratios) > 1:
             say("")
-            say(f"p99 ratio, pool vs on the loop: {ratios['pool']:.2f}x vs {ratios['loop']:.2f}x")
+            say(
+                "p99 ratio: "
+                + ", ".join(f"{RUNS[run][1].split(' (')[0]} {ratio:.2f}x" for run, ratio in ratios.items())
+            )
         say(f"load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
