@@ -1,7 +1,8 @@
 """A profile's age limit on every path a film can be reached by, at every boundary: one film
 of each age rating (0+ ... 18+, as the demo catalog has), one profile of each limit, and every
 read asked by each of them: lists, search (a typo corrected too, totals included), popular,
-film pages (and their cache), /play, heartbeats, favorites and similar films."""
+film pages (and their cache), /play, heartbeats, favorites, similar films, and what is said
+about a film: its reviews, its rating and its subtitle tracks."""
 
 from __future__ import annotations
 
@@ -140,3 +141,43 @@ async def test_similar_films_keep_to_the_limit(client, films, profiles):
             assert answer.status_code == 200, answer.text
             similar = {item["id"] for item in answer.json()["items"]}
             assert similar == _allowed(films, limit) - {film["id"]}, (limit, rating)
+
+
+async def test_reviews_ratings_and_subtitles_are_refused_where_the_film_is(client, films, profiles):
+    """A profile learns nothing more of a film it may not see: its reviews, its rating and
+    its subtitle tracks answer 403 exactly where its page does, and a refused rating or
+    review writes nothing."""
+    for film in films.values():  # anonymous readers have no limit
+        for read in ("reviews", "subtitles"):
+            assert (await client.get(f"{API}/films/{film['id']}/{read}")).status_code == 200, read
+    for limit in AGE_RATINGS:
+        for rating, film in films.items():
+            expected = 200 if allows(limit, rating) else 403
+            for read in ("reviews", "subtitles", "rating"):
+                answer = await client.get(f"{API}/films/{film['id']}/{read}", headers=profiles[limit])
+                assert answer.status_code == expected, (read, limit, rating, answer.text)
+            rated = await client.put(
+                f"{API}/films/{film['id']}/rating", json={"score": 7}, headers=profiles[limit]
+            )
+            assert rated.status_code == expected, (limit, rating, rated.text)
+            if expected == 403:
+                assert rated.json()["detail"] == "this film is above the age limit of the profile"
+    for rating, film in films.items():  # one rating per profile that may see the film
+        mine = await client.get(f"{API}/films/{film['id']}/rating", headers=profiles["18+"])
+        assert mine.json()["rating_count"] == sum(allows(limit, rating) for limit in AGE_RATINGS)
+
+    child = profiles["6+"]
+    for rating, film in films.items():  # one review per account: the refused ones made none
+        posted = await client.post(
+            f"{API}/films/{film['id']}/reviews",
+            json={"title": "Ну", "body": "Смотрели всей семьёй."},
+            headers=child,
+        )
+        assert posted.status_code == (201 if allows("6+", rating) else 403), (rating, posted.text)
+    for rating in ("12+", "16+", "18+"):
+        posted = await client.post(
+            f"{API}/films/{films[rating]['id']}/reviews",
+            json={"title": "Взрослое", "body": "Для взрослых."},
+            headers=profiles["18+"],
+        )
+        assert posted.status_code == 201, (rating, posted.text)

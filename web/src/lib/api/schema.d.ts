@@ -5183,7 +5183,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description not allowed: a role too low or a disabled account */
+            /** @description a disabled account, or the film is above the age limit of the profile */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5269,7 +5269,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description not allowed: a role too low or a disabled account */
+            /** @description a disabled account, or the film is above the age limit of the profile */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5392,7 +5392,10 @@ export interface operations {
                 /** @description page size */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description the profile this request is for; the account's first when absent */
+                "X-Profile-Id"?: string;
+            };
             path: {
                 film_id: string;
             };
@@ -5421,7 +5424,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description not allowed: a role too low or a disabled account */
+            /** @description a disabled account, or the film is above the age limit of the profile */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5507,7 +5510,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description not allowed: a role too low or a disabled account */
+            /** @description a disabled account, or the film is above the age limit of the profile */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5677,7 +5680,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description not allowed: a role too low or a disabled account */
+            /** @description a disabled account, or the film is above the age limit of the profile */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5689,7 +5692,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description no such film */
+            /** @description no such film, or another account's profile in X-Profile-Id */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -17,7 +17,7 @@ from cinema.auth import repository as repo
 from cinema.auth.errors import AccountDisabled, InsufficientRole, InvalidToken
 from cinema.auth.models import User
 from cinema.auth.principals import Principal
-from cinema.auth.roles import STAFF, Role
+from cinema.auth.roles import Role
 from cinema.core.db import DbSession
 from cinema.core.errors import Unauthorized
 from cinema.core.openapi import answers
@@ -88,14 +88,6 @@ def bearer_token(request: Request) -> str | None:
     (the hot public reads call this on every request)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return token if scheme.lower() == "bearer" and token else None
-
-
-async def is_staff(token: str | None) -> bool:
-    """For public reads that show staff more (drafts): False without a token, no database
-    work then; a token that is sent must be valid."""
-    if not token:
-        return False
-    return (await current_user(token)).role in STAFF
 
 
 def require_role(role: Role) -> Callable[..., Awaitable[User]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 
 from cinema.catalog import public as catalog
-from cinema.catalog.errors import FilmNotFound
 from cinema.core import db
 from cinema.core.settings import get_settings
 from cinema.media import repository as repo
@@ -25,11 +24,11 @@ def out(track: SubtitleTrack) -> SubtitleOut:
     return SubtitleOut(language=track.language, label=track.label, url=url)
 
 
-async def listing(film_id: uuid.UUID, *, staff: bool) -> SubtitlesOut:
-    """The film's tracks by language; 404 for no film, or a draft to anyone but staff."""
+async def listing(film_id: uuid.UUID, *, staff: bool, max_age_rating: str) -> SubtitlesOut:
+    """The film's tracks by language; 404 for no film, or a draft to anyone but staff; 403 for
+    a film above the caller's profile's age limit."""
     async with db.reading() as session:
-        status = await catalog.film_status(session, film_id)
-        if status is None or (status is not catalog.FilmStatus.published and not staff):
-            raise FilmNotFound()
+        state = await catalog.film_state(session, film_id)
+        catalog.check_reachable(state, staff=staff, max_age_rating=max_age_rating)
         tracks = await repo.subtitle_tracks(session, film_id)
     return SubtitlesOut(items=[out(track) for track in tracks])

@@ -14,7 +14,7 @@ from typing import Annotated, NamedTuple
 
 from fastapi import Depends, Header, Request
 
-from cinema.auth.dependencies import bearer_token, current_user
+from cinema.auth.dependencies import bearer, bearer_token, current_user
 from cinema.auth.principals import Principal
 from cinema.auth.roles import STAFF, Role
 from cinema.core.openapi import answers
@@ -63,16 +63,29 @@ def viewer_of(user: Principal, profile_header: str | uuid.UUID | None) -> Viewer
     raise ProfileNotFound()
 
 
+# A UUID or absent (never null: a header has no null), so the document says just that.
+ProfileHeader = Annotated[
+    uuid.UUID,
+    Header(alias=HEADER, description="the profile this request is for; the account's first when absent"),
+]
+
+
 @answers(401, 403, 404)
 async def current_viewer(
     user: Annotated[Principal, Depends(current_user)],
-    # A UUID or absent (never null: a header has no null), so the document says just that.
-    x_profile_id: Annotated[
-        uuid.UUID,  # noqa: RUF013 - see above
-        Header(alias=HEADER, description="the profile this request is for; the account's first when absent"),
-    ] = None,  # type: ignore[assignment]
+    x_profile_id: ProfileHeader = None,  # type: ignore[assignment]
 ) -> Viewer:
     return viewer_of(user, x_profile_id)
+
+
+@answers(401, 403, 404)
+async def optional_viewer(
+    token: Annotated[str | None, Depends(bearer)],
+    x_profile_id: ProfileHeader = None,  # type: ignore[assignment]
+) -> Viewer | None:
+    """For a read open to anonymous callers (None): a token that is sent must be valid, and a
+    profile that is named must be the caller's."""
+    return None if not token else viewer_of(await current_user(token), x_profile_id)
 
 
 @answers(401, 403, 404)
@@ -104,4 +117,5 @@ async def audience(request: Request) -> Audience:
 
 
 CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
+OptionalViewer = Annotated[Viewer | None, Depends(optional_viewer)]
 AgeLimit = Annotated[str, Depends(viewer_age_limit)]

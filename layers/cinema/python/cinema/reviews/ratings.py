@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinema.catalog import public as catalog
 from cinema.catalog.errors import FilmNotFound
-from cinema.catalog.public import FilmStatus, rating
+from cinema.catalog.public import rating
 from cinema.reviews import repository as repo
 from cinema.reviews.schemas import RatingOut
 
@@ -29,10 +29,11 @@ async def _refresh(db: AsyncSession, film_id: uuid.UUID, score: int | None) -> R
     return RatingOut(film_id=film_id, score=score, rating_avg=rating(avg), rating_count=count)
 
 
-async def rate(db: AsyncSession, *, profile_id: uuid.UUID, film_id: uuid.UUID, score: int) -> RatingOut:
-    """Sets (or changes) the profile's rating of a published film."""
-    if await catalog.lock_for_rating(db, film_id) is not FilmStatus.published:
-        raise FilmNotFound()
+async def rate(
+    db: AsyncSession, *, profile_id: uuid.UUID, max_age_rating: str, film_id: uuid.UUID, score: int
+) -> RatingOut:
+    """Sets (or changes) the profile's rating of a published film it may see."""
+    catalog.check_reachable(await catalog.lock_for_rating(db, film_id), max_age_rating=max_age_rating)
     await repo.upsert_rating(db, film_id=film_id, profile_id=profile_id, score=score)
     return await _refresh(db, film_id, score)
 
@@ -45,10 +46,12 @@ async def unrate(db: AsyncSession, *, profile_id: uuid.UUID, film_id: uuid.UUID)
         await _refresh(db, film_id, None)
 
 
-async def mine(db: AsyncSession, *, profile_id: uuid.UUID, film_id: uuid.UUID) -> RatingOut:
+async def mine(
+    db: AsyncSession, *, profile_id: uuid.UUID, max_age_rating: str, film_id: uuid.UUID
+) -> RatingOut:
     found = await catalog.film_rating(db, film_id)
-    if found is None or found[0] is not FilmStatus.published:
-        raise FilmNotFound()
+    catalog.check_reachable(found and found[0], max_age_rating=max_age_rating)
+    assert found is not None
     _, avg, count = found
     score = await repo.get_score(db, film_id=film_id, profile_id=profile_id)
     return RatingOut(film_id=film_id, score=score, rating_avg=rating(avg), rating_count=count)

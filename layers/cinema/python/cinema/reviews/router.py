@@ -3,39 +3,31 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from cinema.auth.dependencies import CurrentAccount, CurrentUser, ModeratorUser, bearer, current_user
-from cinema.auth.principals import Principal
+from cinema.auth.dependencies import CurrentAccount, CurrentUser, ModeratorUser
 from cinema.core.db import DbSession
-from cinema.core.openapi import answers
 from cinema.core.pagination import Cursor, Limit, Page
-from cinema.profiles.dependencies import CurrentViewer
+from cinema.profiles.dependencies import CurrentViewer, OptionalViewer
 from cinema.reviews import ratings, service
 from cinema.reviews.schemas import QueuedReviewOut, RatingIn, RatingOut, ReviewIn, ReviewOut, ReviewPatch
 
 router = APIRouter(tags=["reviews"])
 
 
-@answers(401, 403)
-async def optional_user(token: Annotated[str | None, Depends(bearer)]) -> Principal | None:
-    """Anonymous readers are welcome; a token that is sent must be valid."""
-    return None if not token else await current_user(token)
-
-
-OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 NO_FILM = {404: {"description": "no such film (or not published)"}}
+ABOVE_LIMIT = {403: {"description": "a disabled account, or the film is above the age limit of the profile"}}
 
 
 @router.get(
     "/films/{film_id}/reviews",
     response_model=Page[ReviewOut],
-    responses=NO_FILM,
+    responses={**NO_FILM, **ABOVE_LIMIT},
     summary="A film's reviews, newest first",
     description="Hidden reviews are listed only for staff and, flagged `hidden: true`, for their author.",
 )
 async def list_reviews(
-    film_id: uuid.UUID, viewer: OptionalUser, db: DbSession, cursor: Cursor = None, limit: Limit = 20
+    film_id: uuid.UUID, viewer: OptionalViewer, db: DbSession, cursor: Cursor = None, limit: Limit = 20
 ) -> Page[ReviewOut]:
     return await service.list_for_film(db, film_id=film_id, viewer=viewer, cursor=cursor, limit=limit)
 
@@ -46,6 +38,7 @@ async def list_reviews(
     response_model=ReviewOut,
     responses={
         **NO_FILM,
+        **ABOVE_LIMIT,
         409: {"description": "you have already reviewed this film"},
         429: {"description": "too many reviews lately (see Retry-After)"},
     },
@@ -54,7 +47,7 @@ async def list_reviews(
 async def create_review(
     film_id: uuid.UUID, body: ReviewIn, user: CurrentAccount, viewer: CurrentViewer, db: DbSession
 ) -> ReviewOut:
-    return await service.create(db, author=user, profile_id=viewer.profile_id, film_id=film_id, data=body)
+    return await service.create(db, author=user, viewer=viewer, film_id=film_id, data=body)
 
 
 @router.patch(
@@ -84,21 +77,29 @@ async def delete_review(review_id: uuid.UUID, user: CurrentUser, db: DbSession) 
 @router.get(
     "/films/{film_id}/rating",
     response_model=RatingOut,
-    responses=NO_FILM,
+    responses={**NO_FILM, **ABOVE_LIMIT},
     summary="Your profile's rating of the film and the film's average",
 )
 async def my_rating(film_id: uuid.UUID, viewer: CurrentViewer, db: DbSession) -> RatingOut:
-    return await ratings.mine(db, profile_id=viewer.profile_id, film_id=film_id)
+    return await ratings.mine(
+        db, profile_id=viewer.profile_id, max_age_rating=viewer.max_age_rating, film_id=film_id
+    )
 
 
 @router.put(
     "/films/{film_id}/rating",
     response_model=RatingOut,
-    responses=NO_FILM,
+    responses={**NO_FILM, **ABOVE_LIMIT},
     summary="Rate a film 1..10 (again to change); the film's average updates at once",
 )
 async def rate_film(film_id: uuid.UUID, body: RatingIn, viewer: CurrentViewer, db: DbSession) -> RatingOut:
-    return await ratings.rate(db, profile_id=viewer.profile_id, film_id=film_id, score=body.score)
+    return await ratings.rate(
+        db,
+        profile_id=viewer.profile_id,
+        max_age_rating=viewer.max_age_rating,
+        film_id=film_id,
+        score=body.score,
+    )
 
 
 @router.delete(

@@ -12,11 +12,11 @@ from cinema.auth.models import User
 from cinema.auth.roles import STAFF
 from cinema.catalog import public as films
 from cinema.catalog import service as catalog
-from cinema.catalog.errors import FilmNotFound
-from cinema.catalog.public import FilmStatus
 from cinema.core.errors import TooManyRequests
 from cinema.core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
 from cinema.core.settings import get_settings
+from cinema.profiles.age import NO_LIMIT
+from cinema.profiles.dependencies import Viewer
 from cinema.reviews import ratings
 from cinema.reviews import repository as repo
 from cinema.reviews.errors import NotModerator, NotReviewAuthor, ReviewExists, ReviewNotFound
@@ -51,7 +51,7 @@ def _review_cursor(row: tuple[Review, int | None]) -> str:
 
 
 async def create(
-    db: AsyncSession, *, author: User, profile_id: uuid.UUID, film_id: uuid.UUID, data: ReviewIn
+    db: AsyncSession, *, author: User, viewer: Viewer, film_id: uuid.UUID, data: ReviewIn
 ) -> ReviewOut:
     """The account's review, written by one of its profiles (whose rating it shows)."""
     # Counted and checked in one step before anything else, so parallel posts cannot all pass
@@ -61,21 +61,20 @@ async def create(
     if wait is not None:
         raise ReviewRateLimited(wait)
     try:
-        return await _create(db, author=author, profile_id=profile_id, film_id=film_id, data=data)
+        return await _create(db, author=author, viewer=viewer, film_id=film_id, data=data)
     except BaseException:
         await ratelimit.give_back(checks)
         raise
 
 
 async def _create(
-    db: AsyncSession, *, author: User, profile_id: uuid.UUID, film_id: uuid.UUID, data: ReviewIn
+    db: AsyncSession, *, author: User, viewer: Viewer, film_id: uuid.UUID, data: ReviewIn
 ) -> ReviewOut:
-    if await films.film_status(db, film_id) is not FilmStatus.published:
-        raise FilmNotFound()
+    films.check_reachable(await films.film_state(db, film_id), max_age_rating=viewer.max_age_rating)
     if await repo.review_exists(db, film_id=film_id, author_id=author.id):
         raise ReviewExists()
     review = Review(
-        film_id=film_id, author_id=author.id, profile_id=profile_id, title=data.title, body=data.body
+        film_id=film_id, author_id=author.id, profile_id=viewer.profile_id, title=data.title, body=data.body
     )
     try:
         async with db.begin_nested():
@@ -84,7 +83,13 @@ async def _create(
     except IntegrityError as exc:  # the same author's concurrent request got there first
         raise ReviewExists() from exc
     if data.score is not None:
-        await ratings.rate(db, profile_id=profile_id, film_id=film_id, score=data.score)
+        await ratings.rate(
+            db,
+            profile_id=viewer.profile_id,
+            max_age_rating=viewer.max_age_rating,
+            film_id=film_id,
+            score=data.score,
+        )
     return _out(review, author, data.score)
 
 
@@ -118,12 +123,16 @@ async def delete(db: AsyncSession, *, user: User, review_id: uuid.UUID) -> None:
 
 
 async def list_for_film(
-    db: AsyncSession, *, film_id: uuid.UUID, viewer: User | None, cursor: str | None, limit: int
+    db: AsyncSession, *, film_id: uuid.UUID, viewer: Viewer | None, cursor: str | None, limit: int
 ) -> Page[ReviewOut]:
+    """A film's reviews as its caller may see them: 404 for a draft to anyone but staff, 403
+    for a film above the caller's profile's age limit (as the film's page answers)."""
     staff = viewer is not None and viewer.role in STAFF
-    status = await films.film_status(db, film_id)
-    if status is None or (status is not FilmStatus.published and not staff):
-        raise FilmNotFound()
+    films.check_reachable(
+        await films.film_state(db, film_id),
+        staff=staff,
+        max_age_rating=viewer.max_age_rating if viewer else NO_LIMIT,
+    )
     rows, total = await repo.list_reviews(
         db,
         film_id=film_id,
