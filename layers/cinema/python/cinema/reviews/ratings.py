@@ -50,9 +50,10 @@ async def mine(
     db: AsyncSession, *, profile_id: uuid.UUID, max_age_rating: str, film_id: uuid.UUID
 ) -> RatingOut:
     found = await catalog.film_rating(db, film_id)
-    catalog.check_reachable(found and found[0], max_age_rating=max_age_rating)
-    assert found is not None
-    _, avg, count = found
+    if found is None:
+        raise FilmNotFound()
+    state, avg, count = found
+    catalog.check_reachable(state, max_age_rating=max_age_rating)
     score = await repo.get_score(db, film_id=film_id, profile_id=profile_id)
     return RatingOut(film_id=film_id, score=score, rating_avg=rating(avg), rating_count=count)
 
