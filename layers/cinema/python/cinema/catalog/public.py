@@ -1,10 +1,10 @@
 """What other domains may do with a film: the catalog owns the `films` table, and this is its
 whole surface for the rest of the package (tests/core/test_film_ownership.py holds it).
 
-- reads: a film's status (`film_status`), its status and age rating (`film_state`, checked
-  for a caller by `check_reachable`: 404 or 403, as the film's page answers), its row as a viewer may see it, for its status,
-  access and price (`visible_film`: FilmNotFound otherwise), its state with the rating
-  aggregate (`film_rating`);
+- reads: a film's status (`film_status`); its status and age rating (`film_state`, checked
+  for a caller by `check_reachable`: 404 or 403, as the film's page answers); its row as a
+  viewer may see it, for its status, access and price (`visible_film`: FilmNotFound
+  otherwise); its state with the rating aggregate (`film_rating`);
 - writes: the rating aggregate (`lock_for_rating`, then `set_rating_aggregate`) and the frame
   poster (`set_frame_poster`); nothing else of a film is written outside the catalog;
 - `film_changed`: after any of those writes, retires the film's cached answers once committed;
