@@ -1,8 +1,8 @@
 """What other domains may do with a film: the catalog owns the `films` table, and this is its
 whole surface for the rest of the package (tests/core/test_film_ownership.py holds it).
 
-- reads: a film's status (`film_status`); its status and age rating (`film_state`, checked
-  for a caller by `check_reachable`: 404 or 403, as the film's page answers); its row as a
+- reads: a film's status and age rating (`film_state`: None for no such film; checked for a
+  caller by `check_reachable`: 404 or 403, as the film's page answers); its row as a
   viewer may see it, for its status, access and price (`visible_film`: FilmNotFound
   otherwise); its state with the rating aggregate (`film_rating`);
 - writes: the rating aggregate (`lock_for_rating`, then `set_rating_aggregate`) and the frame
@@ -40,18 +40,12 @@ __all__ = [
     "film_changed",
     "film_rating",
     "film_state",
-    "film_status",
     "lock_for_rating",
     "rating",
     "set_frame_poster",
     "set_rating_aggregate",
     "visible_film",
 ]
-
-
-async def film_status(db: AsyncSession, film_id: uuid.UUID) -> FilmStatus | None:
-    """The film's status, None when there is no such film."""
-    return (await db.execute(select(Film.status).where(Film.id == film_id))).scalar_one_or_none()
 
 
 class FilmState(NamedTuple):

@@ -46,7 +46,7 @@ async def upload(
 ) -> SubtitleTrack:
     """Adds the film's track in `language`, or replaces it. The WebVTT file is in the bucket
     before the row names it; the master is rewritten and the replaced file deleted after commit."""
-    if await catalog.film_status(db, film_id) is None:  # an unknown film is a 404, whatever was sent
+    if await catalog.film_state(db, film_id) is None:  # an unknown film is a 404, whatever was sent
         raise FilmNotFound()
     if len(data) > subtitle_files.MAX_BYTES:
         raise SubtitleFileTooLarge(subtitle_files.MAX_BYTES)
@@ -78,7 +78,7 @@ async def upload(
 
 
 async def delete(db: AsyncSession, film_id: uuid.UUID, language: str) -> None:
-    if await catalog.film_status(db, film_id) is None:
+    if await catalog.film_state(db, film_id) is None:
         raise FilmNotFound()
     language = language_of(language, where="path")
     track = await repo.subtitle_track(db, film_id, language, lock=True)

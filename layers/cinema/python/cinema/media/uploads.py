@@ -48,7 +48,7 @@ def source_key(film_id: uuid.UUID, upload_id: uuid.UUID, content_type: str) -> s
 
 async def start(db: AsyncSession, film_id: uuid.UUID, data: UploadIn) -> UploadOut:
     settings = get_settings()
-    if await catalog.film_status(db, film_id) is None:
+    if await catalog.film_state(db, film_id) is None:
         raise FilmNotFound()
     if data.size_bytes > settings.upload_max_bytes:
         raise UploadTooLarge(settings.upload_max_bytes)
@@ -162,7 +162,7 @@ async def complete(db: AsyncSession, film_id: uuid.UUID, data: CompleteIn) -> Me
 
 
 async def media_state(db: AsyncSession, film_id: uuid.UUID) -> MediaOut:
-    if await catalog.film_status(db, film_id) is None:
+    if await catalog.film_state(db, film_id) is None:
         raise FilmNotFound()
     latest = await repo.latest_upload(db, film_id)
     playing = await repo.playing_upload(db, film_id)
